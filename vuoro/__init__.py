@@ -1,0 +1,1 @@
+"""vuoro: booking and walk-in queues for a public agency's service points."""
