@@ -96,6 +96,8 @@ def _database(url: str) -> dict:
         config.pop("CONN_HEALTH_CHECKS", None)
         if config["NAME"] not in ("", ":memory:"):
             Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+            # Tests on a file, not in memory: threads and live servers then share one database.
+            config["TEST"] = {"NAME": str(Path(config["NAME"]).with_suffix(".test.sqlite3"))}
     return config
 
 
@@ -129,7 +131,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 LOGIN_URL = "/admin/login/"
-EMAIL_BACKEND = os.environ.get("VUORO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+MAILERS = {"default": {"BACKEND": os.environ.get("VUORO_EMAIL_BACKEND",
+                                                "django.core.mail.backends.console.EmailBackend")}}
 DEFAULT_FROM_EMAIL = os.environ.get("VUORO_FROM_EMAIL", "vuoro@localhost")
 SMS_BACKEND = os.environ.get("VUORO_SMS_BACKEND", "vuoro.notify.sms.ConsoleBackend")
 
