@@ -26,7 +26,8 @@ def network_text(*, slot_minutes=15, horizon_days=180, holidays="FI", points=Non
         if point.get("durations"):
             lines.append("durations = { " + ", ".join(f"{k} = {v}" for k, v in point["durations"].items()) + " }")
         if point.get("walk_in"):
-            lines.append("walk_in = { desks = %d, daily_tickets = %d }" % point["walk_in"])
+            desks, tickets = point["walk_in"]
+            lines.append(f"walk_in = {{ desks = {desks}, daily_tickets = {tickets} }}")
         lines.append("[service_points.hours]")
         lines += [f'{day} = "{span}"' for day, span in hours.items()]
         for exception in point.get("exceptions", []):

@@ -24,7 +24,8 @@ class TestParseNetwork:
     def test_reads_the_api_example(self):
         spec = parse_network(API_EXAMPLE, "net.toml")
         point = spec.service_points[0]
-        assert (spec.timezone, spec.holidays, spec.horizon_days, spec.slot_minutes) == ("Europe/Helsinki", "FI", 180, 15)
+        top = (spec.timezone, spec.holidays, spec.horizon_days, spec.slot_minutes)
+        assert top == ("Europe/Helsinki", "FI", 180, 15)
         assert spec.services[0].name.sv == "Fortsatt tillstånd"
         assert point.durations == {"extended-permit": 15}
         assert point.walk_in.desks == 2 and point.walk_in.daily_tickets == 60
