@@ -53,7 +53,7 @@ run: venv messages
 	  $(BIN)/vuoro runserver --noreload 127.0.0.1:$(PORT)
 
 lint: venv
-	$(BIN)/ruff check vuoro tests bench
+	$(BIN)/ruff check .
 
 test: venv messages node_modules/.installed chromium lint
 	@$(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL:postgres://%=postgresql://%)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=5).close()" 2>/dev/null \
