@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from vuoro.apierrors import ApiError, error_response, validation_fields
+from vuoro.booking.api import router as booking_router
 from vuoro.network.api import router as network_router
 
 api = NinjaAPI(
@@ -14,6 +15,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
 )
 api.add_router("", network_router)
+api.add_router("", booking_router)
 
 
 @api.exception_handler(ApiError)

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "vuoro.network",
+    "vuoro.booking",
+    "vuoro.notify",
     "vuoro.public",
 ]
 

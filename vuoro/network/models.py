@@ -43,6 +43,8 @@ class NetworkSettings(models.Model):
                                                validators=[MinValueValidator(1)])
     slot_minutes = models.PositiveIntegerField(_("slot grid (minutes)"), default=15,
                                                validators=[MinValueValidator(1)])
+    # Bumped by every change to the network, so each server knows when its cached calendars are stale.
+    version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("network settings")
