@@ -26,3 +26,7 @@ def _test_settings(settings):
 
     sms.outbox.clear()
     yield
+
+
+# Shared fixtures: a small network and a bookable weekday, for every app's tests.
+from tests.booking.conftest import smoke_network, wednesday  # noqa: E402, F401

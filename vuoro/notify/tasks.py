@@ -6,15 +6,16 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from vuoro.booking.ics import booking_calendar
 from vuoro.booking.models import Booking
 from vuoro.notify.sms import send_sms
 
 SUBJECTS = {
-    "confirmed": "Your appointment is booked",
-    "rescheduled": "Your appointment was moved",
-    "cancelled": "Your appointment was cancelled",
+    "confirmed": gettext_noop("Your appointment is booked"),
+    "rescheduled": gettext_noop("Your appointment was moved"),
+    "cancelled": gettext_noop("Your appointment was cancelled"),
 }
 
 
