@@ -51,6 +51,7 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["service_point", "local_date"], name="booking_point_day"),
             models.Index(fields=["email_key", "service"], name="booking_email_service"),
+            models.Index(fields=["desk", "start_at"], name="booking_desk_start"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(end_at__gt=F("start_at")), name="booking_ends_after_start"),

@@ -18,7 +18,9 @@ _SQLITE_CHECK = """
     WHEN NEW.status <> 'cancelled' AND EXISTS (
         SELECT 1 FROM booking_booking b
         WHERE b.desk_id = NEW.desk_id AND b.status <> 'cancelled' AND b.id <> NEW.id
-          AND b.start_at < NEW.end_at AND NEW.start_at < b.end_at)
+          AND b.start_at < NEW.end_at AND NEW.start_at < b.end_at
+          -- no booking lasts a day or more (network file rule), so only a day's rows need a look
+          AND b.start_at > datetime(NEW.start_at, '-1 day'))
     BEGIN SELECT RAISE(ABORT, 'booking_no_overlap_on_desk: desk already booked for that time'); END"""
 SQLITE_FORWARD = [
     f"CREATE TRIGGER booking_no_overlap_insert BEFORE INSERT ON booking_booking FOR EACH ROW {_SQLITE_CHECK}",
