@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "vuoro.network",
     "vuoro.booking",
     "vuoro.notify",
+    "vuoro.walkin",
     "vuoro.public",
 ]
 

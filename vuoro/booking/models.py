@@ -14,6 +14,7 @@ class Booking(models.Model):
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", _("confirmed")
         CHECKED_IN = "checked_in", _("checked in")
+        CALLED = "called", _("called")
         IN_SERVICE = "in_service", _("being served")
         DONE = "done", _("served")
         NO_SHOW = "no_show", _("did not come")
@@ -43,6 +44,15 @@ class Booking(models.Model):
     created_at = models.DateTimeField(_("booked at"))
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     rescheduled_count = models.PositiveSmallIntegerField(default=0)
+    # The visit itself, each step timestamped (see vuoro.walkin).
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    called_at = models.DateTimeField(_("called at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("service started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("service finished at"), null=True, blank=True)
+    no_show_at = models.DateTimeField(_("marked absent at"), null=True, blank=True)
+    served_at_desk = models.ForeignKey(Desk, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                       verbose_name=_("served at desk"))
+    outcome = models.CharField(_("outcome"), max_length=24, blank=True)
 
     class Meta:
         verbose_name = _("booking")
