@@ -1,4 +1,6 @@
 """Queue numbers: the daily quota, opening hours, positions and the wait, over the API and the services."""
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
@@ -46,7 +48,7 @@ class TestTicketsApi:
 
 class TestTicketIssue:
     def test_is_refused_outside_the_opening_hours(self, office_network):
-        monday = timezone.localdate() + __import__("datetime").timedelta(days=7 - timezone.localdate().weekday())
+        monday = timezone.localdate() + dt.timedelta(days=7 - timezone.localdate().weekday())
         with pytest.raises(Closed):
             ticket_issue(state=network_state(), point_id="malmi", service_code=None, language="fi",
                          now=local(monday, 7, 59))
@@ -58,8 +60,6 @@ class TestTicketIssue:
         assert made.ticket.label == "A-001" and made.ticket.local_date == monday
 
     def test_numbers_start_again_each_day(self, office_network):
-        import datetime as dt
-
         monday = timezone.localdate() + dt.timedelta(days=7 - timezone.localdate().weekday())
         state = network_state()
         for day in (monday, monday + dt.timedelta(days=1)):
