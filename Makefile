@@ -44,6 +44,7 @@ messages: venv
 run: venv messages
 	$(BIN)/vuoro migrate --noinput -v0
 	$(BIN)/vuoro demo
+	$(BIN)/vuoro schedule
 	@echo ""
 	@echo "  public pages   http://127.0.0.1:$(PORT)/"
 	@echo "  back office    http://127.0.0.1:$(PORT)/admin/"

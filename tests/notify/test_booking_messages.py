@@ -24,6 +24,7 @@ class TestBookingMessages:
         assert message.subject == "Din tid är bokad"
         assert booked["reservation_key"] in message.body and booked["pin"] not in message.body
         assert message.alternatives and message.alternatives[0].mimetype == "text/html"
+        assert 'src="data:image/svg+xml' in message.alternatives[0].content  # the check-in QR code
         name, content, mimetype = message.attachments[0]
         assert mimetype == "text/calendar" and name == f"{booked['reservation_key']}.ics"
         event = Calendar.from_ical(content).walk("VEVENT")[0]

@@ -12,11 +12,14 @@ _NETWORK_MODELS = ["networksettings", "service", "servicepoint", "servicepointse
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     ADMINISTRATOR: {f"network.{action}_{model}" for model in _NETWORK_MODELS
                     for action in ("view", "add", "change", "delete")}
-    | {f"auth.{action}_{model}" for model in ("user", "group") for action in ("view", "add", "change", "delete")},
+    | {f"auth.{action}_{model}" for model in ("user", "group") for action in ("view", "add", "change", "delete")}
+    | {"booking.view_booking", "walkin.view_ticket"},
     MANAGER: {f"network.view_{model}" for model in _NETWORK_MODELS}
     | {f"network.{action}_{model}" for model in ("openinghours", "openingexception")
-       for action in ("add", "change", "delete")},
-    CLERK: {"network.view_servicepoint", "network.view_service", "network.view_desk"},
+       for action in ("add", "change", "delete")}
+    | {"booking.view_booking", "walkin.view_ticket"},
+    CLERK: {"network.view_servicepoint", "network.view_service", "network.view_desk", "booking.view_booking",
+            "walkin.view_ticket"},
 }
 
 
