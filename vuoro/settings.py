@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "vuoro.network",
+    "vuoro.public",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +94,8 @@ def _database(url: str) -> dict:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
         config.pop("CONN_HEALTH_CHECKS", None)
+        if config["NAME"] not in ("", ":memory:"):
+            Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     return config
 
 

@@ -1,0 +1,34 @@
+"""One error shape for every API answer: {"error": code, "detail": text[, "fields": {...}]}."""
+from __future__ import annotations
+
+from django.http import JsonResponse
+
+
+class ApiError(Exception):
+    """Raised by API handlers; rendered as API.md's error body with the given status."""
+
+    def __init__(self, status: int, code: str, detail: str, *, fields: dict | None = None,
+                 headers: dict | None = None):
+        super().__init__(detail)
+        self.status, self.code, self.detail, self.fields, self.headers = status, code, detail, fields, headers
+
+
+def error_response(request, status: int, code: str, detail: str, *, fields: dict | None = None,
+                   headers: dict | None = None) -> JsonResponse:
+    body = {"error": code, "detail": detail}
+    if fields is not None:
+        body["fields"] = fields
+    response = JsonResponse(body, status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def validation_fields(errors: list[dict]) -> dict[str, list[str]]:
+    """pydantic/ninja error list → {"field.path": [messages]} (the location's request part dropped)."""
+    fields: dict[str, list[str]] = {}
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "header", "payload")]
+        name = ".".join(loc) or "body"
+        fields.setdefault(name, []).append(str(error.get("msg", "invalid")))
+    return fields

@@ -1,0 +1,201 @@
+"""The service network: services, service points, their desks, hours and exceptions."""
+from __future__ import annotations
+
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+code_validator = RegexValidator(r"^[a-z0-9-]+$", _("Use only a-z, 0-9 and hyphens."))
+WEEKDAY_CHOICES = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")),
+                   (4, _("Friday")), (5, _("Saturday")), (6, _("Sunday"))]
+
+
+class TranslatedName(models.Model):
+    name_fi = models.CharField(_("name in Finnish"), max_length=200)
+    name_sv = models.CharField(_("name in Swedish"), max_length=200)
+    name_en = models.CharField(_("name in English"), max_length=200)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def names(self) -> dict[str, str]:
+        return {"fi": self.name_fi, "sv": self.name_sv, "en": self.name_en}
+
+    @property
+    def name(self) -> str:
+        """The name in the active language."""
+        return self.names.get((get_language() or "fi")[:2]) or self.name_en
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NetworkSettings(models.Model):
+    """The network file's top-level keys; one row."""
+
+    timezone = models.CharField(_("default time zone"), max_length=64, default="Europe/Helsinki")
+    holidays_country = models.CharField(_("public holidays of"), max_length=8, blank=True,
+                                        help_text=_("Country code, e.g. FI; empty: no public holidays."))
+    horizon_days = models.PositiveIntegerField(_("booking horizon (days)"), default=180,
+                                               validators=[MinValueValidator(1)])
+    slot_minutes = models.PositiveIntegerField(_("slot grid (minutes)"), default=15,
+                                               validators=[MinValueValidator(1)])
+
+    class Meta:
+        verbose_name = _("network settings")
+        verbose_name_plural = _("network settings")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="network_settings_single_row"),
+                       models.CheckConstraint(condition=Q(slot_minutes__gte=1), name="slot_minutes_positive")]
+
+    def __str__(self) -> str:
+        return str(_("Network settings"))
+
+    @classmethod
+    def current(cls) -> NetworkSettings:
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class Service(TranslatedName):
+    code = models.CharField(_("code"), max_length=64, unique=True, validators=[code_validator])
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), validators=[MinValueValidator(1)])
+    checklist_fi = models.TextField(_("what to bring, in Finnish"), blank=True, help_text=_("One item a line."))
+    checklist_sv = models.TextField(_("what to bring, in Swedish"), blank=True, help_text=_("One item a line."))
+    checklist_en = models.TextField(_("what to bring, in English"), blank=True, help_text=_("One item a line."))
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["code"]
+        constraints = [models.CheckConstraint(condition=Q(duration_minutes__gte=1), name="service_duration_positive")]
+
+    def checklist(self, language: str | None = None) -> list[str]:
+        language = (language or get_language() or "fi")[:2]
+        text = getattr(self, f"checklist_{language}", "") or self.checklist_en
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class ServicePoint(TranslatedName):
+    id = models.CharField(_("id"), max_length=64, primary_key=True, validators=[code_validator])
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, default="Europe/Helsinki")
+    timezone_explicit = models.BooleanField(default=False, editable=False)
+    appointment_desks = models.PositiveIntegerField(_("desks for appointments"), default=0)
+    walk_in_desks = models.PositiveIntegerField(_("desks for queue numbers"), default=0)
+    daily_tickets = models.PositiveIntegerField(_("queue numbers a day"), null=True, blank=True,
+                                                help_text=_("Empty: this point issues no queue numbers."))
+    services = models.ManyToManyField(Service, through="ServicePointService", related_name="service_points",
+                                      verbose_name=_("services"))
+
+    class Meta:
+        verbose_name = _("service point")
+        verbose_name_plural = _("service points")
+        ordering = ["id"]
+
+
+class ServicePointService(models.Model):
+    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="offers")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="offers", verbose_name=_("service"))
+    duration_minutes = models.PositiveIntegerField(_("duration here (minutes)"), null=True, blank=True,
+                                                   help_text=_("Empty: the service's own duration."))
+    position = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("service offered")
+        verbose_name_plural = _("services offered")
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["service_point", "service"], name="one_offer_per_service")]
+
+    def __str__(self) -> str:
+        return f"{self.service_point_id}: {self.service}"
+
+    @property
+    def effective_duration_minutes(self) -> int:
+        return self.duration_minutes or self.service.duration_minutes
+
+
+class Desk(models.Model):
+    class Kind(models.TextChoices):
+        APPOINTMENT = "appointment", _("appointments")
+        WALK_IN = "walk_in", _("queue numbers")
+
+    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="desks")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.APPOINTMENT)
+    number = models.PositiveIntegerField(_("number"))
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("desk")
+        verbose_name_plural = _("desks")
+        ordering = ["service_point", "kind", "number"]
+        constraints = [models.UniqueConstraint(fields=["service_point", "kind", "number"], name="unique_desk_number")]
+
+    def __str__(self) -> str:
+        return f"{self.service_point_id} {self.get_kind_display()} {self.number}"
+
+
+class OpeningHours(models.Model):
+    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=WEEKDAY_CHOICES)
+    opens_at = models.TimeField(_("opens"))
+    closes_at = models.TimeField(_("closes"))
+
+    class Meta:
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        ordering = ["service_point", "weekday"]
+        constraints = [
+            models.UniqueConstraint(fields=["service_point", "weekday"], name="one_hours_per_weekday"),
+            models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")), name="hours_close_after_open"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="weekday_0_to_6"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens_at:%H:%M}-{self.closes_at:%H:%M}"
+
+
+class OpeningException(models.Model):
+    """A date that differs from the week: other hours, closed (no hours), or other desks staffed."""
+
+    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="exceptions")
+    date = models.DateField(_("date"))
+    opens_at = models.TimeField(_("opens"), null=True, blank=True, help_text=_("Empty: closed that day."))
+    closes_at = models.TimeField(_("closes"), null=True, blank=True)
+    desks = models.PositiveIntegerField(_("desks staffed"), null=True, blank=True,
+                                        help_text=_("Empty: the usual number of desks."))
+
+    class Meta:
+        verbose_name = _("exception to the hours")
+        verbose_name_plural = _("exceptions to the hours")
+        ordering = ["service_point", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["service_point", "date"], name="one_exception_per_date"),
+            models.CheckConstraint(
+                condition=(Q(opens_at__isnull=True, closes_at__isnull=True)
+                           | Q(opens_at__isnull=False, closes_at__isnull=False, closes_at__gt=F("opens_at"))),
+                name="exception_closed_or_close_after_open"),
+        ]
+
+    def __str__(self) -> str:
+        if self.opens_at is None:
+            return f"{self.date} {_('closed')}"
+        return f"{self.date} {self.opens_at:%H:%M}-{self.closes_at:%H:%M}"
+
+
+class StaffAssignment(models.Model):
+    """Which service points a manager or a clerk works at; administrators see every point."""
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="assignments",
+                             verbose_name=_("staff member"))
+    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="assignments",
+                                      verbose_name=_("service point"))
+
+    class Meta:
+        verbose_name = _("staff assignment")
+        verbose_name_plural = _("staff assignments")
+        constraints = [models.UniqueConstraint(fields=["user", "service_point"], name="one_assignment_per_point")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.service_point_id}"

@@ -1,0 +1,472 @@
+"""The service network file (TOML, see API.md): parse, validate, and write it back.
+
+Pure Python, no Django: the loader command, the exporter and the capacity simulator share it.
+A file is checked whole; every problem is reported with its place, and a file with any
+problem yields no spec at all.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import holidays as holidays_lib
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+LANGUAGES = ("fi", "sv", "en")
+CODE_RE = re.compile(r"^[a-z0-9-]+$")
+HOURS_RE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+MAX_CODE_LENGTH = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    fi: str
+    sv: str
+    en: str
+
+    def get(self, language: str) -> str:
+        return getattr(self, language, None) or self.en
+
+
+@dataclass(frozen=True, slots=True)
+class OpeningSpan:
+    """Local wall-clock opening hours of one day, `[opens, closes)`."""
+
+    opens: dt.time
+    closes: dt.time
+
+    def __str__(self) -> str:
+        return f"{self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSpec:
+    code: str
+    name: Names
+    duration_minutes: int
+    checklist: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionSpec:
+    date: dt.date
+    hours: OpeningSpan | None  # None: closed that day
+    desks: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WalkInSpec:
+    desks: int
+    daily_tickets: int
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePointSpec:
+    id: str
+    name: Names
+    address: str
+    timezone: str
+    desks: int
+    services: tuple[str, ...]
+    durations: dict[str, int]
+    hours: dict[int, OpeningSpan]  # weekday (0 = Monday) -> hours; a missing day is closed
+    exceptions: tuple[ExceptionSpec, ...] = ()
+    walk_in: WalkInSpec | None = None
+    timezone_explicit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkSpec:
+    timezone: str
+    holidays: str | None
+    horizon_days: int
+    slot_minutes: int
+    services: tuple[ServiceSpec, ...]
+    service_points: tuple[ServicePointSpec, ...]
+
+    def service(self, code: str) -> ServiceSpec:
+        return next(s for s in self.services if s.code == code)
+
+
+class NetworkFileError(ValueError):
+    """A network file that breaks the rules; `problems` names each one with its place."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class _Checker:
+    def __init__(self, filename: str):
+        self.filename = filename
+        self.problems: list[str] = []
+
+    def fail(self, where: str, message: str) -> None:
+        self.problems.append(f"{self.filename}: {where}: {message}" if where else f"{self.filename}: {message}")
+
+    def unknown_keys(self, where: str, table: dict, allowed: set[str]) -> None:
+        for key in table:
+            if key not in allowed:
+                self.fail(f"{where}.{key}" if where else key, f"unknown key (allowed: {', '.join(sorted(allowed))})")
+
+    def integer(self, where: str, value, *, minimum: int, maximum: int | None = None) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(where, f"must be a whole number, not {value!r}")
+            return None
+        if value < minimum or (maximum is not None and value > maximum):
+            bounds = f"at least {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+            self.fail(where, f"must be {bounds}, not {value}")
+            return None
+        return value
+
+    def text(self, where: str, value, *, required: bool = True) -> str | None:
+        if not isinstance(value, str):
+            self.fail(where, f"must be a string, not {value!r}")
+            return None
+        if required and not value.strip():
+            self.fail(where, "must not be empty")
+            return None
+        return value
+
+    def code(self, where: str, value) -> str | None:
+        value = self.text(where, value)
+        if value is not None and (not CODE_RE.match(value) or len(value) > MAX_CODE_LENGTH):
+            self.fail(where, f"{value!r} must match [a-z0-9-]+ (at most {MAX_CODE_LENGTH} characters)")
+            return None
+        return value
+
+    def names(self, where: str, value) -> Names | None:
+        if not isinstance(value, dict):
+            self.fail(where, "must be a table with fi, sv and en")
+            return None
+        self.unknown_keys(where, value, set(LANGUAGES))
+        texts = {}
+        for language in LANGUAGES:
+            if language not in value:
+                self.fail(f"{where}.{language}", "missing")
+            else:
+                texts[language] = self.text(f"{where}.{language}", value[language])
+        if len(texts) == 3 and all(texts.values()):
+            return Names(**texts)
+        return None
+
+    def timezone(self, where: str, value) -> str | None:
+        value = self.text(where, value)
+        if value is None:
+            return None
+        if value not in _zones():
+            self.fail(where, f"unknown time zone {value!r}")
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.fail(where, f"unknown time zone {value!r}")
+            return None
+        return value
+
+    def span(self, where: str, value, *, allow_closed: bool) -> tuple[bool, OpeningSpan | None]:
+        """(ok, span); an empty string is a closed day where allowed."""
+        if not isinstance(value, str):
+            self.fail(where, f'must be a string such as "08:00-16:15", not {value!r}')
+            return False, None
+        if value == "":
+            if allow_closed:
+                return True, None
+            self.fail(where, 'must be hours such as "08:00-16:15" (leave the day out to close it)')
+            return False, None
+        match = HOURS_RE.match(value)
+        if not match:
+            self.fail(where, f'{value!r} is not hours such as "08:00-16:15"')
+            return False, None
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+            self.fail(where, f"{value!r} is not a valid time of day (00:00 to 23:59)")
+            return False, None
+        opens, closes = dt.time(h1, m1), dt.time(h2, m2)
+        if closes <= opens:
+            self.fail(where, f"{value!r} ends before it starts")
+            return False, None
+        return True, OpeningSpan(opens, closes)
+
+    def date(self, where: str, value) -> dt.date | None:
+        if isinstance(value, dt.datetime):
+            self.fail(where, f"must be a date, not a date and time: {value!r}")
+            return None
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.fail(where, f"{value!r} is not a date (YYYY-MM-DD)")
+        return None
+
+
+_ZONES: set[str] | None = None
+
+
+def _zones() -> set[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = available_timezones()
+    return _ZONES
+
+
+TOP_KEYS = {"timezone", "holidays", "horizon_days", "slot_minutes", "services", "service_points"}
+SERVICE_KEYS = {"code", "name", "duration_minutes", "checklist"}
+POINT_KEYS = {"id", "name", "address", "desks", "services", "durations", "walk_in", "hours", "exceptions",
+              "timezone"}
+
+
+def parse_network(text: str, filename: str = "network.toml") -> NetworkSpec:
+    """Parse and check a network file; raise NetworkFileError naming every problem."""
+    check = _Checker(filename)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise NetworkFileError([f"{filename}: not valid TOML: {error}"]) from None
+    check.unknown_keys("", data, TOP_KEYS)
+
+    zone = check.timezone("timezone", data.get("timezone", "Europe/Helsinki"))
+    country = data.get("holidays")
+    if country is not None:
+        if not isinstance(country, str) or country.upper() not in holidays_lib.list_supported_countries():
+            check.fail("holidays", f"{country!r} is not a country code the holidays package knows")
+            country = None
+        else:
+            country = country.upper()
+    horizon = check.integer("horizon_days", data.get("horizon_days", 180), minimum=1, maximum=3660)
+    slot = check.integer("slot_minutes", data.get("slot_minutes", 15), minimum=1, maximum=1440)
+
+    services = _parse_services(check, data.get("services", []), slot)
+    known = {s.code: s for s in services}
+    points = _parse_points(check, data.get("service_points", []), slot, zone, known)
+    if check.problems:
+        raise NetworkFileError(check.problems)
+    return NetworkSpec(timezone=zone, holidays=country, horizon_days=horizon, slot_minutes=slot,
+                       services=tuple(services), service_points=tuple(points))
+
+
+def _parse_services(check: _Checker, raw, slot: int | None) -> list[ServiceSpec]:
+    if not isinstance(raw, list):
+        check.fail("services", "must be an array of tables ([[services]])")
+        return []
+    services, seen = [], set()
+    for index, item in enumerate(raw):
+        where = f"services[{index}]"
+        if not isinstance(item, dict):
+            check.fail(where, "must be a table")
+            continue
+        if isinstance(item.get("code"), str):
+            where = f'services[{index}] (code "{item["code"]}")'
+        check.unknown_keys(where, item, SERVICE_KEYS)
+        code = check.code(f"{where}.code", item.get("code")) if "code" in item else check.fail(
+            f"{where}.code", "missing")
+        if code is not None and code in seen:
+            check.fail(f"{where}.code", f"duplicate service code {code!r}")
+        seen.add(code)
+        name = check.names(f"{where}.name", item.get("name")) if "name" in item else check.fail(
+            f"{where}.name", "missing")
+        duration = _duration(check, f"{where}.duration_minutes", item.get("duration_minutes"), slot)
+        checklist = _checklist(check, f"{where}.checklist", item.get("checklist", {}))
+        if code and name and duration:
+            services.append(ServiceSpec(code=code, name=name, duration_minutes=duration, checklist=checklist))
+    return services
+
+
+def _duration(check: _Checker, where: str, value, slot: int | None) -> int | None:
+    if value is None:
+        check.fail(where, "missing")
+        return None
+    minutes = check.integer(where, value, minimum=1, maximum=1440)
+    if minutes is not None and slot and minutes % slot:
+        check.fail(where, f"{minutes} is not a multiple of slot_minutes ({slot})")
+        return None
+    return minutes
+
+
+def _checklist(check: _Checker, where: str, value) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        check.fail(where, "must be a table of fi, sv and en lists")
+        return {}
+    check.unknown_keys(where, value, set(LANGUAGES))
+    result = {}
+    for language, items in value.items():
+        if language not in LANGUAGES:
+            continue
+        if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+            check.fail(f"{where}.{language}", "must be a list of non-empty strings")
+            continue
+        result[language] = tuple(items)
+    return result
+
+
+def _parse_points(check: _Checker, raw, slot, zone, known: dict[str, ServiceSpec]) -> list[ServicePointSpec]:
+    if not isinstance(raw, list):
+        check.fail("service_points", "must be an array of tables ([[service_points]])")
+        return []
+    points, seen = [], set()
+    for index, item in enumerate(raw):
+        where = f"service_points[{index}]"
+        if not isinstance(item, dict):
+            check.fail(where, "must be a table")
+            continue
+        if isinstance(item.get("id"), str):
+            where = f'service_points[{index}] (id "{item["id"]}")'
+        before = len(check.problems)
+        check.unknown_keys(where, item, POINT_KEYS)
+        point_id = check.code(f"{where}.id", item.get("id")) if "id" in item else check.fail(f"{where}.id", "missing")
+        if point_id is not None and point_id in seen:
+            check.fail(f"{where}.id", f"duplicate service point id {point_id!r}")
+        seen.add(point_id)
+        name = check.names(f"{where}.name", item.get("name")) if "name" in item else check.fail(
+            f"{where}.name", "missing")
+        address = check.text(f"{where}.address", item.get("address", ""), required=False)
+        point_zone = zone
+        if "timezone" in item:
+            point_zone = check.timezone(f"{where}.timezone", item["timezone"])
+        desks = check.integer(f"{where}.desks", item.get("desks", 0), minimum=0, maximum=1000)
+        codes = _point_services(check, where, item.get("services", []), known)
+        durations = _point_durations(check, where, item.get("durations", {}), codes, slot)
+        walk_in = _walk_in(check, f"{where}.walk_in", item["walk_in"]) if "walk_in" in item else None
+        hours = _weekly_hours(check, f"{where}.hours", item.get("hours", {}))
+        exceptions = _exceptions(check, f"{where}.exceptions", item.get("exceptions", []))
+        if len(check.problems) == before:
+            points.append(ServicePointSpec(
+                id=point_id, name=name, address=address, timezone=point_zone, desks=desks, services=tuple(codes),
+                durations=durations, hours=hours, exceptions=tuple(exceptions), walk_in=walk_in,
+                timezone_explicit="timezone" in item))
+    return points
+
+
+def _point_services(check, where, raw, known) -> list[str]:
+    if not isinstance(raw, list):
+        check.fail(f"{where}.services", "must be a list of service codes")
+        return []
+    codes = []
+    for code in raw:
+        if not isinstance(code, str):
+            check.fail(f"{where}.services", f"{code!r} is not a service code")
+        elif code not in known:
+            check.fail(f"{where}.services", f"unknown service {code!r}")
+        elif code in codes:
+            check.fail(f"{where}.services", f"service {code!r} listed twice")
+        else:
+            codes.append(code)
+    return codes
+
+
+def _point_durations(check, where, raw, codes, slot) -> dict[str, int]:
+    if not isinstance(raw, dict):
+        check.fail(f"{where}.durations", "must be a table of service code = minutes")
+        return {}
+    durations = {}
+    for code, minutes in raw.items():
+        if code not in codes:
+            check.fail(f"{where}.durations.{code}", "a duration for a service this point does not offer")
+            continue
+        value = _duration(check, f"{where}.durations.{code}", minutes, slot)
+        if value:
+            durations[code] = value
+    return durations
+
+
+def _walk_in(check, where, raw) -> WalkInSpec | None:
+    if not isinstance(raw, dict):
+        check.fail(where, "must be a table such as { desks = 2, daily_tickets = 60 }")
+        return None
+    check.unknown_keys(where, raw, {"desks", "daily_tickets"})
+    desks = check.integer(f"{where}.desks", raw.get("desks", 1), minimum=1, maximum=1000)
+    tickets = check.integer(f"{where}.daily_tickets", raw.get("daily_tickets", 0), minimum=0, maximum=999)
+    return WalkInSpec(desks=desks, daily_tickets=tickets) if desks is not None and tickets is not None else None
+
+
+def _weekly_hours(check, where, raw) -> dict[int, OpeningSpan]:
+    if not isinstance(raw, dict):
+        check.fail(where, "must be a table of weekday = hours")
+        return {}
+    check.unknown_keys(where, raw, set(WEEKDAYS))
+    hours = {}
+    for weekday, name in enumerate(WEEKDAYS):
+        if name in raw:
+            ok, span = check.span(f"{where}.{name}", raw[name], allow_closed=True)
+            if ok and span:
+                hours[weekday] = span
+    return hours
+
+
+def _exceptions(check, where, raw) -> list[ExceptionSpec]:
+    if not isinstance(raw, list):
+        check.fail(where, "must be an array of tables ([[service_points.exceptions]])")
+        return []
+    result, seen = [], set()
+    for index, item in enumerate(raw):
+        here = f"{where}[{index}]"
+        if not isinstance(item, dict):
+            check.fail(here, "must be a table")
+            continue
+        check.unknown_keys(here, item, {"date", "hours", "desks"})
+        day = check.date(f"{here}.date", item.get("date")) if "date" in item else check.fail(
+            f"{here}.date", "missing")
+        if day is not None and day in seen:
+            check.fail(f"{here}.date", f"{day} has two exceptions")
+        seen.add(day)
+        if "hours" not in item:
+            check.fail(f"{here}.hours", 'missing ("" closes the day)')
+            continue
+        ok, span = check.span(f"{here}.hours", item["hours"], allow_closed=True)
+        desks = None
+        if "desks" in item:
+            desks = check.integer(f"{here}.desks", item["desks"], minimum=0, maximum=1000)
+        if ok and day is not None:
+            result.append(ExceptionSpec(date=day, hours=span, desks=desks))
+    return result
+
+
+# Writing -------------------------------------------------------------------------------------
+
+def _s(value: str) -> str:
+    # TOML basic strings accept JSON's escapes.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _names(names: Names) -> str:
+    return f"{{ fi = {_s(names.fi)}, sv = {_s(names.sv)}, en = {_s(names.en)} }}"
+
+
+def dump_network(spec: NetworkSpec) -> str:
+    """Write a spec in the network file format; parse_network(dump_network(s)) == s."""
+    out = [f"timezone = {_s(spec.timezone)}"]
+    if spec.holidays:
+        out.append(f"holidays = {_s(spec.holidays)}")
+    out += [f"horizon_days = {spec.horizon_days}", f"slot_minutes = {spec.slot_minutes}"]
+    for service in spec.services:
+        out += ["", "[[services]]", f"code = {_s(service.code)}", f"name = {_names(service.name)}",
+                f"duration_minutes = {service.duration_minutes}"]
+        if service.checklist:
+            items = ", ".join(f"{lang} = [{', '.join(_s(i) for i in service.checklist[lang])}]"
+                              for lang in LANGUAGES if lang in service.checklist)
+            out.append(f"checklist = {{ {items} }}")
+    for point in spec.service_points:
+        out += ["", "[[service_points]]", f"id = {_s(point.id)}", f"name = {_names(point.name)}",
+                f"address = {_s(point.address)}"]
+        if point.timezone_explicit:
+            out.append(f"timezone = {_s(point.timezone)}")
+        out += [f"desks = {point.desks}", f"services = [{', '.join(_s(c) for c in point.services)}]"]
+        if point.durations:
+            out.append(f"durations = {{ {', '.join(f'{c} = {m}' for c, m in point.durations.items())} }}")
+        if point.walk_in:
+            out.append(f"walk_in = {{ desks = {point.walk_in.desks}, daily_tickets = {point.walk_in.daily_tickets} }}")
+        out += ["", "[service_points.hours]"]
+        out += [f'{WEEKDAYS[day]} = "{span}"' for day, span in sorted(point.hours.items())]
+        for exception in point.exceptions:
+            out += ["", "[[service_points.exceptions]]", f'date = "{exception.date.isoformat()}"',
+                    f'hours = "{exception.hours or ""}"']
+            if exception.desks is not None:
+                out.append(f"desks = {exception.desks}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,46 @@
+"""Staff roles as groups: administrator, service point manager, clerk.
+
+Each later app adds its permissions to ROLE_PERMISSIONS; the groups are brought up to date
+after every migrate, so a fresh database and an upgraded one end the same.
+"""
+from __future__ import annotations
+
+ADMINISTRATOR, MANAGER, CLERK = "administrator", "service point manager", "clerk"
+
+_NETWORK_MODELS = ["networksettings", "service", "servicepoint", "servicepointservice", "desk", "openinghours",
+                   "openingexception", "staffassignment"]
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    ADMINISTRATOR: {f"network.{action}_{model}" for model in _NETWORK_MODELS
+                    for action in ("view", "add", "change", "delete")}
+    | {f"auth.{action}_{model}" for model in ("user", "group") for action in ("view", "add", "change", "delete")},
+    MANAGER: {f"network.view_{model}" for model in _NETWORK_MODELS}
+    | {f"network.{action}_{model}" for model in ("openinghours", "openingexception")
+       for action in ("add", "change", "delete")},
+    CLERK: {"network.view_servicepoint", "network.view_service", "network.view_desk"},
+}
+
+
+def ensure_staff_groups(**kwargs) -> None:
+    """Create the role groups and give each its permissions (idempotent)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, wanted in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        perms = []
+        for dotted in wanted:
+            app_label, codename = dotted.split(".", 1)
+            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if perm is not None:
+                perms.append(perm)
+        group.permissions.add(*perms)
+
+
+def is_administrator(user) -> bool:
+    return user.is_superuser or user.groups.filter(name=ADMINISTRATOR).exists()
+
+
+def point_ids_of(user) -> set[str] | None:
+    """The service points a staff member may act on; None means every point."""
+    if is_administrator(user):
+        return None
+    return set(user.assignments.values_list("service_point_id", flat=True))

@@ -1,0 +1,109 @@
+"""Writes to the service network: loading a network file."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from vuoro.network.models import (
+    Desk,
+    NetworkSettings,
+    OpeningException,
+    OpeningHours,
+    Service,
+    ServicePoint,
+    ServicePointService,
+)
+from vuoro.network.networkfile import NetworkSpec, ServicePointSpec
+
+
+@dataclass
+class LoadReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def _sync(model, lookup: dict, values: dict, report: LoadReport, label: str):
+    """Create or update one row; record what changed, touch nothing when nothing did."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model.objects.create(**lookup, **values)
+        report.created.append(label)
+        return obj
+    changed = [key for key, value in values.items() if getattr(obj, key) != value]
+    if changed:
+        for key in changed:
+            setattr(obj, key, values[key])
+        obj.save(update_fields=changed)
+        report.updated.append(f"{label} ({', '.join(changed)})")
+    return obj
+
+
+@transaction.atomic
+def network_load(*, spec: NetworkSpec) -> LoadReport:
+    """Create or update, by id and code, everything in a checked network spec.
+
+    Points and services not in the spec are left alone. A point's weekly hours are replaced
+    by the file's (a missing day is closed); its exceptions are set by date, and other dates'
+    exceptions are kept. Desks beyond the file's count are taken out of use, never deleted,
+    since bookings refer to them.
+    """
+    report = LoadReport()
+    _sync(NetworkSettings, {"pk": 1}, {"timezone": spec.timezone, "holidays_country": spec.holidays or "",
+                                       "horizon_days": spec.horizon_days, "slot_minutes": spec.slot_minutes},
+          report, "network settings")
+    services = {}
+    for item in spec.services:
+        services[item.code] = _sync(Service, {"code": item.code}, {
+            "name_fi": item.name.fi, "name_sv": item.name.sv, "name_en": item.name.en,
+            "duration_minutes": item.duration_minutes,
+            **{f"checklist_{lang}": "\n".join(item.checklist.get(lang, ())) for lang in ("fi", "sv", "en")},
+        }, report, f"service {item.code}")
+    for point_spec in spec.service_points:
+        _load_point(point_spec, services, report)
+    return report
+
+
+def _load_point(item: ServicePointSpec, services: dict[str, Service], report: LoadReport) -> None:
+    label = f"service point {item.id}"
+    point = _sync(ServicePoint, {"id": item.id}, {
+        "name_fi": item.name.fi, "name_sv": item.name.sv, "name_en": item.name.en, "address": item.address,
+        "timezone": item.timezone, "timezone_explicit": item.timezone_explicit,
+        "appointment_desks": item.desks, "walk_in_desks": item.walk_in.desks if item.walk_in else 0,
+        "daily_tickets": item.walk_in.daily_tickets if item.walk_in else None,
+    }, report, label)
+    offered = {offer.service.code: offer for offer in point.offers.select_related("service")}
+    for position, code in enumerate(item.services):
+        _sync(ServicePointService, {"service_point": point, "service": services[code]},
+              {"duration_minutes": item.durations.get(code), "position": position}, report, f"{label} offers {code}")
+    for code, offer in offered.items():
+        if code not in item.services:
+            offer.delete()
+            report.updated.append(f"{label} no longer offers {code}")
+    for kind, count in ((Desk.Kind.APPOINTMENT, item.desks), (Desk.Kind.WALK_IN, point.walk_in_desks)):
+        for number in range(1, count + 1):
+            _sync(Desk, {"service_point": point, "kind": kind, "number": number}, {"active": True}, report,
+                  f"{label} {kind} desk {number}")
+        for desk in point.desks.filter(kind=kind, number__gt=count, active=True):
+            desk.active = False
+            desk.save(update_fields=["active"])
+            report.updated.append(f"{label} {kind} desk {desk.number} out of use")
+    for weekday in range(7):
+        span = item.hours.get(weekday)
+        if span is None:
+            deleted, _ = point.hours.filter(weekday=weekday).delete()
+            if deleted:
+                report.updated.append(f"{label} closed on weekday {weekday}")
+        else:
+            _sync(OpeningHours, {"service_point": point, "weekday": weekday},
+                  {"opens_at": span.opens, "closes_at": span.closes}, report, f"{label} hours {weekday}")
+    for exception in item.exceptions:
+        _sync(OpeningException, {"service_point": point, "date": exception.date}, {
+            "opens_at": exception.hours.opens if exception.hours else None,
+            "closes_at": exception.hours.closes if exception.hours else None,
+            "desks": exception.desks,
+        }, report, f"{label} exception {exception.date}")

@@ -1,0 +1,143 @@
+"""Slots: where on a day's grid a service of a given length can still start, and on how many desks.
+
+The day is cut into cells of `slot_minutes` from its opening time. Each staffed desk's free
+cells are one Python integer used as a bitset (bit k = cell k free), so "free for d cells from
+cell k" is an AND of shifted copies, and counting desks is a popcount. A service point's
+180-day horizon with tens of desks is a few thousand integer operations.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from vuoro.scheduling.calendar import Opening
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A start time at which a service can be booked, and how many desks are free all through it."""
+
+    start: dt.datetime
+    end: dt.datetime
+    free_desks: int
+
+
+@dataclass(frozen=True, slots=True)
+class Busy:
+    """Desk time already taken: `[start, end)` on desk number `desk` (1-based)."""
+
+    desk: int
+    start: dt.datetime
+    end: dt.datetime
+
+
+def cell_count(opening: Opening, slot_minutes: int) -> int:
+    """How many whole grid cells fit in the day's opening."""
+    return int(opening.interval.duration.total_seconds() // (slot_minutes * 60))
+
+
+def free_cells_by_desk(opening: Opening, busy: Iterable[Busy], *, slot_minutes: int) -> dict[int, int]:
+    """Each staffed desk (numbers 1..opening.desks) → bitset of its free grid cells.
+
+    A busy interval blocks every cell it touches, even partly (an interval off the grid, for
+    instance left by an older grid, never lets a cell be offered twice).
+    """
+    cells = cell_count(opening, slot_minutes)
+    full = (1 << cells) - 1
+    free = dict.fromkeys(range(1, opening.desks + 1), full)
+    origin = opening.interval.start
+    slot_seconds = slot_minutes * 60
+    for item in busy:
+        if item.desk not in free:
+            continue
+        first = int((item.start - origin).total_seconds() // slot_seconds)
+        last = -int(-(item.end - origin).total_seconds() // slot_seconds)  # ceiling
+        first, last = max(first, 0), min(last, cells)
+        if last > first:
+            free[item.desk] &= ~(((1 << (last - first)) - 1) << first)
+    return free
+
+
+def runs(free: int, length: int) -> int:
+    """Bit k set when cells k .. k+length-1 are all set in `free`."""
+    result = free
+    span = 1
+    # Doubling: combine runs of `span` into runs of up to 2*span, then finish exactly.
+    while span * 2 <= length:
+        result &= result >> span
+        span *= 2
+    if span < length:
+        result &= result >> (length - span)
+    return result
+
+
+def day_slots(
+    opening: Opening,
+    busy: Iterable[Busy],
+    *,
+    slot_minutes: int,
+    duration_minutes: int,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+) -> list[Slot]:
+    """The slots of one day for a service lasting `duration_minutes`, earliest first.
+
+    A start is offered when it is on the grid, the whole service fits in the opening, it lies
+    in `(not_before, not_after]` and at least one staffed desk is free all through it.
+    """
+    if duration_minutes <= 0 or duration_minutes % slot_minutes:
+        raise ValueError("duration_minutes must be a positive multiple of slot_minutes")
+    length = duration_minutes // slot_minutes
+    origin = opening.interval.start
+    step = dt.timedelta(minutes=slot_minutes)
+    duration = dt.timedelta(minutes=duration_minutes)
+    starts = [runs(free, length) for free in free_cells_by_desk(opening, busy, slot_minutes=slot_minutes).values()]
+    any_start = 0
+    for bits in starts:
+        any_start |= bits
+    slots = []
+    while any_start:
+        low = any_start & -any_start
+        k = low.bit_length() - 1
+        any_start ^= low
+        start = origin + k * step
+        if start <= not_before or start > not_after:
+            continue
+        slots.append(Slot(start=start, end=start + duration, free_desks=sum(1 for b in starts if b & low)))
+    return slots
+
+
+def free_desk_for(
+    opening: Opening, busy: Iterable[Busy], *, slot_minutes: int, start: dt.datetime, duration_minutes: int,
+    preferred: Sequence[int] = (),
+) -> int | None:
+    """A desk number free for the whole of `[start, start + duration)` on the grid, or None.
+
+    Desks in `preferred` are tried first, then the lowest number: packing bookings onto the
+    first desks keeps whole desks free for walk-ins and late changes.
+    """
+    if duration_minutes <= 0 or duration_minutes % slot_minutes:
+        return None
+    offset = (start - opening.interval.start).total_seconds()
+    if offset < 0 or offset % (slot_minutes * 60):
+        return None
+    k = int(offset // (slot_minutes * 60))
+    length = duration_minutes // slot_minutes
+    if k + length > cell_count(opening, slot_minutes):
+        return None
+    free = free_cells_by_desk(opening, busy, slot_minutes=slot_minutes)
+    wanted = ((1 << length) - 1) << k
+    for desk in [*preferred, *sorted(free)]:
+        if desk in free and free[desk] & wanted == wanted:
+            return desk
+    return None
+
+
+def merge_earliest(per_point: Mapping[str, Sequence[Slot]], limit: int | None) -> list[tuple[str, Slot]]:
+    """All points' slots in one list sorted by start then point id, cut at `limit`."""
+    merged = sorted(((slot.start, point, slot) for point, slots in per_point.items() for slot in slots),
+                    key=lambda item: (item[0], item[1]))
+    if limit is not None:
+        merged = merged[:limit]
+    return [(point, slot) for _, point, slot in merged]

@@ -1,0 +1,81 @@
+"""A service point's days: local opening hours → aware opening intervals and desks staffed.
+
+Local wall-clock hours hold across daylight-saving changes: 08:00 stays 08:00 local on
+either side of a change. Exceptions come first, then public holidays, then the week.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Container, Iterator, Mapping
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from vuoro.scheduling.intervals import Interval
+
+UTC = dt.UTC
+
+
+@dataclass(frozen=True, slots=True)
+class DayException:
+    """A date that differs from the week: `hours` None closes it; `desks` None keeps the usual count."""
+
+    hours: tuple[dt.time, dt.time] | None
+    desks: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """One day's opening: the aware interval (in UTC) and the number of desks staffed."""
+
+    day: dt.date
+    interval: Interval
+    desks: int
+
+
+@dataclass(frozen=True)
+class PointCalendar:
+    """Everything needed to know when a service point is open; plain data, no database."""
+
+    zone: ZoneInfo
+    desks: int
+    weekly: Mapping[int, tuple[dt.time, dt.time]]  # weekday 0 = Monday
+    exceptions: Mapping[dt.date, DayException] = field(default_factory=dict)
+    holidays: Container[dt.date] = frozenset()
+
+    def opening_on(self, day: dt.date) -> Opening | None:
+        """The opening of a local date, or None when the point is closed that day."""
+        exception = self.exceptions.get(day)
+        if exception is not None:
+            hours, desks = exception.hours, self.desks if exception.desks is None else exception.desks
+        elif day in self.holidays:
+            return None
+        else:
+            hours, desks = self.weekly.get(day.weekday()), self.desks
+        if hours is None or desks <= 0:
+            return None
+        return Opening(day=day, interval=local_interval(day, hours[0], hours[1], self.zone), desks=desks)
+
+    def openings(self, first_day: dt.date, last_day: dt.date) -> Iterator[Opening]:
+        """The openings from first_day to last_day, both included."""
+        day = first_day
+        while day <= last_day:
+            opening = self.opening_on(day)
+            if opening is not None:
+                yield opening
+            day += dt.timedelta(days=1)
+
+
+def local_interval(day: dt.date, opens: dt.time, closes: dt.time, zone: ZoneInfo) -> Interval:
+    """Local wall-clock times of one date as an aware UTC interval.
+
+    The one place where local hours become instants. A time that does not exist locally (in a
+    spring-forward gap) resolves as zoneinfo does with fold=0: the offset before the change.
+    """
+    start = dt.datetime.combine(day, opens, tzinfo=zone).astimezone(UTC)
+    end = dt.datetime.combine(day, closes, tzinfo=zone).astimezone(UTC)
+    return Interval(start, end)
+
+
+def local_date(instant: dt.datetime, zone: ZoneInfo) -> dt.date:
+    """The local date of an aware instant."""
+    return instant.astimezone(zone).date()

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from vuoro.api import api
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("vuoro.public.urls")),
+]
