@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "ninja",
     "vuoro.network",
     "vuoro.public",
+    "vuoro.planning",
 ]
 
 MIDDLEWARE = [

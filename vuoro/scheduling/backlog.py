@@ -27,6 +27,7 @@ Pure Python: no Django, no clock; calendars come in as `PointCalendar`s.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections import deque
@@ -272,15 +273,22 @@ class _Run:
                 else None
                 for code in self.services
             ])
-        # earliest[p][s]: no day before it has room for service s at point p (a search cursor).
+        # earliest[p][s]: no day before it has room for service s at point p (a search cursor),
+        # except the days in holes[p]: those where a cancellation gave time back (sorted).
         self.earliest = [[0] * len(self.services) for _ in s.points]
+        self.holes: list[list[int]] = [[] for _ in s.points]
+        self.smallest_visit = [self._smallest_visit(point) for point in range(len(s.points))]
 
-    def _reopen(self, point: int, day: int, cells_free: int | None = None) -> None:
-        """Room appeared on `day`: searches must look there again (for services that fit in `cells_free`)."""
+    def _smallest_visit(self, point: int) -> list[int]:
+        """Per day, the cells of the shortest visit the point offers."""
+        rows = [row for row in self.visit_cells[point] if row is not None]
+        return [min(cells) for cells in zip(*rows, strict=True)] if rows else [0] * self.calendar_days
+
+    def _reopen(self, point: int, day: int) -> None:
+        """A lever added room from `day` on: every search at the point must look there again."""
         row = self.earliest[point]
         for service, cursor in enumerate(row):
-            needs = self.visit_cells[point][service]
-            if day < cursor and needs is not None and (cells_free is None or needs[day] <= cells_free):
+            if day < cursor:
                 row[service] = day
 
     def _schedule_levers(self) -> None:
@@ -345,6 +353,7 @@ class _Run:
                 if row is None or first >= self.calendar_days:
                     continue
                 row[first:] = [cells] * (self.calendar_days - first)
+                self.smallest_visit[point] = self._smallest_visit(point)
                 self._reopen(point, first)
 
         return release
@@ -394,13 +403,31 @@ class _Run:
 
     # -- booking --------------------------------------------------------------------------
     def _earliest_at(self, point: int, service: int, first: int, last: int) -> tuple[int, int] | None:
-        """(day, desk) of the earliest room for `service` at `point` in [first, last]."""
+        """(day, desk) of the earliest room for `service` at `point` in [first, last].
+
+        Looks at the days cancellations reopened first, then walks on from the cursor.
+        """
         cursor = self.earliest[point]
+        needs = self.visit_cells[point][service]
+        rooms = self.room[point]
+        holes = self.holes[point]
+        if holes:
+            while holes and holes[0] < first:
+                holes.pop(0)  # gone by: nobody books for the past again
+            smallest = self.smallest_visit[point]
+            for day in list(holes):
+                if day > last or day >= cursor[service]:
+                    break
+                most = max(rooms[day])
+                if most < smallest[day]:
+                    holes.remove(day)  # filled again: no visit fits there any more
+                elif day >= first and most >= needs[day]:
+                    for desk, left in enumerate(rooms[day]):
+                        if left >= needs[day]:
+                            return day, desk
         day = cursor[service]
         if day < first:
             day = first
-        needs = self.visit_cells[point][service]
-        rooms = self.room[point]
         if last >= self.calendar_days:
             last = self.calendar_days - 1
         while day <= last:
@@ -425,7 +452,9 @@ class _Run:
         for point in [home, *(p for p in range(len(self.scenario.points)) if p != home)]:
             if self.visit_cells[point][service] is None:
                 continue
-            if best is not None and max(first, self.earliest[point][service]) >= best[1]:
+            holes = self.holes[point]
+            bound = min(self.earliest[point][service], holes[0]) if holes else self.earliest[point][service]
+            if best is not None and max(first, bound) >= best[1]:
                 continue  # nothing there before the best found so far
             found = self._earliest_at(point, service, first, last if best is None else best[1] - 1)
             if found and (best is None or found[0] < best[1]):
@@ -582,9 +611,10 @@ class _Run:
             week.cancelled += 1
             totals["cancelled"] += 1
             if self.scenario.refill_cancelled:
-                desks = self.room[booking.point][booking.day]
-                desks[booking.desk] += booking.cells
-                self._reopen(booking.point, booking.day, desks[booking.desk])
+                self.room[booking.point][booking.day][booking.desk] += booking.cells
+                holes = self.holes[booking.point]
+                if booking.day > today and booking.day not in holes:
+                    bisect.insort(holes, booking.day)
 
     def _look_again(self, today) -> None:
         for (point, service, anywhere), queue in self.looking.items():
