@@ -28,7 +28,6 @@ Pure Python: no Django, no clock; calendars come in as `PointCalendar`s.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import deque
 from collections.abc import Callable
 
@@ -130,6 +129,8 @@ class _Run:
         else:  # by open desk time over the run
             weights = [sum(sum(self.book.desk_cells_on(point, day)) for day in range(self.days))
                        for point in range(len(s.points))]
+            if not any(weights):  # nowhere open: demand still comes, and waits
+                weights = [1.0] * len(s.points)
         # stream[p][s] = share of all requests that are for service s at point p
         self.streams: list[tuple[int, int, float]] = []
         point_weights = []
@@ -232,43 +233,51 @@ class _Run:
         )
 
     def _seed_initial_state(self) -> None:
+        """The calendar and the waiting list at the start.
+
+        Those holding a time at the start take negative customer numbers, so that however
+        many there are, the fates of everyone after them stay the same.
+        """
         s = self.scenario
         self.customers = 0
         self.rebooking: list[tuple] = []
-        # Initial bookings take negative ids, so that they never shift the fates of later customers.
-        if s.initial_bookings or s.initial_booked_days:
-            limit = s.initial_bookings or math.inf
-            last_day = s.initial_booked_days - 1 if s.initial_booked_days else None
-            full = [False] * len(self.streams)
-            made, due = 0, [0.0] * len(self.streams)
-            round_size = 64  # requests per round of the fill, spread over the streams by share
-            while made < limit and not all(full):
-                for index, (point, service, share) in enumerate(self.streams):
-                    if full[index] or made >= limit:
-                        continue
-                    due[index] += share * round_size
-                    while due[index] >= 1 and made < limit:
-                        due[index] -= 1
-                        customer = -1 - made
-                        if not self._book(customer, point, service, False, -1, -1, 0, last_day):
-                            full[index] = True
-                            break
-                        made += 1
-            self.customers += made
-            # Those already holding a time booked it about as far ahead as the last of them lies
-            # now; some cancel before their visit. Cancellations that would have fallen before
-            # the start were refilled long ago: those are not drawn again.
+        if s.initial_booked_days:
+            self._fill_first_days(s.initial_booked_days)
+        for number in range(s.initial_bookings):
+            # Spread like the demand; who finds no time within the horizon is still looking.
+            point, service = self._stream_for((number + 0.5) / s.initial_bookings)
+            if not self._book(-1 - self.customers, point, service, False, -1, -1, 0):
+                self._wait(-1 - self.customers, point, service, False, -1)
+            self.customers += 1
+        if s.cancellation_rate:
+            # Those holding a time booked it about as far ahead as the last of them lies now;
+            # some cancel before their visit. Cancellations that would have fallen before the
+            # start were refilled long ago: those are not drawn again.
             lead_days = max((day for day, visits in enumerate(self.appointments) if visits), default=0) + 1
-            if s.cancellation_rate:
-                for visits in self.appointments:
-                    for booking in visits:
-                        if (booking.draws & 0xFFFF) * _UNIT < s.cancellation_rate:
-                            self._cancel_later(booking, booking.day - lead_days)
+            for visits in self.appointments:
+                for booking in visits:
+                    if (booking.draws & 0xFFFF) * _UNIT < s.cancellation_rate:
+                        self._cancel_later(booking, booking.day - lead_days)
         for number in range(s.initial_waiting):
-            point, service = self._stream_for(number / max(s.initial_waiting, 1))
+            point, service = self._stream_for((number + 0.5) / s.initial_waiting)
             self._wait(number, point, service, False, -1)
         self.customers += s.initial_waiting
         self.next_customer = s.initial_waiting
+
+    def _fill_first_days(self, days: int) -> None:
+        """Take every time in the first `days` days, service by service in the mix's proportions."""
+        full = [share <= 0 for _, _, share in self.streams]  # a stream nobody asks for never fills
+        due = [0.0] * len(self.streams)
+        round_size = 64  # requests per round of the fill, spread over the streams by share
+        while not all(full):
+            for index, (point, service, share) in enumerate(self.streams):
+                due[index] += share * round_size
+                while not full[index] and due[index] >= 1:
+                    due[index] -= 1
+                    if self._book(-1 - self.customers, point, service, False, -1, -1, 0, days - 1):
+                        self.customers += 1
+                    else:
+                        full[index] = True
 
     def _stream_for(self, fraction: float) -> tuple[int, int]:
         cumulative = 0.0
