@@ -152,7 +152,7 @@ from_date = "next week"
     def test_passes_on_the_network_file_problems(self, folder):
         (folder / "network.toml").write_text(NETWORK.replace("desks = 2", "desks = -2"))
         [problem] = problems_of(BACKLOG, folder)
-        assert problem.endswith('network.toml: service_points[0] (id "malmi").desks: must be between 0 and 1000, not -2')
+        assert problem.endswith('service_points[0] (id "malmi").desks: must be between 0 and 1000, not -2')
 
     def test_a_missing_network_file(self, folder):
         [problem] = problems_of(BACKLOG.replace("network.toml", "nowhere.toml"), folder)
