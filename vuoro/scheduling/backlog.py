@@ -323,7 +323,8 @@ class _Run:
                 continue
             mean_cells = sum(share * self.book.visit_cells[point][service][today]
                              for service, share in self.point_mix[point].items())
-            week.capacity += sum(int(cells // mean_cells) for cells in opened) if mean_cells else 0
+            # The epsilon keeps 33 / 2.2 at 15: the mix's mean is a float sum of shares.
+            week.capacity += sum(int(cells / mean_cells + 1e-9) for cells in opened) if mean_cells else 0
             week.desk_hours += sum(opened) * slot_hours
             week.booked_desk_hours += self.book.cells_taken_on(point, today) * slot_hours
 
