@@ -168,13 +168,21 @@ class _Run:
 
     def _book(self, customer, home, service, anywhere, today, request_day, attempt, last_day=None) -> bool:
         s = self.scenario
-        found = self.book.earliest(home, service, anywhere, today + 1, today + s.horizon_days if last_day is None
-                               else last_day)
-        if found is None:
-            return False
-        point, day, desk = found
-        cells = self.book.visit_cells[point][service][day]
-        self.book.take(point, day, desk, cells)
+        book = self.book
+        last = today + s.horizon_days if last_day is None else last_day
+        if anywhere:
+            found = book.earliest(home, service, True, today + 1, last)
+            if found is None:
+                return False
+            point, day, desk = found
+        else:
+            found = book.earliest_at(home, service, today + 1, last) if book.visit_cells[home][service] else None
+            if found is None:
+                return False
+            point = home
+            day, desk = found
+        cells = book.visit_cells[point][service][day]
+        book.room[point][day][desk] -= cells
         draws = _draws(s.seed, customer, attempt + 1) if self.fates_drawn else 0
         booking = _Booking(customer, point, service, day, desk, cells, request_day, attempt, draws)
         self.appointments[day].append(booking)

@@ -77,6 +77,8 @@ class AppointmentBook:
         # except the days in holes[p]: those where a cancellation gave time back (sorted).
         self.cursors = [[0] * len(self.services) for _ in s.points]
         self.holes: list[list[int]] = [[] for _ in s.points]
+        self.offering = [[point for point in range(len(s.points)) if self.visit_cells[point][service] is not None]
+                         for service in range(len(self.services))]
         self.smallest_visit = [self._smallest_visit(point) for point in range(len(s.points))]
 
     def _smallest_visit(self, point: int) -> list[int]:
@@ -205,21 +207,22 @@ class AppointmentBook:
         if not anywhere:
             found = self.earliest_at(home, service, first, last) if self.visit_cells[home][service] else None
             return (home, *found) if found else None
-        best = None
-        for point in [home, *(p for p in range(len(self.scenario.points)) if p != home)]:
-            if self.visit_cells[point][service] is None:
+        found = self.earliest_at(home, service, first, last) if self.visit_cells[home][service] else None
+        best = (home, *found) if found else None
+        for point in self.offering[service]:
+            if point == home:
                 continue
-            holes = self.holes[point]
-            bound = min(self.cursors[point][service], holes[0]) if holes else self.cursors[point][service]
-            if best is not None and max(first, bound) >= best[1]:
-                continue  # nothing there before the best found so far
+            if best is not None:
+                holes = self.holes[point]
+                bound = self.cursors[point][service]
+                if holes and holes[0] < bound:
+                    bound = holes[0]
+                if bound >= best[1] or first >= best[1]:
+                    continue  # nothing there before the best found so far
             found = self.earliest_at(point, service, first, last if best is None else best[1] - 1)
             if found and (best is None or found[0] < best[1]):
                 best = (point, *found)
         return best
-
-    def take(self, point: int, day: int, desk: int, cells: int) -> None:
-        self.room[point][day][desk] -= cells
 
     def give_back(self, point: int, day: int, desk: int, cells: int, *, today: int) -> None:
         """A cancelled visit's time is free again, for anyone booking from `today` on."""
