@@ -4,7 +4,10 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from vuoro.apierrors import ApiError, error_response, validation_fields
+from vuoro.booking.api import router as booking_router
 from vuoro.network.api import router as network_router
+from vuoro.walkin.api import router as walkin_router
+from vuoro.walkin.api import staff_router
 
 api = NinjaAPI(
     title="vuoro",
@@ -14,6 +17,9 @@ api = NinjaAPI(
     urls_namespace="api-v1",
 )
 api.add_router("", network_router)
+api.add_router("", booking_router)
+api.add_router("", walkin_router)
+api.add_router("", staff_router)
 
 
 @api.exception_handler(ApiError)

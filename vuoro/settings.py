@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "vuoro.network",
+    "vuoro.booking",
+    "vuoro.notify",
+    "vuoro.walkin",
     "vuoro.public",
     "vuoro.planning",
 ]
@@ -97,6 +100,8 @@ def _database(url: str) -> dict:
         config.pop("CONN_HEALTH_CHECKS", None)
         if config["NAME"] not in ("", ":memory:"):
             Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+            # Tests on a file, not in memory: threads and live servers then share one database.
+            config["TEST"] = {"NAME": str(Path(config["NAME"]).with_suffix(".test.sqlite3"))}
     return config
 
 
@@ -130,7 +135,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 LOGIN_URL = "/admin/login/"
-EMAIL_BACKEND = os.environ.get("VUORO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+MAILERS = {"default": {"BACKEND": os.environ.get("VUORO_EMAIL_BACKEND",
+                                                "django.core.mail.backends.console.EmailBackend")}}
 DEFAULT_FROM_EMAIL = os.environ.get("VUORO_FROM_EMAIL", "vuoro@localhost")
 SMS_BACKEND = os.environ.get("VUORO_SMS_BACKEND", "vuoro.notify.sms.ConsoleBackend")
 

@@ -9,6 +9,7 @@ class NetworkConfig(AppConfig):
     verbose_name = _("Service network")
 
     def ready(self) -> None:
+        from vuoro.network import state  # noqa: F401  (connects the version signals)
         from vuoro.network.roles import ensure_staff_groups
 
         post_migrate.connect(ensure_staff_groups, dispatch_uid="vuoro-staff-groups")

@@ -20,6 +20,9 @@ class TranslatedName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def names(self) -> dict[str, str]:
         return {"fi": self.name_fi, "sv": self.name_sv, "en": self.name_en}
@@ -28,9 +31,6 @@ class TranslatedName(models.Model):
     def name(self) -> str:
         """The name in the active language."""
         return self.names.get((get_language() or "fi")[:2]) or self.name_en
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class NetworkSettings(models.Model):
@@ -43,6 +43,8 @@ class NetworkSettings(models.Model):
                                                validators=[MinValueValidator(1)])
     slot_minutes = models.PositiveIntegerField(_("slot grid (minutes)"), default=15,
                                                validators=[MinValueValidator(1)])
+    # Bumped by every change to the network, so each server knows when its cached calendars are stale.
+    version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("network settings")

@@ -32,8 +32,11 @@ class Command(BaseCommand):
         if not report.changed:
             self.stdout.write(f"{file}: nothing to change")
             return
-        for line in report.created:
-            self.stdout.write(f"created {line}")
-        for line in report.updated:
-            self.stdout.write(f"updated {line}")
+        if options["verbosity"] == 0:
+            return
+        if options["verbosity"] >= 2:
+            for line in report.created:
+                self.stdout.write(f"created {line}")
+            for line in report.updated:
+                self.stdout.write(f"updated {line}")
         self.stdout.write(f"{file}: {len(report.created)} created, {len(report.updated)} updated")

@@ -1,0 +1,32 @@
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync"]}
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    """Tests run without per-client limits (one test client is one address), with tasks run at
+    once after commit and text messages kept in memory; the tests of those mechanisms turn them back."""
+    settings.RATE_LIMITS = False
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.SMS_BACKEND = "vuoro.notify.sms.LocmemBackend"
+    from vuoro.notify import sms
+
+    sms.outbox.clear()
+    yield
+
+
+# Shared fixtures: a small network and a bookable weekday, for every app's tests.
+from tests.booking.conftest import smoke_network, wednesday  # noqa: E402, F401

@@ -1,0 +1,43 @@
+"""Small builders of test data: a network file in text, loaded through the real loader."""
+from __future__ import annotations
+
+from vuoro.network.networkfile import parse_network
+from vuoro.network.services import network_load
+
+NAMES = 'name = {{ fi = "{0} fi", sv = "{0} sv", en = "{0} en" }}'
+
+
+def network_text(*, slot_minutes=15, horizon_days=180, holidays="FI", points=None, services=None,
+                 timezone="Europe/Helsinki") -> str:
+    services = services or [("extended-permit", 30)]
+    points = points or [dict(id="helsinki-malmi", desks=2, services=[s for s, _ in services])]
+    lines = [f'timezone = "{timezone}"', f"horizon_days = {horizon_days}", f"slot_minutes = {slot_minutes}"]
+    if holidays:
+        lines.append(f'holidays = "{holidays}"')
+    for code, minutes in services:
+        lines += ["[[services]]", f'code = "{code}"', NAMES.format(code), f"duration_minutes = {minutes}"]
+    for point in points:
+        hours = point.get("hours", {d: "08:00-16:00" for d in ("mon", "tue", "wed", "thu", "fri")})
+        lines += ["[[service_points]]", f'id = "{point["id"]}"', NAMES.format(point["id"]),
+                  f'address = "{point.get("address", "Katu 1")}"', f'desks = {point.get("desks", 2)}',
+                  "services = [" + ", ".join(f'"{c}"' for c in point.get("services", [])) + "]"]
+        if point.get("timezone"):
+            lines.append(f'timezone = "{point["timezone"]}"')
+        if point.get("durations"):
+            lines.append("durations = { " + ", ".join(f"{k} = {v}" for k, v in point["durations"].items()) + " }")
+        if point.get("walk_in"):
+            desks, tickets = point["walk_in"]
+            lines.append(f"walk_in = {{ desks = {desks}, daily_tickets = {tickets} }}")
+        lines.append("[service_points.hours]")
+        lines += [f'{day} = "{span}"' for day, span in hours.items()]
+        for exception in point.get("exceptions", []):
+            lines += ["[[service_points.exceptions]]", f'date = "{exception[0]}"', f'hours = "{exception[1]}"']
+            if len(exception) > 2:
+                lines.append(f"desks = {exception[2]}")
+    return "\n".join(lines) + "\n"
+
+
+def load_network(**kwargs):
+    spec = parse_network(network_text(**kwargs), "test.toml")
+    network_load(spec=spec)
+    return spec

@@ -1,0 +1,71 @@
+"""Opening hours become aware intervals: exceptions first, then holidays, then the week."""
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from vuoro.scheduling.calendar import DayException, PointCalendar, local_interval
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+WEEK = {d: (dt.time(8), dt.time(16, 15)) for d in range(5)}
+
+
+def calendar(**kwargs) -> PointCalendar:
+    return PointCalendar(**{"zone": HELSINKI, "desks": 3, "weekly": WEEK, **kwargs})
+
+
+class TestOpeningOn:
+    def test_a_weekday_opens_at_local_wall_clock_time(self):
+        opening = calendar().opening_on(dt.date(2027, 3, 3))
+        assert opening.interval.start == dt.datetime(2027, 3, 3, 6, 0, tzinfo=dt.UTC)  # 08:00 +02:00
+        assert opening.desks == 3
+
+    def test_the_hours_hold_across_the_spring_daylight_saving_change(self):
+        before, after = calendar().opening_on(dt.date(2027, 3, 26)), calendar().opening_on(dt.date(2027, 3, 29))
+        assert before.interval.start.astimezone(HELSINKI).time() == dt.time(8)
+        assert after.interval.start.astimezone(HELSINKI).time() == dt.time(8)
+        assert before.interval.start.hour == 6 and after.interval.start.hour == 5  # UTC moves, local does not
+
+    def test_the_hours_hold_across_the_autumn_change(self):
+        opening = calendar().opening_on(dt.date(2027, 11, 1))
+        assert opening.interval.start == dt.datetime(2027, 11, 1, 6, 0, tzinfo=dt.UTC)
+
+    def test_a_day_left_out_of_the_week_is_closed(self):
+        assert calendar().opening_on(dt.date(2027, 3, 6)) is None  # a Saturday
+
+    def test_a_public_holiday_closes_the_point(self):
+        fi = holidays.country_holidays("FI", years=2027)
+        assert calendar(holidays=fi).opening_on(dt.date(2027, 12, 6)) is None  # Independence Day, a Monday
+        assert calendar(holidays=fi).opening_on(dt.date(2027, 12, 7)) is not None
+
+    def test_an_exception_opens_a_holiday_and_sets_the_desks(self):
+        fi = holidays.country_holidays("FI", years=2027)
+        exceptions = {dt.date(2027, 12, 6): DayException(hours=(dt.time(9), dt.time(12)), desks=1)}
+        opening = calendar(holidays=fi, exceptions=exceptions).opening_on(dt.date(2027, 12, 6))
+        assert opening.desks == 1 and opening.interval.duration == dt.timedelta(hours=3)
+
+    def test_an_exception_without_hours_closes_the_day(self):
+        exceptions = {dt.date(2027, 3, 3): DayException(hours=None)}
+        assert calendar(exceptions=exceptions).opening_on(dt.date(2027, 3, 3)) is None
+
+    def test_a_saturday_opening_by_exception(self):
+        exceptions = {dt.date(2027, 3, 6): DayException(hours=(dt.time(9), dt.time(15)))}
+        assert calendar(exceptions=exceptions).opening_on(dt.date(2027, 3, 6)).desks == 3
+
+    def test_openings_lists_only_open_days(self):
+        days = [o.day for o in calendar().openings(dt.date(2027, 3, 1), dt.date(2027, 3, 14))]
+        assert len(days) == 10 and all(d.weekday() < 5 for d in days)
+
+
+def test_a_night_opening_through_the_change_is_an_hour_shorter():
+    interval = local_interval(dt.date(2027, 3, 28), dt.time(0, 0), dt.time(6, 0), HELSINKI)
+    assert interval.duration == dt.timedelta(hours=5)
+
+
+def test_the_core_never_imports_django():
+    import pathlib
+
+    core = pathlib.Path(__file__).resolve().parents[2] / "vuoro" / "scheduling"
+    for module in core.glob("*.py"):
+        text = module.read_text()
+        assert "import django" not in text and "from django" not in text, module.name

@@ -1,0 +1,273 @@
+"""Availability and bookings over the v1 API, exactly as API.md fixes them."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+from typing import Literal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from ninja import Header, Query, Router, Schema
+from pydantic import AwareDatetime, Field, field_validator
+
+from vuoro.apierrors import ApiError
+from vuoro.booking.guards import pin_guard_check, pin_guard_clear, pin_guard_fail, rate_limit
+from vuoro.booking.ics import booking_calendar
+from vuoro.booking.keys import normalise_key, pin_matches
+from vuoro.booking.models import MAX_PERSONS, Booking, IdempotentAnswer
+from vuoro.booking.selectors import MAX_SLOTS, availability_list, booking_get
+from vuoro.booking.services import (
+    BookingError,
+    Customer,
+    booking_cancel,
+    booking_create,
+    booking_reschedule,
+)
+from vuoro.network.state import network_state
+
+router = Router(tags=["booking"])
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{4,24}$")
+
+
+class SlotOut(Schema):
+    service_point: str
+    start: dt.datetime
+    end: dt.datetime
+    free_desks: int
+
+
+class AvailabilityOut(Schema):
+    slots: list[SlotOut]
+
+
+class ErrorOut(Schema):
+    error: str
+    detail: str
+    fields: dict[str, list[str]] | None = None
+
+
+class CustomerIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(max_length=254)
+    phone: str = Field("", max_length=32)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a name is needed")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not EMAIL_RE.match(value.strip()):
+            raise ValueError("not an e-mail address")
+        return value.strip()
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if value.strip() and not PHONE_RE.match(value.strip()):
+            raise ValueError("not a phone number (digits, optionally starting with +)")
+        return value.strip()
+
+
+class BookingIn(Schema):
+    service: str = Field(max_length=64)
+    service_point: str = Field(max_length=64)
+    start: AwareDatetime
+    persons: int = Field(1, ge=1, le=MAX_PERSONS)
+    language: Literal["fi", "sv", "en"] = "fi"
+    customer: CustomerIn
+
+
+class BookingOut(Schema):
+    reservation_key: str
+    pin: str | None = None
+    status: str
+    service: str
+    service_point: str
+    start: dt.datetime
+    end: dt.datetime
+    persons: int
+    language: str
+
+
+class RescheduleIn(Schema):
+    start: AwareDatetime
+    service_point: str | None = Field(None, max_length=64)
+
+
+def _booking_body(booking: Booking, *, pin: str | None = None, with_customer: bool = False) -> dict:
+    point = network_state().points.get(booking.service_point_id)
+    zone = point.zone if point else dt.UTC
+    body = {"reservation_key": booking.reservation_key, "status": booking.status,
+            "service": booking.service.code, "service_point": booking.service_point_id,
+            "start": booking.start_at.astimezone(zone).isoformat(), "end": booking.end_at.astimezone(zone).isoformat(),
+            "persons": booking.persons, "language": booking.language}
+    if pin is not None:
+        body = {"reservation_key": booking.reservation_key, "pin": pin, **body}
+    if with_customer:
+        body["customer"] = {"name": booking.customer_name, "email": booking.customer_email,
+                            "phone": booking.customer_phone}
+    return body
+
+
+@router.get("/availability", response={200: AvailabilityOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+            summary="Offered start times, earliest first")
+def availability(request, service: str = Query(..., max_length=64), service_point: str | None = Query(None),
+                 from_date: dt.date | None = Query(None, alias="from"),
+                 to_date: dt.date | None = Query(None, alias="to"),
+                 limit: int | None = Query(None, ge=1, le=MAX_SLOTS)):
+    """`from`/`to` are inclusive local dates (default: today to the end of the booking horizon);
+    without `service_point`, every point offering the service. At most 20,000 slots an answer."""
+    now = timezone.now()
+    rate_limit(request, kind="availability", now=now)
+    state = network_state()
+    if service not in state.service_ids:
+        raise ApiError(404, "not_found", f"No service {service!r}.")
+    if service_point is not None and service_point not in state.points:
+        raise ApiError(404, "not_found", f"No service point {service_point!r}.")
+    if from_date and to_date and from_date > to_date:
+        raise ApiError(422, "invalid", "`from` is after `to`.", fields={"from": ["must not be after `to`"]})
+    found = availability_list(state=state, service_code=service,
+                              point_ids=None if service_point is None else [service_point],
+                              from_date=from_date, to_date=to_date, limit=limit, now=now)
+    zones = {p.id: p.zone for p in state.points.values()}
+    return {"slots": [{"service_point": s.service_point, "start": s.slot.start.astimezone(zones[s.service_point]),
+                       "end": s.slot.end.astimezone(zones[s.service_point]), "free_desks": s.slot.free_desks}
+                      for s in found]}
+
+
+def _seal(pin: str, idempotency_key: str) -> str:
+    # The stored first answer must replay the PIN, yet PINs are never stored readable: it is
+    # kept XORed with a pad only the client's own Idempotency-Key (never stored) can make.
+    pad = hmac.new(settings.SECRET_KEY.encode(), f"idem:{idempotency_key}".encode(), hashlib.sha256).digest()
+    return bytes(a ^ b for a, b in zip(pin.encode(), pad, strict=False)).hex()
+
+
+def _unseal(sealed: str, idempotency_key: str) -> str:
+    pad = hmac.new(settings.SECRET_KEY.encode(), f"idem:{idempotency_key}".encode(), hashlib.sha256).digest()
+    return bytes(a ^ b for a, b in zip(bytes.fromhex(sealed), pad, strict=False)).decode()
+
+
+def _create(payload: BookingIn, now: dt.datetime) -> tuple[int, dict]:
+    state = network_state()
+    if payload.service not in state.service_ids:
+        raise ApiError(422, "invalid", "Unknown service.", fields={"service": [f"no service {payload.service!r}"]})
+    if payload.service_point not in state.points:
+        raise ApiError(422, "invalid", "Unknown service point.",
+                       fields={"service_point": [f"no service point {payload.service_point!r}"]})
+    try:
+        made = booking_create(
+            state=state, service_code=payload.service, point_id=payload.service_point, start_at=payload.start,
+            persons=payload.persons, language=payload.language,
+            customer=Customer(name=payload.customer.name, email=payload.customer.email, phone=payload.customer.phone),
+            now=now)
+    except BookingError as error:
+        return 409, {"error": error.code, "detail": error.detail}
+    return 201, _booking_body(made.booking, pin=made.pin)
+
+
+@router.post("/bookings", response={201: BookingOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+             summary="Book an offered start time")
+def bookings_create(request, payload: BookingIn,
+                    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200)):
+    """A retry with the same `Idempotency-Key` and body returns the first answer without booking
+    twice; the same key with another body is 422 `idempotency_key_reused`."""
+    now = timezone.now()
+    rate_limit(request, kind="booking", now=now)
+    if not idempotency_key:
+        status, body = _create(payload, now)
+        return JsonResponse(body, status=status)
+    key_hash = hashlib.sha256(idempotency_key.encode()).hexdigest()
+    body_hash = hashlib.sha256(payload.model_dump_json().encode()).hexdigest()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = IdempotentAnswer.objects.create(key=key_hash, request_hash=body_hash, status=0, body={},
+                                                         created_at=now)
+        except IntegrityError:
+            record = IdempotentAnswer.objects.get(key=key_hash)
+            if record.request_hash != body_hash:
+                raise ApiError(422, "idempotency_key_reused",
+                               "This Idempotency-Key was used with another request body.") from None
+            body = dict(record.body)
+            if "pin_sealed" in body:
+                pin = _unseal(body.pop("pin_sealed"), idempotency_key)
+                body = {"reservation_key": body.pop("reservation_key"), "pin": pin, **body}
+            return JsonResponse(body, status=record.status)
+        status, body = _create(payload, now)
+        stored = dict(body)
+        if "pin" in stored:
+            stored["pin_sealed"] = _seal(stored.pop("pin"), idempotency_key)
+        record.status, record.body = status, stored
+        record.save(update_fields=["status", "body"])
+    return JsonResponse(body, status=status)
+
+
+def _authorised(request, reservation_key: str, pin: str | None) -> Booking:
+    """The booking for a key and PIN; 404 for any mismatch, 429 while the key is locked."""
+    now = timezone.now()
+    rate_limit(request, kind="manage", now=now)
+    key = normalise_key(reservation_key)[:32]
+    pin_guard_check(reservation_key=key, now=now)
+    booking = booking_get(reservation_key=key) if len(key) == 10 else None
+    if booking is None or not pin or not pin_matches(key, pin.strip(), booking.pin_hash):
+        pin_guard_fail(reservation_key=key, now=now)
+        raise ApiError(404, "not_found", "No booking with that reservation key and PIN.")
+    pin_guard_clear(reservation_key=key)
+    return booking
+
+
+@router.get("/bookings/{reservation_key}", response={200: BookingOut, 404: ErrorOut, 429: ErrorOut},
+            summary="A booking, with the customer's details")
+def bookings_get(request, reservation_key: str, x_pin: str | None = Header(None, alias="X-PIN", max_length=64)):
+    booking = _authorised(request, reservation_key, x_pin)
+    return JsonResponse(_booking_body(booking, with_customer=True))
+
+
+@router.post("/bookings/{reservation_key}/cancel", response={200: BookingOut, 404: ErrorOut, 409: ErrorOut,
+                                                            429: ErrorOut}, summary="Cancel a booking")
+def bookings_cancel(request, reservation_key: str, x_pin: str | None = Header(None, alias="X-PIN", max_length=64)):
+    """The time is offered again at once. A booking that has started or passed is 409 `not_changeable`."""
+    booking = _authorised(request, reservation_key, x_pin)
+    try:
+        booking = booking_cancel(booking=booking, now=timezone.now())
+    except BookingError as error:
+        raise ApiError(409, error.code, error.detail) from None
+    return JsonResponse(_booking_body(booking))
+
+
+@router.post("/bookings/{reservation_key}/reschedule", response={200: BookingOut, 404: ErrorOut, 409: ErrorOut,
+                                                                422: ErrorOut, 429: ErrorOut},
+             summary="Move a booking to another time")
+def bookings_reschedule(request, reservation_key: str, payload: RescheduleIn,
+                        x_pin: str | None = Header(None, alias="X-PIN", max_length=64)):
+    """All or nothing: 409 `slot_unavailable` leaves the booking exactly as it was."""
+    booking = _authorised(request, reservation_key, x_pin)
+    state = network_state()
+    if payload.service_point is not None and payload.service_point not in state.points:
+        raise ApiError(422, "invalid", "Unknown service point.",
+                       fields={"service_point": [f"no service point {payload.service_point!r}"]})
+    try:
+        booking = booking_reschedule(state=state, booking=booking, start_at=payload.start,
+                                     point_id=payload.service_point, now=timezone.now())
+    except BookingError as error:
+        raise ApiError(409, error.code, error.detail) from None
+    return JsonResponse(_booking_body(booking))
+
+
+@router.get("/bookings/{reservation_key}/calendar.ics", response={200: None, 404: ErrorOut, 429: ErrorOut},
+            summary="The booking as a calendar file (RFC 5545)")
+def bookings_calendar(request, reservation_key: str, x_pin: str | None = Header(None, alias="X-PIN", max_length=64)):
+    booking = _authorised(request, reservation_key, x_pin)
+    response = HttpResponse(booking_calendar(booking, now=timezone.now()), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{booking.reservation_key}.ics"'
+    return response

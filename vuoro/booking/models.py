@@ -1,0 +1,128 @@
+"""Bookings: a customer's appointment on one desk, with its reservation key and hashed PIN."""
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from vuoro.network.models import Desk, Service, ServicePoint
+
+MAX_PERSONS = 6  # a family appointment covers up to six people
+
+
+class Booking(models.Model):
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("confirmed")
+        CHECKED_IN = "checked_in", _("checked in")
+        CALLED = "called", _("called")
+        IN_SERVICE = "in_service", _("being served")
+        DONE = "done", _("served")
+        NO_SHOW = "no_show", _("did not come")
+        CANCELLED = "cancelled", _("cancelled")
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("online")
+        DESK = "desk", _("at a desk")
+
+    reservation_key = models.CharField(_("reservation key"), max_length=10, unique=True)
+    pin_hash = models.CharField(max_length=128)
+    service_point = models.ForeignKey(ServicePoint, on_delete=models.PROTECT, related_name="bookings",
+                                      verbose_name=_("service point"))
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("service"))
+    desk = models.ForeignKey(Desk, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("desk"))
+    start_at = models.DateTimeField(_("starts"))
+    end_at = models.DateTimeField(_("ends"))
+    local_date = models.DateField(_("date"))  # the start's date in the point's zone: the unit of day queries
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.CONFIRMED)
+    persons = models.PositiveSmallIntegerField(_("persons"), default=1)
+    language = models.CharField(_("language"), max_length=2, default="fi")
+    customer_name = models.CharField(_("name"), max_length=200)
+    customer_email = models.EmailField(_("e-mail"), max_length=254)
+    email_key = models.CharField(max_length=254, db_index=True)  # the address in lower case
+    customer_phone = models.CharField(_("phone"), max_length=32, blank=True)
+    channel = models.CharField(_("booked"), max_length=8, choices=Channel.choices, default=Channel.ONLINE)
+    created_at = models.DateTimeField(_("booked at"))
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    rescheduled_count = models.PositiveSmallIntegerField(default=0)
+    # The visit itself, each step timestamped (see vuoro.walkin).
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    called_at = models.DateTimeField(_("called at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("service started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("service finished at"), null=True, blank=True)
+    no_show_at = models.DateTimeField(_("marked absent at"), null=True, blank=True)
+    served_at_desk = models.ForeignKey(Desk, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                       verbose_name=_("served at desk"))
+    outcome = models.CharField(_("outcome"), max_length=24, blank=True)
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        ordering = ["start_at"]
+        indexes = [
+            models.Index(fields=["service_point", "local_date"], name="booking_point_day"),
+            models.Index(fields=["email_key", "service"], name="booking_email_service"),
+            models.Index(fields=["desk", "start_at"], name="booking_desk_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_at__gt=F("start_at")), name="booking_ends_after_start"),
+            models.CheckConstraint(condition=Q(persons__gte=1, persons__lte=MAX_PERSONS), name="booking_persons_1_6"),
+            # On PostgreSQL an exclusion constraint, on SQLite triggers, refuse two live bookings
+            # overlapping on one desk (migration 0002).
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reservation_key} {self.service_point_id} {self.start_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def service_point_zone(self):
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.service_point.timezone)
+
+    @property
+    def is_live(self) -> bool:
+        return self.status != self.Status.CANCELLED
+
+
+class DayLoad(models.Model):
+    """Desk minutes booked per service point and local date, kept in the booking's transaction.
+
+    Lets the search for the earliest free time skip days that are certainly full without
+    reading their bookings.
+    """
+
+    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    booked_minutes = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["service_point", "date"], name="one_load_per_point_day")]
+
+
+class IdempotentAnswer(models.Model):
+    """The first answer to a POST with an Idempotency-Key, replayed to retries with the same body."""
+
+    key = models.CharField(max_length=200, unique=True)
+    request_hash = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField()
+
+
+class PinGuard(models.Model):
+    """Wrong PINs per reservation key (existing or not): too many in a window locks the key."""
+
+    reservation_key = models.CharField(max_length=32, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_start_at = models.DateTimeField()
+
+
+class RateCounter(models.Model):
+    """Requests per client and window, shared by every application server."""
+
+    key = models.CharField(max_length=200)
+    window_start_at = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window_start_at"], name="one_counter_per_window")]

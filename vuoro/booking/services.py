@@ -1,0 +1,201 @@
+"""Writes to bookings: create, cancel, reschedule. Each one transaction, each one place.
+
+The database refuses two live bookings overlapping on a desk (migration 0002); these functions
+pick a free desk, and when a concurrent writer wins the race they look again, then give up with
+`SlotUnavailable`, never a double booking.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+
+from vuoro.booking.keys import hash_pin, new_pin, new_reservation_key
+from vuoro.booking.models import MAX_PERSONS, Booking, DayLoad
+from vuoro.booking.selectors import busy_by_point_day
+from vuoro.network.state import NetworkState, PointState
+from vuoro.scheduling.availability import free_desk_for
+from vuoro.scheduling.calendar import local_date
+
+RACE_RETRIES = 4
+LIVE_FUTURE = (Booking.Status.CONFIRMED, Booking.Status.CHECKED_IN)
+
+
+class BookingError(Exception):
+    code = "error"
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
+class SlotUnavailable(BookingError):
+    code = "slot_unavailable"
+
+
+class ActiveBookingExists(BookingError):
+    code = "active_booking_exists"
+
+
+class NotChangeable(BookingError):
+    code = "not_changeable"
+
+
+@dataclass(frozen=True)
+class Customer:
+    name: str
+    email: str
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class NewBooking:
+    booking: Booking
+    pin: str
+
+
+def _lock_customer(email_key: str, service_id: int) -> None:
+    """Serialise bookings of one e-mail address and service, so two at once can't both pass the check."""
+    if connection.vendor == "postgresql":
+        digest = hashlib.blake2b(f"{email_key}|{service_id}".encode(), digest_size=8).digest()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
+    # SQLite: every write transaction is already serialised (BEGIN IMMEDIATE).
+
+
+def _place(*, state: NetworkState, point: PointState, service_code: str, start_at: dt.datetime, now: dt.datetime,
+           exclude_booking: int | None = None, preferred_desk: int | None = None) -> tuple[int, dt.datetime, dt.date]:
+    """Check that `start_at` is offered and find a free desk: (desk id, end, local date)."""
+    duration = point.durations.get(service_code)
+    if duration is None:
+        raise SlotUnavailable("This service point does not offer that service.")
+    if start_at <= now or start_at > state.horizon_end(now):
+        raise SlotUnavailable("That time is in the past or beyond the booking horizon.")
+    day = local_date(start_at, point.zone)
+    opening = point.calendar.opening_on(day)
+    if opening is None:
+        raise SlotUnavailable("The service point is closed that day.")
+    busy = busy_by_point_day([point], [day]).get((point.id, day), [])
+    if exclude_booking is not None:
+        excluded = set(Booking.objects.filter(pk=exclude_booking).values_list("start_at", "end_at", "desk_id"))
+        busy = [b for b in busy if (b.start, b.end, point.desk_ids.get(b.desk)) not in excluded]
+    preferred = [point.desk_numbers[preferred_desk]] if preferred_desk in point.desk_numbers else []
+    number = free_desk_for(opening, busy, slot_minutes=state.slot_minutes, start=start_at,
+                           duration_minutes=duration, preferred=preferred)
+    if number is None or number not in point.desk_ids:
+        raise SlotUnavailable("That time is not offered: it is taken, off the grid or outside the opening hours.")
+    return point.desk_ids[number], start_at + dt.timedelta(minutes=duration), day
+
+
+def _add_load(point_id: str, day: dt.date, minutes: int) -> None:
+    updated = DayLoad.objects.filter(service_point_id=point_id, date=day).update(
+        booked_minutes=F("booked_minutes") + minutes)
+    if not updated:
+        try:
+            with transaction.atomic():
+                DayLoad.objects.create(service_point_id=point_id, date=day, booked_minutes=minutes)
+        except IntegrityError:
+            DayLoad.objects.filter(service_point_id=point_id, date=day).update(
+                booked_minutes=F("booked_minutes") + minutes)
+
+
+def _minutes(start_at: dt.datetime, end_at: dt.datetime) -> int:
+    return int((end_at - start_at).total_seconds() // 60)
+
+
+def booking_create(
+    *, state: NetworkState, service_code: str, point_id: str, start_at: dt.datetime, persons: int, language: str,
+    customer: Customer, now: dt.datetime, channel: str = Booking.Channel.ONLINE,
+) -> NewBooking:
+    """Book `start_at` for a service at a point; raise SlotUnavailable or ActiveBookingExists."""
+    point = state.points.get(point_id)
+    service_id = state.service_ids.get(service_code)
+    if point is None or service_id is None:
+        raise SlotUnavailable("No such service or service point.")
+    if not 1 <= persons <= MAX_PERSONS:
+        raise ValueError("persons must be 1 to 6")
+    email_key = customer.email.strip().lower()
+    with transaction.atomic():
+        _lock_customer(email_key, service_id)
+        if Booking.objects.filter(email_key=email_key, service_id=service_id, status__in=LIVE_FUTURE,
+                                  start_at__gt=now).exists():
+            raise ActiveBookingExists("This e-mail address already has a booking for this service: "
+                                      "change that booking instead.")
+        for attempt in range(RACE_RETRIES):
+            desk_id, end_at, day = _place(state=state, point=point, service_code=service_code, start_at=start_at,
+                                          now=now)
+            key, pin = new_reservation_key(), new_pin()
+            try:
+                with transaction.atomic():
+                    booking = Booking.objects.create(
+                        reservation_key=key, pin_hash=hash_pin(key, pin), service_point_id=point_id,
+                        service_id=service_id, desk_id=desk_id, start_at=start_at, end_at=end_at, local_date=day,
+                        persons=persons, language=language, customer_name=customer.name.strip(),
+                        customer_email=customer.email.strip(), email_key=email_key,
+                        customer_phone=customer.phone.strip(), channel=channel, created_at=now)
+            except IntegrityError:
+                # Another booking took that desk (or, once in 10^15, that key) meanwhile: look again.
+                if attempt == RACE_RETRIES - 1:
+                    raise SlotUnavailable("That time was just taken.") from None
+                continue
+            _add_load(point_id, day, _minutes(start_at, end_at))
+            _notify_after_commit(booking.pk, "confirmed")
+            return NewBooking(booking=booking, pin=pin)
+    raise SlotUnavailable("That time was just taken.")  # pragma: no cover - the loop returns or raises
+
+
+def booking_cancel(*, booking: Booking, now: dt.datetime) -> Booking:
+    """Cancel a live future booking: its desk time is offered again at once."""
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if booking.status == Booking.Status.CANCELLED:
+            return booking
+        if booking.status != Booking.Status.CONFIRMED or booking.start_at <= now:
+            raise NotChangeable("A booking that has started or passed can no longer be cancelled.")
+        booking.status, booking.cancelled_at = Booking.Status.CANCELLED, now
+        booking.save(update_fields=["status", "cancelled_at"])
+        _add_load(booking.service_point_id, booking.local_date, -_minutes(booking.start_at, booking.end_at))
+        _notify_after_commit(booking.pk, "cancelled")
+    return booking
+
+
+def booking_reschedule(*, state: NetworkState, booking: Booking, start_at: dt.datetime, point_id: str | None,
+                       now: dt.datetime) -> Booking:
+    """Move a booking to another start (and point): all or nothing, the key and PIN stay."""
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().select_related("service").get(pk=booking.pk)
+        if booking.status != Booking.Status.CONFIRMED or booking.start_at <= now:
+            raise NotChangeable("Only a confirmed booking that has not started can be moved.")
+        point = state.points.get(point_id or booking.service_point_id)
+        if point is None:
+            raise SlotUnavailable("No such service point.")
+        old = (booking.service_point_id, booking.local_date, _minutes(booking.start_at, booking.end_at))
+        for attempt in range(RACE_RETRIES):
+            desk_id, end_at, day = _place(
+                state=state, point=point, service_code=booking.service.code, start_at=start_at, now=now,
+                exclude_booking=booking.pk if point.id == booking.service_point_id else None,
+                preferred_desk=booking.desk_id)
+            try:
+                with transaction.atomic():
+                    Booking.objects.filter(pk=booking.pk).update(
+                        service_point_id=point.id, desk_id=desk_id, start_at=start_at, end_at=end_at, local_date=day,
+                        rescheduled_count=F("rescheduled_count") + 1)
+            except IntegrityError:
+                if attempt == RACE_RETRIES - 1:
+                    raise SlotUnavailable("That time was just taken.") from None
+                continue
+            _add_load(old[0], old[1], -old[2])
+            _add_load(point.id, day, _minutes(start_at, end_at))
+            _notify_after_commit(booking.pk, "rescheduled")
+            booking.refresh_from_db()
+            return booking
+    raise SlotUnavailable("That time was just taken.")  # pragma: no cover
+
+
+def _notify_after_commit(booking_id: int, event: str) -> None:
+    from vuoro.notify.tasks import booking_notify
+
+    transaction.on_commit(lambda: booking_notify.enqueue(booking_id, event))

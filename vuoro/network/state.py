@@ -1,0 +1,106 @@
+"""The network as plain, immutable data for the scheduling core, cached per process.
+
+Every change to a network table gives `NetworkSettings.version` a new random value (signals
+below; random, not a counter, so a rolled-back change can never reuse a number), so a server
+checks one integer per request and rebuilds its calendars only after a change. Servers stay
+stateless: the cache is a copy, never the truth.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import threading
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from vuoro.network import models as network_models
+from vuoro.network.models import Desk, NetworkSettings, ServicePoint
+from vuoro.network.selectors import point_setup, service_point_list
+from vuoro.scheduling.calendar import PointCalendar
+
+
+@dataclass(frozen=True)
+class PointState:
+    id: str
+    zone: ZoneInfo
+    calendar: PointCalendar
+    durations: dict[str, int]  # service code -> minutes at this point
+    desk_ids: dict[int, int]  # appointment desk number -> desk id (desks in use)
+    desk_numbers: dict[int, int]  # desk id -> number (every appointment desk, in use or not)
+    daily_tickets: int | None
+    walk_in_desks: int
+
+
+@dataclass(frozen=True)
+class NetworkState:
+    version: int
+    timezone: ZoneInfo
+    horizon_days: int
+    slot_minutes: int
+    points: dict[str, PointState]
+    service_ids: dict[str, int]  # service code -> id
+    service_durations: dict[str, int]
+
+    def horizon_end(self, now: dt.datetime) -> dt.datetime:
+        """The latest start that may be booked at `now`."""
+        return now + dt.timedelta(days=self.horizon_days)
+
+    def points_offering(self, service_code: str) -> list[PointState]:
+        return [p for p in self.points.values() if service_code in p.durations]
+
+
+_lock = threading.Lock()
+_cached: NetworkState | None = None
+
+
+def network_state() -> NetworkState:
+    """The current network; one small query when nothing changed since the last call."""
+    global _cached
+    version = NetworkSettings.objects.filter(pk=1).values_list("version", flat=True).first()
+    cached = _cached
+    if cached is not None and version is not None and cached.version == version:
+        return cached
+    with _lock:
+        state = _build(version or 0)
+        _cached = state
+        return state
+
+
+def _build(version: int) -> NetworkState:
+    from vuoro.network.models import Service
+
+    settings = NetworkSettings.current()
+    desks: dict[str, list[Desk]] = {}
+    for desk in Desk.objects.filter(kind=Desk.Kind.APPOINTMENT):
+        desks.setdefault(desk.service_point_id, []).append(desk)
+    points = {}
+    for point in service_point_list().prefetch_related("hours", "exceptions"):
+        setup = point_setup(point, settings)
+        point_desks = desks.get(point.id, [])
+        points[point.id] = PointState(
+            id=point.id, zone=setup.calendar.zone, calendar=setup.calendar, durations=setup.durations,
+            desk_ids={d.number: d.id for d in point_desks if d.active},
+            desk_numbers={d.id: d.number for d in point_desks},
+            daily_tickets=point.daily_tickets, walk_in_desks=point.walk_in_desks)
+    services = list(Service.objects.values_list("code", "id", "duration_minutes"))
+    return NetworkState(version=version, timezone=ZoneInfo(settings.timezone), horizon_days=settings.horizon_days,
+                        slot_minutes=settings.slot_minutes, points=points,
+                        service_ids={code: pk for code, pk, _ in services},
+                        service_durations={code: minutes for code, _, minutes in services})
+
+
+def _bump(sender, **kwargs) -> None:
+    if sender is NetworkSettings and kwargs.get("update_fields") == frozenset({"version"}):
+        return
+    NetworkSettings.current()
+    NetworkSettings.objects.filter(pk=1).update(version=secrets.randbits(62))
+
+
+for _model in (network_models.NetworkSettings, network_models.Service, ServicePoint,
+               network_models.ServicePointService, Desk, network_models.OpeningHours,
+               network_models.OpeningException):
+    post_save.connect(_bump, sender=_model, dispatch_uid=f"network-version-save-{_model.__name__}")
+    post_delete.connect(_bump, sender=_model, dispatch_uid=f"network-version-delete-{_model.__name__}")
+m2m_changed.connect(_bump, sender=ServicePoint.services.through, dispatch_uid="network-version-m2m")

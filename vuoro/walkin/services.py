@@ -1,0 +1,220 @@
+"""The day at a service point: queue numbers, check-in, calling customers to desks, no-shows.
+
+Each write is one transaction. The database keeps one number per point and day (a unique
+constraint) and hands out numbers with one conditional UPDATE of a daily counter, so the quota
+holds under any concurrency; a customer is called to one desk only (row locks on PostgreSQL,
+serialised writes on SQLite, and a conditional update as the last word).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import F
+
+from vuoro.booking.models import Booking
+from vuoro.network.models import Desk
+from vuoro.network.state import NetworkState, PointState
+from vuoro.walkin.models import Outcome, Ticket, TicketDay
+
+CHECK_IN_OPENS_BEFORE = dt.timedelta(minutes=30)
+GRACE_AFTER_START = dt.timedelta(minutes=10)  # later than this: a no-show, offered a number or a new time
+DUE_BEFORE_START = dt.timedelta(minutes=5)  # a checked-in appointment is called from this before its start
+NOTIFY_WHEN_AHEAD = 3
+
+
+class WalkInError(Exception):
+    code = "error"
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
+class Closed(WalkInError):
+    code = "closed"
+
+
+class NoTicketsLeft(WalkInError):
+    code = "no_tickets_left"
+
+
+class CheckInRefused(WalkInError):
+    code = "check_in_refused"
+
+    def __init__(self, detail: str, *, reason: str):
+        super().__init__(detail)
+        self.reason = reason  # too_early, too_late, not_today, wrong_point, not_found, cancelled, done
+
+
+class NotAllowed(WalkInError):
+    code = "not_allowed"
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    ticket: Ticket
+    position: int
+    estimated_wait_minutes: int
+
+
+def today_opening(point: PointState, now: dt.datetime):
+    day = now.astimezone(point.zone).date()
+    return day, point.calendar.opening_on(day)
+
+
+def ticket_issue(*, state: NetworkState, point_id: str, service_code: str | None, language: str, now: dt.datetime,
+                 channel: str = Ticket.Channel.KIOSK, phone: str = "", urgent: bool = False) -> IssuedTicket:
+    """Hand out the next queue number of the day, within the quota and the opening hours."""
+    from vuoro.walkin.selectors import queue_estimate
+
+    point = state.points[point_id]
+    if not point.daily_tickets:
+        raise Closed("This service point does not issue queue numbers.")
+    day, opening = today_opening(point, now)
+    if opening is None or not (opening.interval.start <= now < opening.interval.end):
+        raise Closed("The service point is closed now; queue numbers are issued while it is open.")
+    with transaction.atomic():
+        number = _next_number(point_id, day, point.daily_tickets)
+        if number is None:
+            raise NoTicketsLeft("Today's queue numbers have all been given out.")
+        ticket = Ticket.objects.create(
+            service_point_id=point_id, local_date=day, number=number,
+            service_id=state.service_ids.get(service_code) if service_code else None, language=language,
+            urgent=urgent, channel=channel, phone=phone, issued_at=now)
+    estimate = queue_estimate(state=state, point_id=point_id, now=now, ticket=ticket)
+    return IssuedTicket(ticket=ticket, position=estimate.position, estimated_wait_minutes=estimate.wait_minutes)
+
+
+def _next_number(point_id: str, day: dt.date, quota: int) -> int | None:
+    """Take the next number from the day's counter, or None when the quota is used up."""
+    TicketDay.objects.get_or_create(service_point_id=point_id, date=day)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE walkin_ticketday SET issued = issued + 1 "
+            "WHERE service_point_id = %s AND date = %s AND issued < %s RETURNING issued",
+            [point_id, day, quota])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def booking_check_in(*, state: NetworkState, reservation_key: str, point_id: str, now: dt.datetime) -> Booking:
+    """Check in an appointment at the kiosk: from 30 minutes before its start to 10 minutes after."""
+    with transaction.atomic():
+        booking = (Booking.objects.select_for_update().select_related("service", "service_point")
+                   .filter(reservation_key=reservation_key).first())
+        if booking is None:
+            raise CheckInRefused("No booking with that reservation key.", reason="not_found")
+        if booking.service_point_id != point_id:
+            raise CheckInRefused("This booking is for another service point.", reason="wrong_point")
+        if booking.status == Booking.Status.CANCELLED:
+            raise CheckInRefused("This booking was cancelled.", reason="cancelled")
+        if booking.status in (Booking.Status.CHECKED_IN, Booking.Status.CALLED, Booking.Status.IN_SERVICE):
+            return booking
+        if booking.status != Booking.Status.CONFIRMED:
+            raise CheckInRefused("This booking can no longer be checked in.", reason="done")
+        zone = state.points[point_id].zone
+        if booking.start_at.astimezone(zone).date() != now.astimezone(zone).date():
+            raise CheckInRefused("This booking is for another day.", reason="not_today")
+        if now < booking.start_at - CHECK_IN_OPENS_BEFORE:
+            raise CheckInRefused("It is too early to check in: come back 30 minutes before your time.",
+                                 reason="too_early")
+        if now > booking.start_at + GRACE_AFTER_START:
+            raise CheckInRefused("Your appointment time has passed.", reason="too_late")
+        booking.status, booking.checked_in_at = Booking.Status.CHECKED_IN, now
+        booking.save(update_fields=["status", "checked_in_at"])
+    return booking
+
+
+@dataclass(frozen=True)
+class Called:
+    kind: str  # "booking" or "ticket"
+    id: int
+    label: str
+
+
+def _lock(queryset):
+    # PostgreSQL: lock the row and let another clerk's call skip it; SQLite serialises writes.
+    return queryset.select_for_update(skip_locked=True) if connection.vendor == "postgresql" else queryset
+
+
+def call_next(*, desk: Desk, now: dt.datetime, state: NetworkState) -> Called | None:
+    """Call the next customer to `desk`: checked-in appointments that are due, then urgent queue
+    numbers, then queue numbers, each first come first served. None when nobody waits."""
+    point = state.points[desk.service_point_id]
+    day = now.astimezone(point.zone).date()
+    with transaction.atomic():
+        booking = _lock(Booking.objects.filter(
+            service_point_id=desk.service_point_id, local_date=day, status=Booking.Status.CHECKED_IN,
+            start_at__lte=now + DUE_BEFORE_START).order_by("start_at", "checked_in_at", "id")).first()
+        if booking is not None:
+            taken = Booking.objects.filter(pk=booking.pk, status=Booking.Status.CHECKED_IN).update(
+                status=Booking.Status.CALLED, called_at=now, served_at_desk=desk)
+            if taken:
+                return Called("booking", booking.pk, booking_label(booking))
+        ticket = _lock(Ticket.objects.filter(service_point_id=desk.service_point_id, local_date=day,
+                                             status=Ticket.Status.WAITING)
+                       .order_by("-urgent", "number")).first()
+        if ticket is None:
+            return None
+        taken = Ticket.objects.filter(pk=ticket.pk, status=Ticket.Status.WAITING).update(
+            status=Ticket.Status.CALLED, called_at=now, desk=desk)
+        if not taken:
+            return None
+        _notify_soon(desk.service_point_id, day, now)
+    return Called("ticket", ticket.pk, ticket.label)
+
+
+def booking_label(booking: Booking) -> str:
+    """How an appointment is shown on the board: its time and the end of its key, no name."""
+    return f"{booking.start_at.astimezone(booking.service_point_zone):%H:%M} ·{booking.reservation_key[-3:]}"
+
+
+ACTIONS = {
+    # action: (statuses it applies to, new status, timestamp field)
+    "recall": ((Ticket.Status.CALLED,), Ticket.Status.CALLED, "called_at"),
+    "start": ((Ticket.Status.CALLED,), Ticket.Status.IN_SERVICE, "started_at"),
+    "finish": ((Ticket.Status.IN_SERVICE, Ticket.Status.CALLED), Ticket.Status.DONE, "finished_at"),
+    "no_show": ((Ticket.Status.CALLED,), Ticket.Status.NO_SHOW, "no_show_at"),
+}
+
+
+def visit_act(*, kind: str, visit_id: int, desk: Desk, action: str, now: dt.datetime, outcome: str = "") -> None:
+    """Recall, start, finish (with an outcome) or mark absent a customer called to `desk`."""
+    if action not in ACTIONS:
+        raise NotAllowed(f"Unknown action {action!r}.")
+    if action == "finish" and outcome not in Outcome.values:
+        raise NotAllowed("Choose an outcome to finish the visit.")
+    allowed, new_status, stamp = ACTIONS[action]
+    model, desk_field = (Ticket, "desk") if kind == "ticket" else (Booking, "served_at_desk")
+    values = {"status": new_status, stamp: now}
+    if action == "finish":
+        values["outcome"] = outcome
+    with transaction.atomic():
+        queryset = model.objects.filter(pk=visit_id, status__in=[str(s) for s in allowed], **{desk_field: desk})
+        if action == "recall":
+            values = {"called_at": now} if kind == "booking" else {"called_at": now,
+                                                                   "recalled_count": F("recalled_count") + 1}
+        if not queryset.update(**values):
+            raise NotAllowed("That customer is not at this desk in a state that allows this.")
+
+
+def noshow_sweep(*, now: dt.datetime) -> int:
+    """Mark appointments not checked in by their start plus the grace period as no-shows."""
+    with transaction.atomic():
+        count = Booking.objects.filter(status=Booking.Status.CONFIRMED, start_at__lt=now - GRACE_AFTER_START).update(
+            status=Booking.Status.NO_SHOW, no_show_at=now)
+    return count
+
+
+def _notify_soon(point_id: str, day: dt.date, now: dt.datetime) -> None:
+    """Text each online ticket holder who has three or fewer people ahead, once."""
+    first_in_line = (Ticket.objects.filter(service_point_id=point_id, local_date=day, status=Ticket.Status.WAITING)
+                     .order_by("-urgent", "number").values_list("pk", flat=True)[:NOTIFY_WHEN_AHEAD + 1])
+    due = Ticket.objects.filter(pk__in=list(first_in_line), notified_at__isnull=True).exclude(phone="")
+    for pk in list(due.values_list("pk", flat=True)):
+        if Ticket.objects.filter(pk=pk, notified_at__isnull=True).update(notified_at=now):
+            from vuoro.walkin.tasks import ticket_notify
+
+            transaction.on_commit(lambda pk=pk: ticket_notify.enqueue(pk))
