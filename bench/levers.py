@@ -119,10 +119,11 @@ def main() -> None:
                                    ("extra summer desks at the five largest points", [p.id for p in largest], 30),
                                    ("extra summer desks at helsinki-malmi only", ["helsinki-malmi"], 60)]:
         desks = search_desks(everything, point_ids, most)
-        row = {"variant": f"all three + {label}", "desks_per_point": desks,
+        row = {"variant": f"all three + {label} (up to {most} each)", "desks_per_point": desks,
                "desks_added": None if desks is None else desks * len(point_ids)}
         if desks is not None:
-            row.update(figures(f"all three + {desks} more desks at each of {len(point_ids)} points",
+            plural = "s" if desks > 1 else ""
+            row.update(figures(f"all three + {desks} more desk{plural} at each of {len(point_ids)} points",
                                summer_desks(everything, point_ids, desks), base_capacity))
         searches.append(row)
     share = search_deflection(everything)
@@ -142,7 +143,7 @@ def main() -> None:
               f"{row['days_to_earliest_free_end_of_august']} | {row['first_week_within_goal'] or 'not in 2021'} |")
     for row in searches:
         if "lead_time_days_end_of_august" not in row:
-            print(f"| {row['variant']} | – | not reachable within the search | – | – |")
+            print(f"| {row['variant']} | – | the goal is not reached | – | – |")
 
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
