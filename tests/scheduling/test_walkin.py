@@ -1,5 +1,9 @@
-"""The walk-in simulation: deterministic per seed, true to Erlang C, conserving, monotone."""
+"""The walk-in simulation: deterministic per seed, true to Erlang C and to SimPy, conserving, monotone."""
+import math
+import random
+
 import pytest
+import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -127,3 +131,39 @@ def test_refuses_nonsense(changes):
         simulate_walk_in(
             **{"arrivals_per_hour": 10, "service_minutes": 5, "desks": 2, "hours": 8, "seed": 1, **changes}
         )
+
+
+def _simpy_walk_in(*, arrivals_per_hour, service_minutes, desks, hours, seed):
+    """The same queue written the usual SimPy way, drawing the same numbers in the same order."""
+    env = simpy.Environment()
+    counter = simpy.Resource(env, capacity=desks)
+    rng = random.Random(seed)
+    waits, in_line = [], {}
+
+    def customer(number, service):
+        with counter.request() as turn:
+            yield turn
+            waits.append(env.now - in_line.pop(number))
+            yield env.timeout(service)
+
+    def arrivals():
+        for number in range(10**9):
+            yield env.timeout(-math.log(1.0 - rng.random()) * 60.0 / arrivals_per_hour)
+            in_line[number] = env.now
+            env.process(customer(number, -math.log(1.0 - rng.random()) * service_minutes))
+
+    env.process(arrivals())
+    env.run(until=hours * 60)
+    still_waiting = [hours * 60 - arrived for arrived in in_line.values()]
+    return len(waits) + len(still_waiting), len(waits), sum(waits + still_waiting)
+
+
+@pytest.mark.parametrize("desks, arrivals_per_hour", [(1, 5.0), (4, 30.0), (3, 40.0)])
+def test_serves_the_very_customers_simpy_serves(desks, arrivals_per_hour):
+    # An overloaded case (3 desks, 40 an hour of 10 minutes) included: the end of the period counts too.
+    scenario = {"arrivals_per_hour": arrivals_per_hour, "service_minutes": 10.0, "desks": desks, "hours": 300.0,
+                "seed": 11}
+    arrivals, served, total_wait = _simpy_walk_in(**scenario)
+    result = simulate_walk_in(**scenario)
+    assert (result.arrivals, result.served) == (arrivals, served)
+    assert result.mean_wait_minutes == pytest.approx(total_wait / arrivals, rel=1e-9)
