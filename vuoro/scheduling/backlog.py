@@ -2,20 +2,17 @@
 
 A what-if model of a whole network of service points. Each day:
 
-1. the day's appointments happen: customers who come are served, no-shows leave their desk
-   time unused (and some of them book again);
-2. capacity released that day (a lever's extra desks, extra opening days or new durations)
-   becomes bookable;
-3. cancellations due that day free their desk time, which others can then book when
+1. cancellations due that day free their desk time, which others can then book when
    `refill_cancelled` is on (otherwise nobody finds it in time and it is lost);
+2. the day's appointments happen: customers who come are served, no-shows leave their desk
+   time unused (and some of them book again);
+3. capacity a lever releases that day (extra desks, extra opening days, new durations)
+   becomes bookable;
 4. people book: first those still looking for a time (first come, first served), then the
    day's new requests. Each takes the earliest day, from tomorrow to `horizon_days` ahead,
    on which a desk still has room for their service; who finds none keeps looking tomorrow.
 
-Capacity is counted in grid cells of `slot_minutes`: a desk open 8 h 15 min on a 15-minute
-grid has 33 cells, a 30-minute visit takes 2 of them, on one desk. A day fits a visit while
-one of its desks has enough cells left (the time left on a desk is taken as one block, which
-is how a day booked from the morning on fills up).
+Desk time and where a visit fits are the appointment book's business (`backlog_book`).
 
 Demand is deterministic (requests spread evenly over the days, split among points and
 services by share and rounded so that nothing is lost). Who is deflected by guidance,
@@ -71,10 +68,6 @@ def _draws(seed: int, customer: int, round_number: int) -> int:
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
     return z ^ (z >> 31)
-
-
-def _minutes_between(opens: dt.time, closes: dt.time) -> int:
-    return (closes.hour * 60 + closes.minute) - (opens.hour * 60 + opens.minute)
 
 
 class _Booking:
