@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,8 @@ class BookingConfig(AppConfig):
     name = "vuoro.booking"
     label = "booking"
     verbose_name = _("Bookings")
+
+    def ready(self) -> None:
+        from vuoro.booking.guard_sql import ensure_after_migrate
+
+        post_migrate.connect(ensure_after_migrate, sender=self, dispatch_uid="vuoro-booking-guard")

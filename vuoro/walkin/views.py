@@ -1,0 +1,264 @@
+"""Pages of the day: the kiosk, the display board (with server-sent events), the clerk's console."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404, HttpResponseForbidden, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from vuoro.booking.keys import normalise_key
+from vuoro.booking.selectors import availability_list
+from vuoro.booking.services import BookingError, Customer, booking_create
+from vuoro.network.models import Desk, ServicePoint
+from vuoro.network.roles import point_ids_of
+from vuoro.network.state import network_state
+from vuoro.walkin.forms import AssistedBookingForm, CheckInForm, StaffTicketForm, TicketForm
+from vuoro.walkin.models import Outcome, Ticket
+from vuoro.walkin.selectors import board_fingerprint, desk_display_number, queue_status, waiting_list
+from vuoro.walkin.services import (
+    CheckInRefused,
+    WalkInError,
+    booking_check_in,
+    call_next,
+    ticket_issue,
+    visit_act,
+)
+
+BOARD_LANGUAGES = ("fi", "sv", "en")
+BOARD_ROTATE_SECONDS = 10
+SSE_POLL_SECONDS = 0.5
+SSE_MAX_SECONDS = 300  # the browser reconnects; no worker is held for ever
+
+
+def _point_or_404(point_id: str):
+    state = network_state()
+    if point_id not in state.points:
+        raise Http404
+    return state, get_object_or_404(ServicePoint, pk=point_id)
+
+
+# The kiosk ------------------------------------------------------------------------------------
+
+def kiosk(request, point_id: str):
+    state, point = _point_or_404(point_id)
+    status = queue_status(state=state, point_id=point_id, now=timezone.now())
+    return render(request, "walkin/kiosk.html", {
+        "point": point, "status": status, "check_in_form": CheckInForm(),
+        "ticket_form": TicketForm(services=point.offers.select_related("service"))})
+
+
+@require_POST
+def kiosk_check_in(request, point_id: str):
+    state, point = _point_or_404(point_id)
+    form = CheckInForm(request.POST)
+    context = {"point": point, "status": queue_status(state=state, point_id=point_id, now=timezone.now())}
+    if not form.is_valid():
+        return render(request, "walkin/kiosk.html", {**context, "check_in_form": form,
+                      "ticket_form": TicketForm(services=point.offers.select_related("service"))}, status=422)
+    try:
+        booking = booking_check_in(state=state, reservation_key=normalise_key(form.cleaned_data["reservation_key"]),
+                                   point_id=point_id, now=timezone.now())
+    except CheckInRefused as refused:
+        return render(request, "walkin/kiosk_refused.html", {**context, "reason": refused.reason}, status=409)
+    return render(request, "walkin/kiosk_checked_in.html", {**context, "booking": booking})
+
+
+@require_POST
+def kiosk_ticket(request, point_id: str):
+    state, point = _point_or_404(point_id)
+    form = TicketForm(request.POST, services=point.offers.select_related("service"))
+    now = timezone.now()
+    context = {"point": point, "status": queue_status(state=state, point_id=point_id, now=now)}
+    if not form.is_valid():
+        return render(request, "walkin/kiosk.html", {**context, "check_in_form": CheckInForm(), "ticket_form": form},
+                      status=422)
+    try:
+        issued = ticket_issue(state=state, point_id=point_id, service_code=form.cleaned_data["service"] or None,
+                              language=translation.get_language()[:2], now=now,
+                              phone=form.cleaned_data["phone"], channel="online" if form.cleaned_data["phone"]
+                              else "kiosk")
+    except WalkInError as error:
+        return render(request, "walkin/kiosk_refused.html", {**context, "reason": error.code}, status=409)
+    return render(request, "walkin/kiosk_ticket.html", {**context, "issued": issued})
+
+
+# The display board ----------------------------------------------------------------------------
+
+def _board_language(now: dt.datetime) -> str:
+    return BOARD_LANGUAGES[int(now.timestamp() // BOARD_ROTATE_SECONDS) % len(BOARD_LANGUAGES)]
+
+
+def board(request, point_id: str):
+    """A screen's page: fi/sv/en in turn; the partial alone with ?partial=1 (for the script)."""
+    state, point = _point_or_404(point_id)
+    now = timezone.now()
+    language = request.GET.get("lang") if request.GET.get("lang") in BOARD_LANGUAGES else _board_language(now)
+    with translation.override(language):
+        context = {"point": point, "status": queue_status(state=state, point_id=point_id, now=now),
+                   "board_language": language, "rotate_seconds": BOARD_ROTATE_SECONDS}
+        template = "walkin/board_partial.html" if request.GET.get("partial") else "walkin/board.html"
+        return render(request, template, context)
+
+
+def board_events(request, point_id: str):
+    """Server-sent events: a message whenever what the board shows changes, polled twice a second."""
+    state, _point = _point_or_404(point_id)
+    zone = state.points[point_id].zone
+
+    def stream():
+        last = None
+        started = time.monotonic()
+        yield "retry: 1000\n\n"
+        while time.monotonic() - started < SSE_MAX_SECONDS:
+            now = timezone.now()
+            fingerprint = board_fingerprint(point_id=point_id, day=now.astimezone(zone).date())
+            if fingerprint != last:
+                last = fingerprint
+                yield f"data: {json.dumps({'changed_at': now.isoformat()})}\n\n"
+            else:
+                yield ": keep-alive\n\n"
+            time.sleep(SSE_POLL_SECONDS)
+
+    response = StreamingHttpResponse(stream(), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+# The clerk's console --------------------------------------------------------------------------
+
+def _desks_of(user):
+    points = point_ids_of(user)
+    desks = Desk.objects.filter(active=True).select_related("service_point").order_by("service_point", "kind",
+                                                                                      "number")
+    return desks if points is None else desks.filter(service_point_id__in=points)
+
+
+def _desk_of(request, desk_id: int) -> Desk:
+    desk = get_object_or_404(Desk.objects.select_related("service_point"), pk=desk_id, active=True)
+    points = point_ids_of(request.user)
+    if points is not None and desk.service_point_id not in points:
+        raise PermissionError
+    return desk
+
+
+@staff_member_required
+def console(request):
+    state = network_state()
+    desks = [(d, desk_display_number(state.points[d.service_point_id], d)) for d in _desks_of(request.user)
+             if d.service_point_id in state.points]
+    return render(request, "walkin/console.html", {"desks": desks})
+
+
+@staff_member_required
+def console_desk(request, desk_id: int):
+    try:
+        desk = _desk_of(request, desk_id)
+    except PermissionError:
+        return HttpResponseForbidden(_("You do not work at this service point."))
+    state = network_state()
+    now = timezone.now()
+    point = state.points[desk.service_point_id]
+    day = now.astimezone(point.zone).date()
+    from vuoro.booking.models import Booking
+
+    current_tickets = Ticket.objects.filter(desk=desk, local_date=day, status__in=["called", "in_service"])
+    current_bookings = Booking.objects.filter(served_at_desk=desk, local_date=day,
+                                              status__in=["called", "in_service"]).select_related("service")
+    return render(request, "walkin/console_desk.html", {
+        "desk": desk, "desk_number": desk_display_number(point, desk),
+        "current_tickets": current_tickets, "current_bookings": current_bookings,
+        "waiting": waiting_list(point_id=desk.service_point_id, day=day, now=now),
+        "status": queue_status(state=state, point_id=desk.service_point_id, now=now),
+        "outcomes": Outcome.choices, "ticket_form": StaffTicketForm(
+            services=desk.service_point.offers.select_related("service"))})
+
+
+@staff_member_required
+@require_POST
+def console_call_next(request, desk_id: int):
+    try:
+        desk = _desk_of(request, desk_id)
+    except PermissionError:
+        return HttpResponseForbidden(_("You do not work at this service point."))
+    called = call_next(desk=desk, now=timezone.now(), state=network_state())
+    if called is None:
+        messages.info(request, _("Nobody is waiting."))
+    else:
+        messages.success(request, _("Called %(number)s to this desk.") % {"number": called.label})
+    return redirect("walkin:console-desk", desk_id=desk.pk)
+
+
+@staff_member_required
+@require_POST
+def console_act(request, desk_id: int):
+    try:
+        desk = _desk_of(request, desk_id)
+    except PermissionError:
+        return HttpResponseForbidden(_("You do not work at this service point."))
+    try:
+        visit_act(kind=request.POST.get("kind", ""), visit_id=int(request.POST.get("id", "0") or 0), desk=desk,
+                  action=request.POST.get("action", ""), now=timezone.now(), outcome=request.POST.get("outcome", ""))
+    except (WalkInError, ValueError) as error:
+        messages.error(request, getattr(error, "detail", _("That did not work.")))
+    return redirect("walkin:console-desk", desk_id=desk.pk)
+
+
+@staff_member_required
+@require_POST
+def console_ticket(request, desk_id: int):
+    try:
+        desk = _desk_of(request, desk_id)
+    except PermissionError:
+        return HttpResponseForbidden(_("You do not work at this service point."))
+    form = StaffTicketForm(request.POST, services=desk.service_point.offers.select_related("service"))
+    if form.is_valid():
+        try:
+            issued = ticket_issue(state=network_state(), point_id=desk.service_point_id,
+                                  service_code=form.cleaned_data["service"] or None,
+                                  language=form.cleaned_data["language"], now=timezone.now(), channel="staff",
+                                  urgent=form.cleaned_data["urgent"])
+            messages.success(request, _("Queue number %(number)s issued.") % {"number": issued.ticket.label})
+        except WalkInError as error:
+            messages.error(request, error.detail)
+    return redirect("walkin:console-desk", desk_id=desk.pk)
+
+
+@staff_member_required
+def console_book(request, desk_id: int):
+    """Assisted booking: a clerk books an appointment for the customer at the desk."""
+    try:
+        desk = _desk_of(request, desk_id)
+    except PermissionError:
+        return HttpResponseForbidden(_("You do not work at this service point."))
+    state = network_state()
+    offers = desk.service_point.offers.select_related("service")
+    form = AssistedBookingForm(request.POST or request.GET or None, services=offers)
+    slots, made = [], None
+    if form.is_bound and form.is_valid() and form.cleaned_data.get("service"):
+        now = timezone.now()
+        slots = availability_list(state=state, service_code=form.cleaned_data["service"],
+                                  point_ids=[desk.service_point_id], from_date=form.cleaned_data.get("date"),
+                                  to_date=None, limit=12, now=now)
+        if request.method == "POST" and form.cleaned_data.get("start"):
+            try:
+                made = booking_create(
+                    state=state, service_code=form.cleaned_data["service"], point_id=desk.service_point_id,
+                    start_at=form.cleaned_data["start"], persons=form.cleaned_data["persons"],
+                    language=form.cleaned_data["language"],
+                    customer=Customer(name=form.cleaned_data["name"], email=form.cleaned_data["email"],
+                                      phone=form.cleaned_data["phone"]),
+                    now=now, channel="desk")
+            except BookingError as error:
+                form.add_error("start", error.detail)
+    zone = state.points[desk.service_point_id].zone
+    return render(request, "walkin/console_book.html", {
+        "desk": desk, "form": form, "made": made,
+        "slots": [(s.slot.start.astimezone(zone), s.slot.start.isoformat()) for s in slots]})
