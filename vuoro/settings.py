@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "vuoro.notify",
     "vuoro.walkin",
     "vuoro.public",
+    "vuoro.planning",
 ]
 
 MIDDLEWARE = [
