@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vuoro.scheduling.queue_estimate import estimated_wait_minutes, mean_service_minutes
+from vuoro.scheduling.queueing import mean_wait_minutes
 
 
 def erlang_c_mean_wait(arrivals_per_minute: float, service_minutes: float, desks: int) -> float:
@@ -14,6 +15,12 @@ def erlang_c_mean_wait(arrivals_per_minute: float, service_minutes: float, desks
     top = load**desks / math.factorial(desks) * desks / (desks - load)
     bottom = sum(load**k / math.factorial(k) for k in range(desks)) + top
     return top / bottom * service_minutes / (desks - load)
+
+
+def test_the_core_erlang_c_agrees_with_the_textbook_formula():
+    for rate, minutes, desks in ((0.5, 10.0, 6), (10 / 60, 12.0, 3)):
+        core = mean_wait_minutes(traffic_erlangs=rate * minutes, desks=desks, service_minutes=minutes)
+        assert core == pytest.approx(erlang_c_mean_wait(rate, minutes, desks), rel=1e-9)
 
 
 def steady_state(arrivals_per_minute: float, service_minutes: float, desks: int, states: int = 400) -> list[float]:
@@ -36,6 +43,8 @@ def test_averaged_over_the_steady_state_the_estimate_is_erlang_c(arrivals_per_ho
                                               mean_service_minutes=service_minutes)
                    for n, p in enumerate(probabilities))
     assert expected == pytest.approx(erlang_c_mean_wait(rate, service_minutes, desks), rel=1e-6)
+    assert expected == pytest.approx(mean_wait_minutes(traffic_erlangs=rate * service_minutes, desks=desks,
+                                                       service_minutes=service_minutes), rel=1e-6)
 
 
 def test_a_free_desk_means_no_wait():
