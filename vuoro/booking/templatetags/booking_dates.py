@@ -32,14 +32,14 @@ def _format(value, formats: dict[str, str]) -> str:
 
 @register.filter
 def day_name(value) -> str:
-    """"Wednesday 9 December", "Keskiviikko 9. joulukuuta", "Onsdag 9 december"."""
-    return capfirst(_format(value, DAY_FORMATS))
+    """"Wednesday 9 December", "keskiviikko 9. joulukuuta", "onsdag 9 december" (capfirst it to start a line)."""
+    return _format(value, DAY_FORMATS)
 
 
 @register.filter
 def day_name_year(value) -> str:
     """The day with its year: "Wednesday 9 December 2026"."""
-    return capfirst(_format(value, DAY_YEAR_FORMATS))
+    return _format(value, DAY_YEAR_FORMATS)
 
 
 @register.filter
