@@ -160,6 +160,8 @@ class TestMonthStep:
         page = client_en.get(url, headers={"HX-Request": "true"}).content.decode()
         assert page.lstrip().startswith('<div id="month"') and "<html" not in page
         assert "<title>Choose a day" in page
+        restoring = client_en.get(url, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+        assert "<html" in restoring.content.decode()
 
     def test_the_month_is_in_the_active_language(self, client, smoke_network, wednesday):
         page = client.get(f"/book/month/?service={SERVICE}&point=smoke-point&month=2030-01",

@@ -234,8 +234,10 @@ def month_view(request, mode: str = "book"):
         if month < last_month else None,
         "points_url": flow.url("point"),
     }
-    template = "booking/_month.html" if request.htmx else "booking/month.html"
-    return render(request, template, context)
+    # htmx swaps only the month in; restoring history after a cache miss needs the whole page.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "booking/_month.html" if partial else "booking/month.html"
+    return render(request, template, {**context, "partial": partial})
 
 
 @require_GET
