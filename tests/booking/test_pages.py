@@ -348,6 +348,15 @@ class TestManage:
         assert answer.status_code == 200 and b"BEGIN:VCALENDAR" in answer.content
         assert answer["Content-Disposition"] == f'attachment; filename="{made.booking.reservation_key}.ics"'
 
+    def test_the_sign_in_lapses_after_half_an_hour_unused(self, client, made):
+        sign_in(client, made)
+        session = client.session
+        held = session["booking.managed"]
+        assert held["until"] - dt.datetime.now(dt.UTC).timestamp() == pytest.approx(30 * 60, abs=5)
+        session["booking.managed"] = {**held, "until": dt.datetime.now(dt.UTC).timestamp() - 1}
+        session.save()
+        assert client.get("/manage/booking/").url == "/manage/"
+
     def test_signing_out_forgets_the_booking(self, client, made):
         sign_in(client, made)
         client.post("/manage/sign-out/")
@@ -360,3 +369,24 @@ class TestFrontPage:
         assert found["Book an appointment"] == "/book/"
         assert found["Change or cancel a booking"] == "/manage/"
         assert found["residence-card en"] == "/book/?service=residence-card"
+
+
+class TestProtections:
+    def test_every_form_post_needs_the_csrf_token(self, smoke_network, made, wednesday):
+        from django.test import Client
+
+        client = Client(enforce_csrf_checks=True)
+        for path in (details_url(at(wednesday, 10)), "/manage/", "/manage/calendar/", "/manage/cancel/"):
+            assert client.post(path, details_form()).status_code == 403, path
+        assert Booking.objects.count() == 1
+
+    def test_too_many_requests_from_one_client_get_a_429_page(self, client_en, smoke_network, settings, monkeypatch):
+        from vuoro.booking import guards
+
+        settings.RATE_LIMITS = True
+        monkeypatch.setitem(guards.RATE_LIMITS_PER_MINUTE, "availability", 2)
+        for _ in range(2):
+            assert client_en.get(f"/book/point/?service={SERVICE}").status_code == 200
+        page = client_en.get(f"/book/point/?service={SERVICE}")
+        assert page.status_code == 429 and int(page["Retry-After"]) >= 1
+        assert "Too many requests came from your address in a short time." in text(page)

@@ -54,6 +54,9 @@ from vuoro.network.state import NetworkState, network_state
 
 BOOKED = "booking.booked"  # session: key and PIN of the booking just made, for its confirmation page
 MANAGED = "booking.managed"  # session: key and PIN the customer signed in to the manage pages with
+# A PIN is kept readable in the session only this long (for the manage pages: since last use), so
+# a shared computer does not keep a booking open and stored sessions do not keep PINs for weeks.
+HELD_SECONDS = 30 * 60
 
 STEPS = {
     "book": {"point": "booking:point", "month": "booking:month", "day": "booking:day", "pick": "booking:details"},
@@ -319,7 +322,7 @@ def details(request):
         except ActiveBookingExists:
             problem, status = "active", 409
         else:
-            request.session[BOOKED] = {"key": made.booking.reservation_key, "pin": made.pin}
+            _hold(request, BOOKED, made.booking.reservation_key, made.pin)
             return redirect("booking:done")
     elif request.method == "POST":
         status = 400
@@ -334,20 +337,29 @@ def details(request):
     }, status=status)
 
 
-def _held_booking(request, session_key: str) -> tuple[Booking, str] | None:
-    """The booking whose key and PIN the session holds, re-checked against the stored PIN hash."""
+def _hold(request, session_key: str, reservation_key: str, pin: str) -> None:
+    request.session[session_key] = {"key": reservation_key, "pin": pin,
+                                    "until": timezone.now().timestamp() + HELD_SECONDS}
+
+
+def _held_booking(request, session_key: str, *, sliding: bool) -> tuple[Booking, str] | None:
+    """The booking whose key and PIN the session holds, re-checked against the stored PIN hash;
+    None once the hold has expired (a `sliding` hold is renewed by each use)."""
     held = request.session.get(session_key)
-    if not held:
+    if not held or held.get("until", 0) < timezone.now().timestamp():
+        request.session.pop(session_key, None)
         return None
     booking = booking_get(reservation_key=held["key"])
     if booking is None or not pin_matches(held["key"], held["pin"], booking.pin_hash):
         request.session.pop(session_key, None)
         return None
+    if sliding:
+        _hold(request, session_key, held["key"], held["pin"])
     return booking, held["pin"]
 
 
 def _managed_booking(request) -> Booking | None:
-    held = _held_booking(request, MANAGED)
+    held = _held_booking(request, MANAGED, sliding=True)
     return held[0] if held else None
 
 
@@ -360,7 +372,7 @@ def _summary(booking: Booking) -> dict:
 @require_GET
 @never_cache
 def done(request):
-    held = _held_booking(request, BOOKED)
+    held = _held_booking(request, BOOKED, sliding=False)
     if held is None:
         return redirect("booking:service")
     booking, pin = held
@@ -404,7 +416,7 @@ def manage(request):
                 return _too_many(request, error, pin_locked=True)
             if booking is not None:
                 request.session.cycle_key()
-                request.session[MANAGED] = {"key": booking.reservation_key, "pin": data["pin"].strip()}
+                _hold(request, MANAGED, booking.reservation_key, data["pin"].strip())
                 return redirect("booking:manage_booking")
             form.add_error(None, _("We found no booking with that reservation key and PIN. Check them and try again."))
     return render(request, "booking/manage_sign_in.html", {"form": form}, status=status)
