@@ -161,17 +161,17 @@ def point_choose(request, mode: str = "book"):
     now = timezone.now()
     rate_limit(request, kind="availability", now=now)
     offering = {p.id for p in state.points_offering(flow.service_code)}
+    choice = request.GET.get("point")
+    if "next" in request.GET and choice in offering:
+        return redirect(flow.url("month", point=choice))
     earliest = earliest_by_point(state=state, service_code=flow.service_code, now=now)
     first = min(earliest.values(), key=lambda s: (s.slot.start, s.service_point), default=None)
-    choice = request.GET.get("point")
     error = None
     if "next" in request.GET:
         if choice == "any":
             # The earliest anywhere: that day's free times at every point, or the month when there are none.
             return redirect(flow.url("day", date=_local(first, state).date().isoformat()) if first else
                             flow.url("month"))
-        if choice in offering:
-            return redirect(flow.url("month", point=choice))
         error = _("Choose a service point, or the earliest free time at any service point.")
     points = [{"point": p, "earliest": _local(earliest[p.id], state) if p.id in earliest else None}
               for p in _points_by_id().values() if p.id in offering]
