@@ -132,6 +132,7 @@ def build(db: str) -> dict:
         cursor.execute(no_overlap.PG_BACKWARD[0])
         stats = _fill(cursor, state, now)
         cursor.execute(no_overlap.PG_FORWARD[1])
+    call_command("refreshdayloads", verbosity=0)  # the days' free-cell summaries, as bookings made one by one leave
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
         info = {"dataset_version": DATASET_VERSION, "built_at": now.isoformat(), **stats,
@@ -221,24 +222,33 @@ def _fill(cursor, state, now) -> dict:
             "near_days": NEAR_DAYS}
 
 
+def stale_summaries() -> bool:
+    """Whether some day's DayLoad summary is missing or was made under other calendars (older code)."""
+    from vuoro.booking.models import DayLoad
+    from vuoro.network.state import network_state
+
+    keys = [p.calendar_key for p in network_state().points.values()]
+    return DayLoad.objects.exclude(calendar_key__in=keys).exists()
+
+
 def remove_run_rows() -> None:
     """Forget what a run booked, so the next run sees the same data set."""
     from django.db import connection
 
+    from vuoro.booking.services import dayload_refresh
+    from vuoro.network.state import network_state
+
     with connection.cursor() as cursor:
-        cursor.execute("""
-            WITH gone AS (DELETE FROM booking_booking WHERE email_key LIKE %s
-                          RETURNING service_point_id, local_date, status,
-                                    extract(epoch FROM end_at - start_at)::int / 60 AS minutes)
-            UPDATE booking_dayload d SET booked_minutes = d.booked_minutes - g.minutes
-            FROM (SELECT service_point_id, local_date, sum(minutes) AS minutes FROM gone
-                  WHERE status <> 'cancelled' GROUP BY 1, 2) g
-            WHERE d.service_point_id = g.service_point_id AND d.date = g.local_date""", [f"%@{RUN_DOMAIN}"])
-        cursor.execute("DELETE FROM booking_dayload WHERE booked_minutes = 0")
+        cursor.execute("DELETE FROM booking_booking WHERE email_key LIKE %s RETURNING service_point_id, local_date",
+                       [f"%@{RUN_DOMAIN}"])
+        touched = set(cursor.fetchall())
         cursor.execute("TRUNCATE bench_floor")
-        cursor.execute("SELECT to_regclass('django_tasks_db_dbtaskresult')")
-        if cursor.fetchone()[0]:
-            cursor.execute("DELETE FROM django_tasks_db_dbtaskresult")
+        from django_tasks_db.models import DBTaskResult
+
+        cursor.execute(f"DELETE FROM {DBTaskResult._meta.db_table}")  # the run's confirmation messages, unsent
+    if touched:  # the product's own summary of those days, recomputed from what is left
+        days = [day for _, day in touched]
+        dayload_refresh(state=network_state(), first_day=min(days), last_day=max(days), only=touched)
 
 
 # ---------------------------------------------------------------- the server
@@ -435,8 +445,8 @@ def ensure_wrk() -> str:
 
 def run_wrk(wrk: str, lua: Path, url: str, *, connections: int, threads: int, seconds: float,
             bodies: Path | None = None, method: str = "GET") -> dict:
-    command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(lua), url,
-               "--", str(bodies or ""), method, str(threads)]
+    command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+               "-s", str(lua), url, "--", str(bodies or ""), method, str(threads)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)
     for line in done.stdout.splitlines():
         if line.startswith("WRK_JSON "):
@@ -551,6 +561,8 @@ def measure(args, env: dict[str, str], wrk: str) -> dict:
         results["earliest_10_all_points"] = sequential(
             server.port, [f"/api/v1/availability?service={rng.choice(codes)}&limit=10" for _ in range(n)],
             warmup=4)
+        for key in ("select_floor_sequential", "availability_point_31_days", "earliest_10_all_points"):
+            print(f"  {key}: p50 {results[key]['p50_ms']} ms, p95 {results[key]['p95_ms']} ms", flush=True)
         load = {"connections": args.connections, "threads": args.wrk_threads, "seconds": args.seconds}
         results["select_floor_concurrent"] = run_wrk(wrk, lua, f"{base}/bench/select?id={low_id}", **load)
         results["insert_floor_concurrent"] = run_wrk(wrk, lua, f"{base}/bench/insert", method="POST",
@@ -592,7 +604,9 @@ def print_table(results: dict, ratios: dict, meta: dict) -> None:
           f"(next {meta['near_days']} days {meta['booked_share_near_days']:.0%}, later "
           f"{meta['booked_share_far_days']:.0%}); built {meta['built_at'][:16]}")
     print(f"server: gunicorn, {results['server']['workers']} {results['server']['worker_class']} workers; "
-          f"{os.cpu_count()} cores shared by the server, PostgreSQL and the load generator (wrk / this script)")
+          f"{os.cpu_count()} cores shared by the server, PostgreSQL and the load generator (wrk / this script); "
+          f"load average before {' '.join(results['load_average']['before'])}, "
+          f"after {' '.join(results['load_average']['after'])}")
     print()
     row = "{:<44} {:>9} {:>9} {:>10} {:>26}"
     print(row.format("measurement", "p50 ms", "p95 ms", "ok/s", "statuses"))
@@ -626,7 +640,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="build the data set again even when present")
     parser.add_argument("--build-only", action="store_true", help="build (or check) the data set, measure nothing")
     parser.add_argument("--requests", type=int, default=400, help="sequential requests per latency measurement")
-    parser.add_argument("--seconds", type=float, default=10, help="duration of each concurrent measurement")
+    parser.add_argument("--seconds", type=int, default=10, help="duration of each concurrent measurement")
     parser.add_argument("--connections", type=int, default=32, help="concurrent clients")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
@@ -657,14 +671,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"built: {meta['live_bookings']:,} live bookings in {meta['build_seconds']} s", flush=True)
     else:
         call_command("migrate", "--noinput", verbosity=0)  # the product's newest schema on the old data
+        if stale_summaries():
+            print("summarising the days again (refreshdayloads) ...", flush=True)
+            call_command("refreshdayloads", verbosity=0)
         print(f"reusing the data set in {args.db} built {meta['built_at'][:16]} (--rebuild to build it again)")
     if args.build_only:
         return 0
     remove_run_rows()
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
     try:
         results = measure(args, env, wrk)
     finally:
         remove_run_rows()
+    results["load_average"] = {"before": load_before, "after": Path("/proc/loadavg").read_text().split()[:3]}
     results["server"] = {"software": "gunicorn", "workers": args.workers, "worker_class": args.worker_class,
                          "threads": args.threads if args.worker_class == "gthread" else 1}
     ratios = summarise(results)

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from ninja import Header, Query, Router, Schema
+from ninja.responses import NinjaJSONEncoder
 from pydantic import AwareDatetime, Field, field_validator
 
 from vuoro.apierrors import ApiError
@@ -27,7 +28,7 @@ from vuoro.booking.services import (
     booking_create,
     booking_reschedule,
 )
-from vuoro.network.state import network_state
+from vuoro.network.state import NetworkState, network_state
 
 router = Router(tags=["booking"])
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -104,11 +105,12 @@ class RescheduleIn(Schema):
     service_point: str | None = Field(None, max_length=64)
 
 
-def _booking_body(booking: Booking, *, pin: str | None = None, with_customer: bool = False) -> dict:
-    point = network_state().points.get(booking.service_point_id)
+def _booking_body(booking: Booking, *, pin: str | None = None, with_customer: bool = False,
+                  state: NetworkState | None = None, service_code: str | None = None) -> dict:
+    point = (state or network_state()).points.get(booking.service_point_id)
     zone = point.zone if point else dt.UTC
     body = {"reservation_key": booking.reservation_key, "status": booking.status,
-            "service": booking.service.code, "service_point": booking.service_point_id,
+            "service": service_code or booking.service.code, "service_point": booking.service_point_id,
             "start": booking.start_at.astimezone(zone).isoformat(), "end": booking.end_at.astimezone(zone).isoformat(),
             "persons": booking.persons, "language": booking.language}
     if pin is not None:
@@ -140,9 +142,14 @@ def availability(request, service: str = Query(..., max_length=64), service_poin
                               point_ids=None if service_point is None else [service_point],
                               from_date=from_date, to_date=to_date, limit=limit, now=now)
     zones = {p.id: p.zone for p in state.points.values()}
-    return {"slots": [{"service_point": s.service_point, "start": s.slot.start.astimezone(zones[s.service_point]),
-                       "end": s.slot.end.astimezone(zones[s.service_point]), "free_desks": s.slot.free_desks}
-                      for s in found]}
+    # Rendered here rather than validated item by item against AvailabilityOut (which still
+    # documents it): a month can hold thousands of slots. The same encoder as ninja's gives the
+    # same bytes.
+    return JsonResponse({"slots": [{"service_point": s.service_point,
+                                    "start": s.slot.start.astimezone(zones[s.service_point]),
+                                    "end": s.slot.end.astimezone(zones[s.service_point]),
+                                    "free_desks": s.slot.free_desks} for s in found]},
+                        encoder=NinjaJSONEncoder, content_type="application/json; charset=utf-8")
 
 
 def _seal(pin: str, idempotency_key: str) -> str:
@@ -172,7 +179,7 @@ def _create(payload: BookingIn, now: dt.datetime) -> tuple[int, dict]:
             now=now)
     except BookingError as error:
         return 409, {"error": error.code, "detail": error.detail}
-    return 201, _booking_body(made.booking, pin=made.pin)
+    return 201, _booking_body(made.booking, pin=made.pin, state=state, service_code=payload.service)
 
 
 @router.post("/bookings", response={201: BookingOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
@@ -217,6 +224,8 @@ def _authorised(request, reservation_key: str, pin: str | None) -> Booking:
     now = timezone.now()
     rate_limit(request, kind="manage", now=now)
     key = normalise_key(reservation_key)[:32]
+    if "\x00" in key:  # never a key (and PostgreSQL text cannot hold it): nothing to guard or find
+        raise ApiError(404, "not_found", "No booking with that reservation key and PIN.")
     pin_guard_check(reservation_key=key, now=now)
     booking = booking_get(reservation_key=key) if len(key) == 10 else None
     if booking is None or not pin or not pin_matches(key, pin.strip(), booking.pin_hash):

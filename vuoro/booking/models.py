@@ -75,15 +75,23 @@ class Booking(models.Model):
 
 
 class DayLoad(models.Model):
-    """Desk minutes booked per service point and local date, kept in the booking's transaction.
+    """A service point's local date as bookings leave it, kept in the bookings' transactions.
 
-    Lets the search for the earliest free time skip days that are certainly full without
-    reading their bookings.
+    Every write to a day's bookings locks this row first, so the writes of one point and day
+    queue here and the row always matches the committed bookings. Desk minutes booked let the
+    search skip days that are certainly full; the free cells of each desk (computed under the
+    point's `calendar_key`) answer availability without reading the day's bookings, and the
+    longest free run skips days where a service no longer fits. A row whose key differs from
+    the point's current one (hours, desks or grid changed since) is not trusted: the day's
+    bookings are read instead.
     """
 
     service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="+")
     date = models.DateField()
     booked_minutes = models.IntegerField(default=0)
+    calendar_key = models.CharField(max_length=32, blank=True, default="")
+    free_cells = models.TextField(blank=True, default="")  # hex bitset per staffed desk, desk 1 first
+    free_run_minutes = models.IntegerField(null=True, blank=True)  # the longest free run of any desk
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["service_point", "date"], name="one_load_per_point_day")]
