@@ -326,6 +326,41 @@ def request(port: int, method: str, path: str, body: bytes | None = None) -> tup
 
 # ---------------------------------------------------------------- measuring
 
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each of these processes so far (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            found[pid] = (int(fields[11]) + int(fields[12])) / ticks
+        except (OSError, IndexError, ValueError):
+            pass
+    return found
+
+
+def server_pids(server: Server, db: str) -> list[int]:
+    """The gunicorn workers and the PostgreSQL backends serving them (not this script's own)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
+                       "AND backend_type = 'client backend'", [db])
+        return server.worker_pids() + [row[0] for row in cursor.fetchall()]
+
+
+def with_cpu(server: Server, db: str, work) -> dict:
+    """Run one measurement and add the server's CPU milliseconds per request (Python and PostgreSQL):
+    a figure that other work on the machine moves much less than latency does."""
+    before = cpu_seconds(server_pids(server, db))
+    result = work()
+    after = cpu_seconds(server_pids(server, db))
+    # A process gone meanwhile (a database connection closed after CONN_MAX_AGE) is left out: a floor.
+    used = sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+    if result.get("requests"):
+        result["server_cpu_ms_per_request"] = round(used * 1000 / result["requests"], 2)
+    return result
+
 def sequential(port: int, paths: list[str], warmup: int = 20, budget_seconds: float = 60) -> dict:
     """Latency of GETs one after another on one keep-alive client (reconnecting when the server closes).
 
@@ -556,19 +591,23 @@ def measure(args, env: dict[str, str], wrk: str) -> dict:
             return f"/bench/select?id={rng.randint(low_id, high_id)}"
 
         n = args.requests
-        results["select_floor_sequential"] = sequential(server.port, [select_path() for _ in range(n)])
-        results["availability_point_31_days"] = sequential(server.port, [month_path() for _ in range(n)])
-        results["earliest_10_all_points"] = sequential(
-            server.port, [f"/api/v1/availability?service={rng.choice(codes)}&limit=10" for _ in range(n)],
-            warmup=4)
+        db = args.db
+        month_paths = [month_path() for _ in range(n)]
+        earliest_paths = [f"/api/v1/availability?service={rng.choice(codes)}&limit=10" for _ in range(n)]
+        select_paths = [select_path() for _ in range(n)]
+        sequential(server.port, select_paths[:40] + month_paths[:40] + earliest_paths[:40], warmup=0)  # warm both
+        for key, paths in (("select_floor_sequential", select_paths), ("availability_point_31_days", month_paths),
+                           ("earliest_10_all_points", earliest_paths)):
+            results[key] = with_cpu(server, db, lambda paths=paths: sequential(server.port, paths, warmup=0))
         for key in ("select_floor_sequential", "availability_point_31_days", "earliest_10_all_points"):
             print(f"  {key}: p50 {results[key]['p50_ms']} ms, p95 {results[key]['p95_ms']} ms", flush=True)
         load = {"connections": args.connections, "threads": args.wrk_threads, "seconds": args.seconds}
-        results["select_floor_concurrent"] = run_wrk(wrk, lua, f"{base}/bench/select?id={low_id}", **load)
-        results["insert_floor_concurrent"] = run_wrk(wrk, lua, f"{base}/bench/insert", method="POST",
-                                                     bodies=None, **load)
-        results["bookings_concurrent"] = run_wrk(wrk, lua, f"{base}/api/v1/bookings", method="POST", bodies=bodies,
-                                                 **load)
+        results["select_floor_concurrent"] = with_cpu(server, db, lambda: run_wrk(
+            wrk, lua, f"{base}/bench/select?id={low_id}", **load))
+        results["insert_floor_concurrent"] = with_cpu(server, db, lambda: run_wrk(
+            wrk, lua, f"{base}/bench/insert", method="POST", bodies=None, **load))
+        results["bookings_concurrent"] = with_cpu(server, db, lambda: run_wrk(
+            wrk, lua, f"{base}/api/v1/bookings", method="POST", bodies=bodies, **load))
         results["bookings_concurrent"]["distinct_slots_offered"] = len(slots)
         results["worker_peak_memory_mb"] = server.worker_peak_memory_mb()
     finally:
@@ -608,8 +647,8 @@ def print_table(results: dict, ratios: dict, meta: dict) -> None:
           f"load average before {' '.join(results['load_average']['before'])}, "
           f"after {' '.join(results['load_average']['after'])}")
     print()
-    row = "{:<44} {:>9} {:>9} {:>10} {:>26}"
-    print(row.format("measurement", "p50 ms", "p95 ms", "ok/s", "statuses"))
+    row = "{:<44} {:>9} {:>9} {:>9} {:>12} {:>20}"
+    print(row.format("measurement", "p50 ms", "p95 ms", "ok/s", "server CPU ms", "statuses"))
     for label, key in (("SELECT floor, sequential", "select_floor_sequential"),
                        ("availability, 1 point, 31 days, sequential", "availability_point_31_days"),
                        ("earliest 10, all 100 points, sequential", "earliest_10_all_points"),
@@ -619,7 +658,9 @@ def print_table(results: dict, ratios: dict, meta: dict) -> None:
         item = results[key]
         rate = item.get("ok_per_s", "")
         statuses = " ".join(f"{k}:{v}" for k, v in sorted(item["statuses"].items(), key=lambda kv: str(kv[0])))
-        print(row.format(label, f"{item['p50_ms']:.2f}", f"{item['p95_ms']:.2f}", rate, statuses))
+        print(row.format(label, f"{item['p50_ms']:.2f}", f"{item['p95_ms']:.2f}", rate,
+                         item.get("server_cpu_ms_per_request", ""), statuses))
+    print("server CPU ms: CPU time of the gunicorn workers and their PostgreSQL backends per request")
     print()
     for key, goal in GOALS.items():
         value = ratios[key]

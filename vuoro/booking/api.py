@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+from itertools import groupby
 from typing import Literal
 
 from django.conf import settings
@@ -143,13 +144,37 @@ def availability(request, service: str = Query(..., max_length=64), service_poin
                               from_date=from_date, to_date=to_date, limit=limit, now=now)
     zones = {p.id: p.zone for p in state.points.values()}
     # Rendered here rather than validated item by item against AvailabilityOut (which still
-    # documents it): a month can hold thousands of slots. The same encoder as ninja's gives the
-    # same bytes.
-    return JsonResponse({"slots": [{"service_point": s.service_point,
-                                    "start": s.slot.start.astimezone(zones[s.service_point]),
-                                    "end": s.slot.end.astimezone(zones[s.service_point]),
-                                    "free_desks": s.slot.free_desks} for s in found]},
-                        encoder=NinjaJSONEncoder, content_type="application/json; charset=utf-8")
+    # documents it): a month can hold thousands of slots. The bytes are those ninja would send.
+    return JsonResponse({"slots": _slot_rows(found, zones)}, encoder=NinjaJSONEncoder,
+                        content_type="application/json; charset=utf-8")
+
+
+def _slot_rows(found, zones) -> list[dict]:
+    """Slots as JSON-ready dicts, times in their point's zone written exactly as ninja's encoder
+    writes them: the offset is looked up once per point and UTC day when it holds all day long."""
+    encode = NinjaJSONEncoder().default
+    rows = []
+    for (point_id, _), group in groupby(found, key=lambda s: (s.service_point, s.slot.start.date())):
+        group = list(group)
+        zone = zones[point_id]
+        first = group[0].slot.start.astimezone(zone)
+        offset = first.utcoffset()
+        if group[-1].slot.end.astimezone(zone).utcoffset() != offset or any(
+                s.slot.start.second or s.slot.start.microsecond or s.slot.end.second or s.slot.end.microsecond
+                for s in group):
+            rows += [{"service_point": point_id, "start": encode(s.slot.start.astimezone(zone)),
+                      "end": encode(s.slot.end.astimezone(zone)), "free_desks": s.slot.free_desks} for s in group]
+            continue
+        suffix = encode(first)[19:]  # "+02:00", or "Z" for UTC
+        for s in group:
+            start, end = s.slot.start.replace(tzinfo=None) + offset, s.slot.end.replace(tzinfo=None) + offset
+            rows.append({"service_point": point_id,
+                         "start": f"{start.year:04d}-{start.month:02d}-{start.day:02d}T{start.hour:02d}:"
+                                  f"{start.minute:02d}:00{suffix}",
+                         "end": f"{end.year:04d}-{end.month:02d}-{end.day:02d}T{end.hour:02d}:{end.minute:02d}:00"
+                                f"{suffix}",
+                         "free_desks": s.slot.free_desks})
+    return rows
 
 
 def _seal(pin: str, idempotency_key: str) -> str:

@@ -111,6 +111,7 @@ def slots_from_free(
     step = dt.timedelta(minutes=slot_minutes)
     duration = dt.timedelta(minutes=duration_minutes)
     starts = [bits for bits in (runs(f, length) for f in free) if bits]
+    desks = len(starts)
     any_start = 0
     for bits in starts:
         any_start |= bits
@@ -121,7 +122,7 @@ def slots_from_free(
         start = origin + k * step
         if start <= not_before or start > not_after:
             continue
-        yield Slot(start=start, end=start + duration, free_desks=sum(1 for b in starts if b & low))
+        yield Slot(start=start, end=start + duration, free_desks=desks - [b & low for b in starts].count(0))
 
 
 def longest_run(free: int) -> int:
