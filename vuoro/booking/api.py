@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+from itertools import groupby
 from typing import Literal
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from ninja import Header, Query, Router, Schema
+from ninja.responses import NinjaJSONEncoder
 from pydantic import AwareDatetime, Field, field_validator
 
 from vuoro.apierrors import ApiError
@@ -27,7 +29,7 @@ from vuoro.booking.services import (
     booking_create,
     booking_reschedule,
 )
-from vuoro.network.state import network_state
+from vuoro.network.state import NetworkState, network_state
 
 router = Router(tags=["booking"])
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -104,11 +106,12 @@ class RescheduleIn(Schema):
     service_point: str | None = Field(None, max_length=64)
 
 
-def _booking_body(booking: Booking, *, pin: str | None = None, with_customer: bool = False) -> dict:
-    point = network_state().points.get(booking.service_point_id)
+def _booking_body(booking: Booking, *, pin: str | None = None, with_customer: bool = False,
+                  state: NetworkState | None = None, service_code: str | None = None) -> dict:
+    point = (state or network_state()).points.get(booking.service_point_id)
     zone = point.zone if point else dt.UTC
     body = {"reservation_key": booking.reservation_key, "status": booking.status,
-            "service": booking.service.code, "service_point": booking.service_point_id,
+            "service": service_code or booking.service.code, "service_point": booking.service_point_id,
             "start": booking.start_at.astimezone(zone).isoformat(), "end": booking.end_at.astimezone(zone).isoformat(),
             "persons": booking.persons, "language": booking.language}
     if pin is not None:
@@ -140,9 +143,38 @@ def availability(request, service: str = Query(..., max_length=64), service_poin
                               point_ids=None if service_point is None else [service_point],
                               from_date=from_date, to_date=to_date, limit=limit, now=now)
     zones = {p.id: p.zone for p in state.points.values()}
-    return {"slots": [{"service_point": s.service_point, "start": s.slot.start.astimezone(zones[s.service_point]),
-                       "end": s.slot.end.astimezone(zones[s.service_point]), "free_desks": s.slot.free_desks}
-                      for s in found]}
+    # Rendered here rather than validated item by item against AvailabilityOut (which still
+    # documents it): a month can hold thousands of slots. The bytes are those ninja would send.
+    return JsonResponse({"slots": _slot_rows(found, zones)}, encoder=NinjaJSONEncoder,
+                        content_type="application/json; charset=utf-8")
+
+
+def _slot_rows(found, zones) -> list[dict]:
+    """Slots as JSON-ready dicts, times in their point's zone written exactly as ninja's encoder
+    writes them: the offset is looked up once per point and UTC day when it holds all day long."""
+    encode = NinjaJSONEncoder().default
+    rows = []
+    for (point_id, _), group in groupby(found, key=lambda s: (s.service_point, s.slot.start.date())):
+        group = list(group)
+        zone = zones[point_id]
+        first = group[0].slot.start.astimezone(zone)
+        offset = first.utcoffset()
+        if group[-1].slot.end.astimezone(zone).utcoffset() != offset or any(
+                s.slot.start.second or s.slot.start.microsecond or s.slot.end.second or s.slot.end.microsecond
+                for s in group):
+            rows += [{"service_point": point_id, "start": encode(s.slot.start.astimezone(zone)),
+                      "end": encode(s.slot.end.astimezone(zone)), "free_desks": s.slot.free_desks} for s in group]
+            continue
+        suffix = encode(first)[19:]  # "+02:00", or "Z" for UTC
+        for s in group:
+            start, end = s.slot.start.replace(tzinfo=None) + offset, s.slot.end.replace(tzinfo=None) + offset
+            rows.append({"service_point": point_id,
+                         "start": f"{start.year:04d}-{start.month:02d}-{start.day:02d}T{start.hour:02d}:"
+                                  f"{start.minute:02d}:00{suffix}",
+                         "end": f"{end.year:04d}-{end.month:02d}-{end.day:02d}T{end.hour:02d}:{end.minute:02d}:00"
+                                f"{suffix}",
+                         "free_desks": s.slot.free_desks})
+    return rows
 
 
 def _seal(pin: str, idempotency_key: str) -> str:
@@ -172,7 +204,7 @@ def _create(payload: BookingIn, now: dt.datetime) -> tuple[int, dict]:
             now=now)
     except BookingError as error:
         return 409, {"error": error.code, "detail": error.detail}
-    return 201, _booking_body(made.booking, pin=made.pin)
+    return 201, _booking_body(made.booking, pin=made.pin, state=state, service_code=payload.service)
 
 
 @router.post("/bookings", response={201: BookingOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
@@ -217,6 +249,8 @@ def _authorised(request, reservation_key: str, pin: str | None) -> Booking:
     now = timezone.now()
     rate_limit(request, kind="manage", now=now)
     key = normalise_key(reservation_key)[:32]
+    if "\x00" in key:  # never a key (and PostgreSQL text cannot hold it): nothing to guard or find
+        raise ApiError(404, "not_found", "No booking with that reservation key and PIN.")
     pin_guard_check(reservation_key=key, now=now)
     booking = booking_get(reservation_key=key) if len(key) == 10 else None
     if booking is None or not pin or not pin_matches(key, pin.strip(), booking.pin_hash):

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from vuoro.booking.keys import hash_pin, new_pin, new_reservation_key
 from vuoro.booking.models import Booking, DayLoad
+from vuoro.booking.services import dayload_refresh
 from vuoro.network.state import network_state
 
 DEMO_DOMAIN = "demo.invalid"
@@ -70,6 +71,9 @@ def demo_bookings_fill(*, now: dt.datetime | None = None, seed: int = 2021) -> i
         Booking.objects.bulk_create(rows, batch_size=2000)
         for (point_id, day), minutes in loads.items():
             DayLoad.objects.update_or_create(service_point_id=point_id, date=day, defaults={"booked_minutes": minutes})
+    if loads:  # the days' free cells, so availability answers from DayLoad without reading the bookings
+        days = [day for _, day in loads]
+        dayload_refresh(state=state, first_day=min(days), last_day=max(days))
     return len(rows)
 
 

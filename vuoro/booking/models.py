@@ -26,10 +26,13 @@ class Booking(models.Model):
 
     reservation_key = models.CharField(_("reservation key"), max_length=10, unique=True)
     pin_hash = models.CharField(max_length=128)
+    # No single-column indexes on service_point, desk or email_key: the composite indexes in Meta
+    # begin with them and serve the same lookups, and every booking written updates fewer indexes.
     service_point = models.ForeignKey(ServicePoint, on_delete=models.PROTECT, related_name="bookings",
-                                      verbose_name=_("service point"))
+                                      verbose_name=_("service point"), db_index=False)
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("service"))
-    desk = models.ForeignKey(Desk, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("desk"))
+    desk = models.ForeignKey(Desk, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("desk"),
+                             db_index=False)
     start_at = models.DateTimeField(_("starts"))
     end_at = models.DateTimeField(_("ends"))
     local_date = models.DateField(_("date"))  # the start's date in the point's zone: the unit of day queries
@@ -38,7 +41,7 @@ class Booking(models.Model):
     language = models.CharField(_("language"), max_length=2, default="fi")
     customer_name = models.CharField(_("name"), max_length=200)
     customer_email = models.EmailField(_("e-mail"), max_length=254)
-    email_key = models.CharField(max_length=254, db_index=True)  # the address in lower case
+    email_key = models.CharField(max_length=254)  # the address in lower case
     customer_phone = models.CharField(_("phone"), max_length=32, blank=True)
     channel = models.CharField(_("booked"), max_length=8, choices=Channel.choices, default=Channel.ONLINE)
     created_at = models.DateTimeField(_("booked at"))
@@ -85,15 +88,23 @@ class Booking(models.Model):
 
 
 class DayLoad(models.Model):
-    """Desk minutes booked per service point and local date, kept in the booking's transaction.
+    """A service point's local date as bookings leave it, kept in the bookings' transactions.
 
-    Lets the search for the earliest free time skip days that are certainly full without
-    reading their bookings.
+    Every write to a day's bookings locks this row first, so the writes of one point and day
+    queue here and the row always matches the committed bookings. Desk minutes booked let the
+    search skip days that are certainly full; the free cells of each desk (computed under the
+    point's `calendar_key`) answer availability without reading the day's bookings, and the
+    longest free run skips days where a service no longer fits. A row whose key differs from
+    the point's current one (hours, desks or grid changed since) is not trusted: the day's
+    bookings are read instead.
     """
 
     service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="+")
     date = models.DateField()
     booked_minutes = models.IntegerField(default=0)
+    calendar_key = models.CharField(max_length=32, blank=True, default="")
+    free_cells = models.TextField(blank=True, default="")  # hex bitset per staffed desk, desk 1 first
+    free_run_minutes = models.IntegerField(null=True, blank=True)  # the longest free run of any desk
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["service_point", "date"], name="one_load_per_point_day")]

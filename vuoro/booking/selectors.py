@@ -2,17 +2,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import groupby, islice
+
+from django.db import connection
+from django.db.models import Q
 
 from vuoro.booking.models import Booking, DayLoad
 from vuoro.network.state import NetworkState, PointState
-from vuoro.scheduling.availability import Busy, Slot, day_slots
+from vuoro.scheduling.availability import Busy, Slot, free_cells_by_desk, longest_run, slots_from_free
 from vuoro.scheduling.calendar import Opening
 
 MAX_SLOTS = 20000  # the longest list one availability answer holds
-SEARCH_CHUNK_DAYS = 7
+SEARCH_CHUNK_DAYS = 7  # with a limit, at most this many days are read at once...
+BATCH_POINT_DAYS = 60  # ...and fewer once this many point-days may hold free time
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,30 +30,96 @@ class PointSlot:
 def busy_by_point_day(points: Iterable[PointState], days: Iterable[dt.date]) -> dict[tuple[str, dt.date], list[Busy]]:
     """Live bookings of the given points and local dates as desk-numbered busy intervals."""
     points = list(points)
-    days = sorted(set(days))
+    days = set(days)
     if not points or not days:
         return {}
     by_id = {p.id: p for p in points}
-    rows = (Booking.objects.filter(service_point_id__in=list(by_id), local_date__in=days)
+    # A date range rather than a list of dates: one range scan of the (point, date) index.
+    rows = (Booking.objects.filter(service_point_id__in=list(by_id), local_date__range=(min(days), max(days)))
             .exclude(status=Booking.Status.CANCELLED)
             .values_list("service_point_id", "local_date", "desk_id", "start_at", "end_at"))
     busy: dict[tuple[str, dt.date], list[Busy]] = defaultdict(list)
     for point_id, day, desk_id, start_at, end_at in rows:
         number = by_id[point_id].desk_numbers.get(desk_id)
-        if number is not None:
+        if number is not None and day in days:
             busy[(point_id, day)].append(Busy(number, start_at, end_at))
     return busy
 
 
-def _booked_minutes(points: list[PointState], first: dt.date, last: dt.date) -> dict[tuple[str, dt.date], int]:
-    rows = DayLoad.objects.filter(service_point_id__in=[p.id for p in points], date__range=(first, last))
-    return {(point_id, day): minutes for point_id, day, minutes in
-            rows.values_list("service_point_id", "date", "booked_minutes")}
+def encode_free_cells(free: Iterable[int]) -> str:
+    return ",".join(format(bits, "x") for bits in free)
+
+
+def decode_free_cells(text: str) -> list[int]:
+    return [int(bits, 16) for bits in text.split(",")] if text else []
+
+
+def day_summary(opening: Opening | None, busy: Iterable[Busy], *, slot_minutes: int) -> tuple[str, int]:
+    """A day's free cells per staffed desk (as stored in DayLoad) and its longest free run in minutes."""
+    if opening is None:
+        return "", 0
+    free = list(free_cells_by_desk(opening, busy, slot_minutes=slot_minutes).values())
+    return encode_free_cells(free), max((longest_run(bits) for bits in free), default=0) * slot_minutes
 
 
 def _certainly_full(opening: Opening, booked_minutes: int, duration_minutes: int) -> bool:
     desk_minutes = opening.desks * opening.interval.duration.total_seconds() / 60
     return desk_minutes - booked_minutes < duration_minutes
+
+
+def _full_days(points: list[PointState], service_code: str, first: dt.date,
+               last: dt.date) -> dict[str, set[dt.date]]:
+    """Per point, the dates whose current summary shows no desk free long enough for the service."""
+    keys_by_duration: dict[int, list[str]] = defaultdict(list)
+    for point in points:
+        keys_by_duration[point.durations[service_code]].append(point.calendar_key)
+    point_ids = [p.id for p in points]
+    if connection.vendor == "postgresql":
+        # One row per point, not per day: a congested network has thousands of full days to skip.
+        condition = " OR ".join(["(calendar_key = ANY(%s) AND free_run_minutes < %s)"] * len(keys_by_duration))
+        params = [value for duration, keys in keys_by_duration.items() for value in (keys, duration)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT service_point_id, array_agg(date) FROM {DayLoad._meta.db_table} "
+                f"WHERE service_point_id = ANY(%s) AND date BETWEEN %s AND %s AND ({condition}) "
+                f"GROUP BY service_point_id", [point_ids, first, last, *params])
+            return {point_id: set(days) for point_id, days in cursor.fetchall()}
+    condition = Q()
+    for duration, keys in keys_by_duration.items():
+        condition |= Q(calendar_key__in=keys, free_run_minutes__lt=duration)
+    full: dict[str, set[dt.date]] = defaultdict(set)
+    for point_id, day in DayLoad.objects.filter(condition, service_point_id__in=point_ids,
+                                                date__range=(first, last)).values_list("service_point_id", "date"):
+        full[point_id].add(day)
+    return full
+
+
+def _free_cells(state: NetworkState, wanted: list[tuple[PointState, Opening]],
+                service_code: str) -> dict[tuple[str, dt.date], list[int]]:
+    """Free cells per staffed desk of each wanted day, from its DayLoad summary where that is
+    current, else from the day's bookings; days certainly full are left out."""
+    days = [opening.day for _, opening in wanted]
+    rows = DayLoad.objects.filter(service_point_id__in={p.id for p, _ in wanted}, date__range=(min(days), max(days)))
+    loads = {(point_id, day): rest for point_id, day, *rest in
+             rows.values_list("service_point_id", "date", "booked_minutes", "calendar_key", "free_cells")}
+    result: dict[tuple[str, dt.date], list[int]] = {}
+    unknown: list[tuple[PointState, Opening]] = []
+    for point, opening in wanted:
+        load = loads.get((point.id, opening.day))
+        if load is not None:
+            booked_minutes, calendar_key, free_cells = load
+            if calendar_key and calendar_key == point.calendar_key:
+                result[(point.id, opening.day)] = decode_free_cells(free_cells)
+                continue
+            if _certainly_full(opening, booked_minutes, point.durations[service_code]):
+                continue
+        unknown.append((point, opening))
+    if unknown:
+        busy = busy_by_point_day({p.id: p for p, _ in unknown}.values(), {o.day for _, o in unknown})
+        for point, opening in unknown:
+            free = free_cells_by_desk(opening, busy.get((point.id, opening.day), ()), slot_minutes=state.slot_minutes)
+            result[(point.id, opening.day)] = list(free.values())
+    return result
 
 
 def availability_list(
@@ -57,9 +129,10 @@ def availability_list(
     """Offered starts for a service at the given points (None: every point offering it), sorted
     by start then point, from `from_date` to `to_date` (local dates, inclusive), at most `limit`.
 
-    Days are searched a week at a time across all points, earliest first, and the search stops
-    once `limit` slots are certain; days whose booked desk minutes leave no room are skipped
-    without reading their bookings.
+    Days are searched earliest first across all points, a few at a time when a limit is given,
+    and the search stops once `limit` slots are certain. Days whose stored summary
+    (DayLoad) leaves no desk free long enough are skipped without reading anything more; the
+    others are answered from that summary, or from their bookings when it is missing or stale.
     """
     points = state.points_offering(service_code)
     if point_ids is not None:
@@ -74,43 +147,60 @@ def availability_list(
         first_day = max(first_day, from_date)
     if to_date is not None:
         last_day = min(last_day, to_date)
+    if first_day > last_day:
+        return []
+    full = _full_days(points, service_code, first_day, last_day)
+    no_days: set[dt.date] = set()
+    # With a limit, days are read a few at a time (about a day of the whole network), so the
+    # search stops soon after the first free days; without one, the whole range at once.
+    batch_size = BATCH_POINT_DAYS if limit is not None else None
+    # In one zone a later local day starts after every earlier one: the day the limit is reached
+    # settles the answer. Across zones (differing by less than a day) one more day does.
+    settle = dt.timedelta(days=0 if len({p.zone for p in points}) == 1 else 1)
+    zones = {p.id: p.zone for p in points}
     found: list[PointSlot] = []
-    day = first_day
     stop_after: dt.date | None = None
-    while day <= last_day:
-        chunk_end = min(day + dt.timedelta(days=SEARCH_CHUNK_DAYS - 1), last_day)
-        if stop_after is not None:
-            chunk_end = min(chunk_end, stop_after)
-        found.extend(_chunk(state, points, service_code, day, chunk_end, now, not_after))
-        if stop_after is None and len(found) >= cap:
-            # Zones differ by less than a day: one more day settles the order across points.
-            stop_after = max(s.slot.start.astimezone(p.zone).date() for s in found for p in points
-                             if p.id == s.service_point) + dt.timedelta(days=1)
-        if stop_after is not None and chunk_end >= stop_after:
-            break
-        day = chunk_end + dt.timedelta(days=1)
-    found.sort(key=lambda s: (s.slot.start, s.service_point))
+    batch: list[tuple[PointState, Opening]] = []
+    batch_first = day = first_day
+    while day <= last_day and (stop_after is None or day <= stop_after):
+        for point in points:
+            opening = point.calendar.opening_on(day)
+            if (opening is None or opening.interval.end <= now or opening.interval.start > not_after
+                    or day in full.get(point.id, no_days)):
+                continue
+            batch.append((point, opening))
+        day += dt.timedelta(days=1)
+        more = day <= last_day and (stop_after is None or day <= stop_after)
+        if more and (batch_size is None or (len(batch) < batch_size and (day - batch_first).days < SEARCH_CHUNK_DAYS)):
+            continue
+        free = _free_cells(state, batch, service_code) if batch else {}
+        for batch_day, group in groupby(batch, key=lambda item: item[1].day):
+            if stop_after is not None and batch_day > stop_after:
+                break
+            per_point = [_point_slots(point, opening, cells, state, service_code, now, not_after)
+                         for point, opening in group if (cells := free.get((point.id, batch_day)))]
+            if limit is None:
+                found.extend(item for slots in per_point for item in slots)
+            else:
+                # Each point's slots come earliest first: merged across points, the day's first
+                # `cap` are all a limited answer can use, and no more are made.
+                found.extend(islice(heapq.merge(*per_point, key=_order), cap))
+            if stop_after is None and len(found) >= cap:
+                stop_after = max(s.slot.start.astimezone(zones[s.service_point]).date() for s in found) + settle
+        batch, batch_first = [], day
+    found.sort(key=_order)
     return found[:cap]
 
 
-def _chunk(state, points, service_code, first, last, now, not_after) -> list[PointSlot]:
-    loads = _booked_minutes(points, first, last)
-    wanted: list[tuple[PointState, Opening]] = []
-    for point in points:
-        duration = point.durations[service_code]
-        for opening in point.calendar.openings(first, last):
-            if opening.interval.end <= now or opening.interval.start > not_after:
-                continue
-            if _certainly_full(opening, loads.get((point.id, opening.day), 0), duration):
-                continue
-            wanted.append((point, opening))
-    busy = busy_by_point_day({p.id: p for p, _ in wanted}.values(), {o.day for _, o in wanted})
-    result = []
-    for point, opening in wanted:
-        for slot in day_slots(opening, busy.get((point.id, opening.day), ()), slot_minutes=state.slot_minutes,
-                              duration_minutes=point.durations[service_code], not_before=now, not_after=not_after):
-            result.append(PointSlot(point.id, slot))
-    return result
+def _order(item: PointSlot) -> tuple[dt.datetime, str]:
+    return item.slot.start, item.service_point
+
+
+def _point_slots(point: PointState, opening: Opening, cells: list[int], state: NetworkState, service_code: str,
+                 now: dt.datetime, not_after: dt.datetime) -> Iterator[PointSlot]:
+    for slot in slots_from_free(opening, cells, slot_minutes=state.slot_minutes,
+                                duration_minutes=point.durations[service_code], not_before=now, not_after=not_after):
+        yield PointSlot(point.id, slot)
 
 
 def free_day_list(

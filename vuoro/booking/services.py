@@ -15,9 +15,9 @@ from django.db.models import F
 
 from vuoro.booking.keys import hash_pin, new_pin, new_reservation_key
 from vuoro.booking.models import MAX_PERSONS, Booking, DayLoad
-from vuoro.booking.selectors import busy_by_point_day
-from vuoro.network.state import NetworkState, PointState
-from vuoro.scheduling.availability import free_desk_for
+from vuoro.booking.selectors import busy_by_point_day, day_summary
+from vuoro.network.state import NetworkState, PointState, network_state
+from vuoro.scheduling.availability import Busy, free_desk_for
 from vuoro.scheduling.calendar import local_date
 
 RACE_RETRIES = 4
@@ -67,8 +67,9 @@ def _lock_customer(email_key: str, service_id: int) -> None:
 
 
 def _place(*, state: NetworkState, point: PointState, service_code: str, start_at: dt.datetime, now: dt.datetime,
-           exclude_booking: int | None = None, preferred_desk: int | None = None) -> tuple[int, dt.datetime, dt.date]:
-    """Check that `start_at` is offered and find a free desk: (desk id, end, local date)."""
+           exclude_booking: int | None = None, preferred_desk: int | None = None,
+           ) -> tuple[int, dt.datetime, dt.date, list[Busy]]:
+    """Check that `start_at` is offered and find a free desk: (desk id, end, local date, the day's busy time)."""
     duration = point.durations.get(service_code)
     if duration is None:
         raise SlotUnavailable("This service point does not offer that service.")
@@ -87,19 +88,33 @@ def _place(*, state: NetworkState, point: PointState, service_code: str, start_a
                            duration_minutes=duration, preferred=preferred)
     if number is None or number not in point.desk_ids:
         raise SlotUnavailable("That time is not offered: it is taken, off the grid or outside the opening hours.")
-    return point.desk_ids[number], start_at + dt.timedelta(minutes=duration), day
+    return point.desk_ids[number], start_at + dt.timedelta(minutes=duration), day, busy
 
 
-def _add_load(point_id: str, day: dt.date, minutes: int) -> None:
-    updated = DayLoad.objects.filter(service_point_id=point_id, date=day).update(
-        booked_minutes=F("booked_minutes") + minutes)
-    if not updated:
-        try:
-            with transaction.atomic():
-                DayLoad.objects.create(service_point_id=point_id, date=day, booked_minutes=minutes)
-        except IntegrityError:
-            DayLoad.objects.filter(service_point_id=point_id, date=day).update(
-                booked_minutes=F("booked_minutes") + minutes)
+def _lock_day(point_id: str, day: dt.date) -> None:
+    """Lock a point's day (its DayLoad row, made when missing) until the transaction ends.
+
+    Every write to a day's bookings takes this lock before reading them, so those writes queue
+    per point and day and each sees the ones before it; the summary it then stores is exact.
+    """
+    table = connection.ops.quote_name(DayLoad._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (service_point_id, date, booked_minutes, calendar_key, free_cells) "
+            f"VALUES (%s, %s, 0, '', '') ON CONFLICT (service_point_id, date) "
+            f"DO UPDATE SET booked_minutes = {table}.booked_minutes", [point_id, day])
+
+
+def _save_day(*, state: NetworkState, point: PointState, day: dt.date, minutes: int,
+              busy: list[Busy] | None = None) -> None:
+    """Add `minutes` to the day's booked minutes and store its free cells (from `busy`, the day's
+    live bookings after this write, or read afresh when not given). The day must be locked."""
+    if busy is None:
+        busy = busy_by_point_day([point], [day]).get((point.id, day), [])
+    free_cells, free_run = day_summary(point.calendar.opening_on(day), busy, slot_minutes=state.slot_minutes)
+    DayLoad.objects.filter(service_point_id=point.id, date=day).update(
+        booked_minutes=F("booked_minutes") + minutes, calendar_key=point.calendar_key, free_cells=free_cells,
+        free_run_minutes=free_run)
 
 
 def _minutes(start_at: dt.datetime, end_at: dt.datetime) -> int:
@@ -124,9 +139,11 @@ def booking_create(
                                   start_at__gt=now).exists():
             raise ActiveBookingExists("This e-mail address already has a booking for this service: "
                                       "change that booking instead.")
+        day = local_date(start_at, point.zone)
+        _lock_day(point_id, day)
         for attempt in range(RACE_RETRIES):
-            desk_id, end_at, day = _place(state=state, point=point, service_code=service_code, start_at=start_at,
-                                          now=now)
+            desk_id, end_at, day, busy = _place(state=state, point=point, service_code=service_code,
+                                                start_at=start_at, now=now)
             key, pin = new_reservation_key(), new_pin()
             try:
                 with transaction.atomic():
@@ -141,13 +158,14 @@ def booking_create(
                 if attempt == RACE_RETRIES - 1:
                     raise SlotUnavailable("That time was just taken.") from None
                 continue
-            _add_load(point_id, day, _minutes(start_at, end_at))
+            _save_day(state=state, point=point, day=day, minutes=_minutes(start_at, end_at),
+                      busy=[*busy, Busy(point.desk_numbers[desk_id], start_at, end_at)])
             _notify_after_commit(booking.pk, "confirmed")
             return NewBooking(booking=booking, pin=pin)
     raise SlotUnavailable("That time was just taken.")  # pragma: no cover - the loop returns or raises
 
 
-def booking_cancel(*, booking: Booking, now: dt.datetime) -> Booking:
+def booking_cancel(*, booking: Booking, now: dt.datetime, state: NetworkState | None = None) -> Booking:
     """Cancel a live future booking: its desk time is offered again at once."""
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
@@ -155,11 +173,23 @@ def booking_cancel(*, booking: Booking, now: dt.datetime) -> Booking:
             return booking
         if booking.status != Booking.Status.CONFIRMED or booking.start_at <= now:
             raise NotChangeable("A booking that has started or passed can no longer be cancelled.")
+        state = state or network_state()
+        _lock_day(booking.service_point_id, booking.local_date)
         booking.status, booking.cancelled_at = Booking.Status.CANCELLED, now
         booking.save(update_fields=["status", "cancelled_at"])
-        _add_load(booking.service_point_id, booking.local_date, -_minutes(booking.start_at, booking.end_at))
+        _save_point_day(state, booking.service_point_id, booking.local_date,
+                        -_minutes(booking.start_at, booking.end_at))
         _notify_after_commit(booking.pk, "cancelled")
     return booking
+
+
+def _save_point_day(state: NetworkState, point_id: str, day: dt.date, minutes: int) -> None:
+    point = state.points.get(point_id)
+    if point is not None:
+        _save_day(state=state, point=point, day=day, minutes=minutes)
+    else:  # a point no longer in the network: keep the minutes right, forget the summary
+        DayLoad.objects.filter(service_point_id=point_id, date=day).update(
+            booked_minutes=F("booked_minutes") + minutes, calendar_key="", free_cells="", free_run_minutes=None)
 
 
 def booking_reschedule(*, state: NetworkState, booking: Booking, start_at: dt.datetime, point_id: str | None,
@@ -173,8 +203,11 @@ def booking_reschedule(*, state: NetworkState, booking: Booking, start_at: dt.da
         if point is None:
             raise SlotUnavailable("No such service point.")
         old = (booking.service_point_id, booking.local_date, _minutes(booking.start_at, booking.end_at))
+        new_day = (point.id, local_date(start_at, point.zone))
+        for day_key in sorted({old[:2], new_day}):  # always in the same order: no deadlock between two moves
+            _lock_day(*day_key)
         for attempt in range(RACE_RETRIES):
-            desk_id, end_at, day = _place(
+            desk_id, end_at, day, _ = _place(
                 state=state, point=point, service_code=booking.service.code, start_at=start_at, now=now,
                 exclude_booking=booking.pk if point.id == booking.service_point_id else None,
                 preferred_desk=booking.desk_id)
@@ -187,12 +220,48 @@ def booking_reschedule(*, state: NetworkState, booking: Booking, start_at: dt.da
                 if attempt == RACE_RETRIES - 1:
                     raise SlotUnavailable("That time was just taken.") from None
                 continue
-            _add_load(old[0], old[1], -old[2])
-            _add_load(point.id, day, _minutes(start_at, end_at))
+            if old[:2] == (point.id, day):
+                _save_point_day(state, point.id, day, _minutes(start_at, end_at) - old[2])
+            else:
+                _save_point_day(state, old[0], old[1], -old[2])
+                _save_point_day(state, point.id, day, _minutes(start_at, end_at))
             _notify_after_commit(booking.pk, "rescheduled")
             booking.refresh_from_db()
             return booking
     raise SlotUnavailable("That time was just taken.")  # pragma: no cover
+
+
+def dayload_refresh(*, state: NetworkState, first_day: dt.date, last_day: dt.date,
+                    only: set[tuple[str, dt.date]] | None = None) -> int:
+    """Recompute every point's DayLoad rows from first_day to last_day (or only the given point days)
+    from their bookings: after a bulk load or bulk delete, or after hours changed and summaries went
+    stale. Return how many days were stored."""
+    stored = 0
+    days = [first_day + dt.timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    for point in state.points.values():
+        if only is not None and not any(point_id == point.id for point_id, _ in only):
+            continue
+        with transaction.atomic():
+            touched = {day for _, day in busy_by_point_day([point], days)}
+            touched |= set(DayLoad.objects.filter(service_point_id=point.id, date__range=(first_day, last_day))
+                           .values_list("date", flat=True))
+            if only is not None:
+                touched = {day for day in touched if (point.id, day) in only}
+            for day in sorted(touched):
+                _lock_day(point.id, day)
+            busy = busy_by_point_day([point], sorted(touched))  # read again under the locks
+            for day in sorted(touched):
+                live = busy.get((point.id, day))
+                if not live:
+                    DayLoad.objects.filter(service_point_id=point.id, date=day).delete()
+                    continue
+                free_cells, free_run = day_summary(point.calendar.opening_on(day), live,
+                                                   slot_minutes=state.slot_minutes)
+                DayLoad.objects.filter(service_point_id=point.id, date=day).update(
+                    booked_minutes=sum(_minutes(b.start, b.end) for b in live), calendar_key=point.calendar_key,
+                    free_cells=free_cells, free_run_minutes=free_run)
+                stored += 1
+    return stored
 
 
 def _notify_after_commit(booking_id: int, event: str) -> None:

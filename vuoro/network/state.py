@@ -8,6 +8,7 @@ stateless: the cache is a copy, never the truth.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 import threading
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ class PointState:
     desk_numbers: dict[int, int]  # desk id -> number (every appointment desk, in use or not)
     daily_tickets: int | None
     walk_in_desks: int
+    # Names this point's calendar, grid and desk numbering: a day's stored free-cell summary
+    # (booking.DayLoad) is trusted only while it was computed under the same key.
+    calendar_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,16 +83,28 @@ def _build(version: int) -> NetworkState:
     for point in service_point_list().prefetch_related("hours", "exceptions"):
         setup = point_setup(point, settings)
         point_desks = desks.get(point.id, [])
+        desk_numbers = {d.id: d.number for d in point_desks}
         points[point.id] = PointState(
             id=point.id, zone=setup.calendar.zone, calendar=setup.calendar, durations=setup.durations,
             desk_ids={d.number: d.id for d in point_desks if d.active},
-            desk_numbers={d.id: d.number for d in point_desks},
-            daily_tickets=point.daily_tickets, walk_in_desks=point.walk_in_desks)
+            desk_numbers=desk_numbers,
+            daily_tickets=point.daily_tickets, walk_in_desks=point.walk_in_desks,
+            calendar_key=_calendar_key(point.id, setup.calendar, desk_numbers, settings))
     services = list(Service.objects.values_list("code", "id", "duration_minutes"))
     return NetworkState(version=version, timezone=ZoneInfo(settings.timezone), horizon_days=settings.horizon_days,
                         slot_minutes=settings.slot_minutes, points=points,
                         service_ids={code: pk for code, pk, _ in services},
                         service_durations={code: minutes for code, _, minutes in services})
+
+
+def _calendar_key(point_id: str, calendar, desk_numbers: dict[int, int], settings: NetworkSettings) -> str:
+    """A digest of everything a day's free cells depend on besides its bookings."""
+    import holidays
+
+    text = repr((point_id, str(calendar.zone), calendar.desks, sorted(calendar.weekly.items()),
+                 sorted(calendar.exceptions.items()), settings.holidays_country, holidays.__version__,
+                 settings.slot_minutes, sorted(desk_numbers.items())))
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
 def _bump(sender, **kwargs) -> None:

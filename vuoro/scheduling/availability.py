@@ -8,7 +8,7 @@ cell k" is an AND of shifted copies, and counting desks is a popcount. A service
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from vuoro.scheduling.calendar import Opening
@@ -88,15 +88,33 @@ def day_slots(
     """
     if duration_minutes <= 0 or duration_minutes % slot_minutes:
         raise ValueError("duration_minutes must be a positive multiple of slot_minutes")
+    free = free_cells_by_desk(opening, busy, slot_minutes=slot_minutes).values()
+    return list(slots_from_free(opening, free, slot_minutes=slot_minutes, duration_minutes=duration_minutes,
+                           not_before=not_before, not_after=not_after))
+
+
+def slots_from_free(
+    opening: Opening,
+    free: Iterable[int],
+    *,
+    slot_minutes: int,
+    duration_minutes: int,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+) -> Iterator[Slot]:
+    """`day_slots` from the staffed desks' free-cell bitsets (as `free_cells_by_desk` makes them),
+    earliest first, made one at a time: a caller that needs only the first few stops early."""
+    if duration_minutes <= 0 or duration_minutes % slot_minutes:
+        raise ValueError("duration_minutes must be a positive multiple of slot_minutes")
     length = duration_minutes // slot_minutes
     origin = opening.interval.start
     step = dt.timedelta(minutes=slot_minutes)
     duration = dt.timedelta(minutes=duration_minutes)
-    starts = [runs(free, length) for free in free_cells_by_desk(opening, busy, slot_minutes=slot_minutes).values()]
+    starts = [bits for bits in (runs(f, length) for f in free) if bits]
+    desks = len(starts)
     any_start = 0
     for bits in starts:
         any_start |= bits
-    slots = []
     while any_start:
         low = any_start & -any_start
         k = low.bit_length() - 1
@@ -104,8 +122,16 @@ def day_slots(
         start = origin + k * step
         if start <= not_before or start > not_after:
             continue
-        slots.append(Slot(start=start, end=start + duration, free_desks=sum(1 for b in starts if b & low)))
-    return slots
+        yield Slot(start=start, end=start + duration, free_desks=desks - [b & low for b in starts].count(0))
+
+
+def longest_run(free: int) -> int:
+    """The length of the longest run of set bits: the most cells one desk has free in a row."""
+    length = 0
+    while free:
+        free &= free >> 1
+        length += 1
+    return length
 
 
 def free_desk_for(

@@ -41,9 +41,23 @@ class PointCalendar:
     weekly: Mapping[int, tuple[dt.time, dt.time]]  # weekday 0 = Monday
     exceptions: Mapping[dt.date, DayException] = field(default_factory=dict)
     holidays: Container[dt.date] = frozenset()
+    # Openings already worked out: the calendar is immutable, and a search of the earliest free
+    # time across a network asks for the same days again and again.
+    _openings: dict[dt.date, Opening | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def opening_on(self, day: dt.date) -> Opening | None:
         """The opening of a local date, or None when the point is closed that day."""
+        try:
+            return self._openings[day]
+        except KeyError:
+            pass
+        if len(self._openings) > 4096:
+            self._openings.clear()
+        opening = self._opening_on(day)
+        self._openings[day] = opening
+        return opening
+
+    def _opening_on(self, day: dt.date) -> Opening | None:
         exception = self.exceptions.get(day)
         if exception is not None:
             hours, desks = exception.hours, self.desks if exception.desks is None else exception.desks

@@ -1,0 +1,112 @@
+"""The per-day summary (DayLoad) always matches the bookings, and availability answers the same from it."""
+import datetime as dt
+import random
+
+import pytest
+from django.utils import timezone
+
+from tests.booking.conftest import at
+from tests.factories import load_network
+from vuoro.booking.models import Booking, DayLoad
+from vuoro.booking.selectors import availability_list, busy_by_point_day, day_summary
+from vuoro.booking.services import (
+    BookingError,
+    Customer,
+    booking_cancel,
+    booking_create,
+    booking_reschedule,
+    dayload_refresh,
+)
+from vuoro.network.state import network_state
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_summaries_match_bookings():
+    state = network_state()
+    for load in DayLoad.objects.all():
+        point = state.points[load.service_point_id]
+        busy = busy_by_point_day([point], [load.date]).get((point.id, load.date), [])
+        assert load.booked_minutes == sum((b.end - b.start).total_seconds() // 60 for b in busy)
+        free_cells, free_run = day_summary(point.calendar.opening_on(load.date), busy, slot_minutes=state.slot_minutes)
+        assert (load.calendar_key, load.free_cells, load.free_run_minutes) == (point.calendar_key, free_cells, free_run)
+
+
+def quarter(rng, days):
+    return at(rng.choice(days), 9) + dt.timedelta(minutes=15 * rng.randrange(8))
+
+
+def every_slot(state, now, days):
+    return [(s.service_point, s.slot) for s in availability_list(
+        state=state, service_code="residence-card", point_ids=None, from_date=days[0], to_date=days[-1], limit=None,
+        now=now)]
+
+
+class TestDayLoadSummary:
+    def test_stays_exact_through_bookings_cancels_and_moves_and_answers_as_the_bookings_do(self, wednesday):
+        load_network(slot_minutes=15, horizon_days=60, holidays=None, services=[("residence-card", 30)],
+                     points=[dict(id=f"p{n}", desks=2, services=["residence-card"],
+                                  durations={"residence-card": 15 * n},
+                                  hours={d: "09:00-11:00" for d in ("mon", "tue", "wed", "thu", "fri")})
+                             for n in (1, 2, 3)])
+        state, now, rng = network_state(), timezone.now(), random.Random(3)
+        days = [wednesday, wednesday + dt.timedelta(days=1)]
+        made = []
+        for n in range(60):
+            action = rng.random()
+            try:
+                if action < 0.6 or not made:
+                    start = quarter(rng, days)
+                    made.append(booking_create(state=state, service_code="residence-card",
+                                               point_id=rng.choice(["p1", "p2", "p3"]), start_at=start, persons=1,
+                                               language="en", customer=Customer(name="X", email=f"x{n}@example.org"),
+                                               now=now).booking)
+                elif action < 0.8:
+                    booking_cancel(booking=rng.choice(made), now=now)
+                else:
+                    booking_reschedule(state=state, booking=rng.choice(made), point_id=rng.choice([None, "p2"]),
+                                       start_at=quarter(rng, days), now=now)
+            except BookingError:
+                pass
+            assert_summaries_match_bookings()
+        assert Booking.objects.exclude(status="cancelled").exists()
+        from_summaries = every_slot(state, now, days)
+        DayLoad.objects.update(calendar_key="")  # stale: availability must read the bookings instead
+        assert every_slot(state, now, days) == from_summaries
+        DayLoad.objects.all().delete()
+        assert every_slot(state, now, days) == from_summaries
+        dayload_refresh(state=state, first_day=days[0], last_day=days[-1])
+        assert_summaries_match_bookings()
+        assert every_slot(state, now, days) == from_summaries
+
+    def test_a_full_day_is_skipped_and_the_earliest_found_after_it(self, smoke_network, wednesday):
+        state, now = network_state(), timezone.now()
+        for n, (hour, minute) in enumerate([(9, 0), (9, 0), (9, 40), (9, 40), (10, 20), (10, 20)]):
+            booking_create(state=state, service_code="residence-card", point_id="smoke-point",
+                           start_at=at(wednesday, hour, minute), persons=1, language="fi",
+                           customer=Customer(name="F", email=f"f{n}@example.org"), now=now)
+        load = DayLoad.objects.get(date=wednesday)
+        assert load.free_run_minutes == 0
+        found = availability_list(state=state, service_code="residence-card", point_ids=None, from_date=wednesday,
+                                  to_date=None, limit=3, now=now)
+        thursday = wednesday + dt.timedelta(days=1)
+        assert [(s.slot.start, s.slot.free_desks) for s in found] == [
+            (at(thursday, 9), 2), (at(thursday, 9, 20), 2), (at(thursday, 9, 40), 2)]
+
+    def test_a_limited_answer_is_the_head_of_the_whole_list_across_zones(self, wednesday):
+        load_network(slot_minutes=15, horizon_days=30, holidays=None, services=[("residence-card", 30)],
+                     points=[dict(id=point, desks=1, services=["residence-card"], timezone=zone,
+                                  hours={d: "09:00-10:00" for d in ("mon", "tue", "wed", "thu", "fri")})
+                             for point, zone in (("p-hel", "Europe/Helsinki"), ("p-sto", "Europe/Stockholm"))])
+        state, now = network_state(), timezone.now()
+        for n, (point, minute) in enumerate([("p-hel", 0), ("p-hel", 30), ("p-sto", 30)]):
+            zone = state.points[point].zone
+            booking_create(state=state, service_code="residence-card", point_id=point,
+                           start_at=at(wednesday, 9, minute, zone=zone), persons=1, language="fi",
+                           customer=Customer(name="Z", email=f"z{n}@example.org"), now=now)
+        everything = availability_list(state=state, service_code="residence-card", point_ids=None,
+                                       from_date=wednesday, to_date=None, limit=None, now=now)
+        assert everything[0].service_point == "p-sto"  # Helsinki's Wednesday is full
+        for limit in range(1, 14):
+            assert availability_list(state=state, service_code="residence-card", point_ids=None, from_date=wednesday,
+                                     to_date=None, limit=limit, now=now) == everything[:limit]
