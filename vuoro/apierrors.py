@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from django.http import JsonResponse
+from ninja import Schema
+from pydantic import model_validator
 
 
 class ApiError(Exception):
@@ -32,3 +34,26 @@ def validation_fields(errors: list[dict]) -> dict[str, list[str]]:
         name = ".".join(loc) or "body"
         fields.setdefault(name, []).append(str(error.get("msg", "invalid")))
     return fields
+
+
+def _has_nul(value) -> bool:
+    value = getattr(value, "_obj", value)  # ninja hands validators its DjangoGetter wrapper
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class InputSchema(Schema):
+    """A request body: text holding a NUL character is refused (422) before it reaches the database,
+    which (PostgreSQL) cannot store it."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data):
+        if _has_nul(data):
+            raise ValueError("text must not contain NUL characters")
+        return data

@@ -87,3 +87,14 @@ def test_a_real_booking_survives_hostile_reschedules(client, smoke_network, wedn
         assert 400 <= answer.status_code < 500
     kept = client.get(f"/api/v1/bookings/{booked['reservation_key']}", headers=headers).json()
     assert dt.datetime.fromisoformat(kept["start"]) == at(wednesday, 9) and kept["status"] == "confirmed"
+
+
+@pytest.mark.parametrize("where", ["name", "email", "phone", "service", "service_point", "language"])
+def test_a_nul_character_anywhere_in_a_booking_is_422_not_a_server_error(client, smoke_network, wednesday, where):
+    body = booking_body(at(wednesday, 9))
+    if where in body["customer"]:
+        body["customer"][where] = "a\x00b@example.org"
+    else:
+        body[where] = "x\x00"
+    answer = client.post("/api/v1/bookings", json.dumps(body), content_type="application/json")
+    assert answer.status_code == 422, answer.content

@@ -16,7 +16,7 @@ from ninja import Header, Query, Router, Schema
 from ninja.responses import NinjaJSONEncoder
 from pydantic import AwareDatetime, Field, field_validator
 
-from vuoro.apierrors import ApiError
+from vuoro.apierrors import ApiError, InputSchema
 from vuoro.booking.guards import pin_guard_check, pin_guard_clear, pin_guard_fail, rate_limit
 from vuoro.booking.ics import booking_calendar
 from vuoro.booking.keys import normalise_key, pin_matches
@@ -53,7 +53,7 @@ class ErrorOut(Schema):
     fields: dict[str, list[str]] | None = None
 
 
-class CustomerIn(Schema):
+class CustomerIn(InputSchema):
     name: str = Field(min_length=1, max_length=200)
     email: str = Field(max_length=254)
     phone: str = Field("", max_length=32)
@@ -80,7 +80,7 @@ class CustomerIn(Schema):
         return value.strip()
 
 
-class BookingIn(Schema):
+class BookingIn(InputSchema):
     service: str = Field(max_length=64)
     service_point: str = Field(max_length=64)
     start: AwareDatetime
@@ -101,7 +101,7 @@ class BookingOut(Schema):
     language: str
 
 
-class RescheduleIn(Schema):
+class RescheduleIn(InputSchema):
     start: AwareDatetime
     service_point: str | None = Field(None, max_length=64)
 

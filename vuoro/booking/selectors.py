@@ -210,8 +210,8 @@ def free_day_list(
     """How many starts are offered on each local date from `first_date` to `last_date` (inclusive)
     for a service at the given points (None: every point offering it); dates with none are left out.
 
-    The month view's data: the same week-at-a-time search as `availability_list`, counted per day
-    rather than listed, so a month across many points is never cut short by `MAX_SLOTS`.
+    The month view's data: `availability_list` a week at a time, counted per day rather than
+    listed, so a month across many points is never cut short by `MAX_SLOTS`.
     """
     points = state.points_offering(service_code)
     if point_ids is not None:
@@ -219,12 +219,12 @@ def free_day_list(
     if not points or first_date > last_date:
         return {}
     zones = {p.id: p.zone for p in points}
-    not_after = state.horizon_end(now)
     counts: dict[dt.date, int] = defaultdict(int)
     day = first_date
     while day <= last_date:
         chunk_end = min(day + dt.timedelta(days=SEARCH_CHUNK_DAYS - 1), last_date)
-        for found in _chunk(state, points, service_code, day, chunk_end, now, not_after):
+        for found in availability_list(state=state, service_code=service_code, point_ids=[p.id for p in points],
+                                       from_date=day, to_date=chunk_end, limit=None, now=now):
             counts[found.slot.start.astimezone(zones[found.service_point]).date()] += 1
         day = chunk_end + dt.timedelta(days=1)
     return dict(sorted(counts.items()))
@@ -244,7 +244,8 @@ def earliest_by_point(*, state: NetworkState, service_code: str, now: dt.datetim
     earliest: dict[str, PointSlot] = {}
     while day <= last_day and remaining:
         chunk_end = min(day + dt.timedelta(days=SEARCH_CHUNK_DAYS - 1), last_day)
-        for found in _chunk(state, list(remaining.values()), service_code, day, chunk_end, now, not_after):
+        for found in availability_list(state=state, service_code=service_code, point_ids=list(remaining),
+                                       from_date=day, to_date=chunk_end, limit=None, now=now):
             held = earliest.get(found.service_point)
             if held is None or found.slot.start < held.slot.start:
                 earliest[found.service_point] = found

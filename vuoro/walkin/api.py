@@ -8,7 +8,7 @@ from ninja import Router, Schema, Status
 from ninja.security import django_auth
 from pydantic import Field
 
-from vuoro.apierrors import ApiError
+from vuoro.apierrors import ApiError, InputSchema
 from vuoro.booking.guards import rate_limit
 from vuoro.network.models import Desk
 from vuoro.network.roles import point_ids_of
@@ -26,7 +26,7 @@ class ErrorOut(Schema):
     detail: str
 
 
-class TicketIn(Schema):
+class TicketIn(InputSchema):
     service: str | None = Field(None, max_length=64)
     language: Literal["fi", "sv", "en"] = "fi"
     phone: str = Field("", max_length=32, description="online tickets: a text message when three are ahead")
@@ -94,7 +94,7 @@ class CalledOut(Schema):
     number: str | None
 
 
-class ActIn(Schema):
+class ActIn(InputSchema):
     kind: Literal["booking", "ticket"]
     id: int
     action: Literal["recall", "start", "finish", "no_show"]

@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("booking", "0003_desk_start_index"),
+        ("booking", "0004_booking_called_at_booking_checked_in_at_and_more"),
     ]
 
     operations = [

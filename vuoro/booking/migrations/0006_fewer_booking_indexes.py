@@ -3,9 +3,9 @@ indexes (point, day), (desk, start) and (email, service) begin with those column
 same lookups, and each booking written then updates five fewer indexes.
 
 Only PostgreSQL's indexes are dropped. On SQLite, altering these fields would rebuild the table and
-lose the triggers that refuse overlapping bookings (migration 0002), so there the state alone
-changes and the old indexes stay (harmless). Any later migration that rebuilds booking_booking on
-SQLite must create those triggers again.
+rebuild it for nothing, so there the state alone changes and the old indexes stay (harmless).
+(A rebuild drops SQLite's overlap triggers; vuoro/booking/guard_sql.py remakes them after every
+migrate.)
 """
 import django.db.models.deletion
 from django.db import migrations, models
@@ -35,7 +35,7 @@ def create_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("booking", "0004_dayload_free_cells"),
+        ("booking", "0005_dayload_free_cells"),
         ("network", "0002_network_version"),
     ]
 
