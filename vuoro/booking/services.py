@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 
 from vuoro.booking.keys import hash_pin, new_pin, new_reservation_key
@@ -55,6 +55,11 @@ class Customer:
 class NewBooking:
     booking: Booking
     pin: str
+
+
+def _lost_race(error: OperationalError) -> bool:
+    """A deadlock or serialisation failure: the loser of a race between two writers, worth a retry."""
+    return getattr(error.__cause__, "sqlstate", None) in {"40P01", "40001"}
 
 
 def _lock_customer(email_key: str, service_id: int) -> None:
@@ -153,8 +158,11 @@ def booking_create(
                         persons=persons, language=language, customer_name=customer.name.strip(),
                         customer_email=customer.email.strip(), email_key=email_key,
                         customer_phone=customer.phone.strip(), channel=channel, created_at=now)
-            except IntegrityError:
-                # Another booking took that desk (or, once in 10^15, that key) meanwhile: look again.
+            except (IntegrityError, OperationalError) as error:
+                # Another booking took that desk (or, once in 10^15, that key) meanwhile, or
+                # PostgreSQL broke a deadlock between two conflicting inserts: look again.
+                if isinstance(error, OperationalError) and not _lost_race(error):
+                    raise
                 if attempt == RACE_RETRIES - 1:
                     raise SlotUnavailable("That time was just taken.") from None
                 continue
@@ -216,7 +224,9 @@ def booking_reschedule(*, state: NetworkState, booking: Booking, start_at: dt.da
                     Booking.objects.filter(pk=booking.pk).update(
                         service_point_id=point.id, desk_id=desk_id, start_at=start_at, end_at=end_at, local_date=day,
                         rescheduled_count=F("rescheduled_count") + 1)
-            except IntegrityError:
+            except (IntegrityError, OperationalError) as error:
+                if isinstance(error, OperationalError) and not _lost_race(error):
+                    raise
                 if attempt == RACE_RETRIES - 1:
                     raise SlotUnavailable("That time was just taken.") from None
                 continue
