@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from vuoro.planning.models import Scenario
@@ -63,7 +64,8 @@ def _size_problems(backlog: BacklogScenario) -> list[str]:
     if people > MAX_PEOPLE:
         problems.append(_("%(file)s: backlog: about %(people)s people in all (demand × weeks and those at the "
                           "start); at most %(most)s on this page: use vuoro simulate for larger runs")
-                        % {"file": SCENARIO_FILENAME, "people": f"{people:,}", "most": f"{MAX_PEOPLE:,}"})
+                        % {"file": SCENARIO_FILENAME, "people": number_format(people, force_grouping=True),
+                           "most": number_format(MAX_PEOPLE, force_grouping=True)})
     return problems
 
 
