@@ -200,7 +200,8 @@ class TestSaving:
         assert response.status_code == 302 and response["Location"] == f"{URL}?scenario=saved:{saved.pk}"
         assert (saved.name, saved.text, saved.network, saved.created_by) == ("March", SMALL, "database", manager)
         page = client.get(response["Location"]).content.decode()
-        assert "# " not in SMALL and "demand_per_week = 40" in page and 'value="March"' in page
+        assert "demand_per_week = 40" in page and 'value="March"' in page
+        assert f'<option value="saved:{saved.pk}" selected>March</option>' in page
         client.post(URL, {"text": SMALL.replace("= 40", "= 50"), "network": "database", "name": "March",
                           "action": "save"})
         assert Scenario.objects.get().text.count("= 50") == 1

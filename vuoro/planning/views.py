@@ -33,7 +33,8 @@ def _page(request, *, form, key="", comparison=None, problems=(), status=200):
     return render(request, "planning/planning.html", {
         "form": form, "key": key, "comparison": comparison, "problems": problems,
         "weeks": comparison.weeks if comparison else [],
-        "examples": example_scenario_list(), "saved": scenario_list(),
+        "examples": example_scenario_list(),
+        "saved": [(f"{SAVED_PREFIX}{scenario.pk}", scenario.name) for scenario in scenario_list()],
         "can_save": user.has_perm("planning.add_scenario") or user.has_perm("planning.change_scenario"),
         "max_weeks": MAX_WEEKS, "max_people": MAX_PEOPLE,
     }, status=status)
