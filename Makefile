@@ -49,6 +49,8 @@ run: venv messages
 	@echo "  public pages   http://127.0.0.1:$(PORT)/"
 	@echo "  back office    http://127.0.0.1:$(PORT)/admin/"
 	@echo "  API docs       http://127.0.0.1:$(PORT)/api/v1/docs"
+	@echo "  kiosk, board   http://127.0.0.1:$(PORT)/kiosk/helsinki-malmi/  http://127.0.0.1:$(PORT)/board/helsinki-malmi/"
+	@echo "  clerk console  http://127.0.0.1:$(PORT)/console/"
 	@echo ""
 	@trap 'kill 0' EXIT INT TERM; $(BIN)/vuoro db_worker --no-reload --queue-name "*" & \
 	  $(BIN)/vuoro runserver --noreload 127.0.0.1:$(PORT)

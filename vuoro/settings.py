@@ -135,8 +135,18 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 LOGIN_URL = "/admin/login/"
-MAILERS = {"default": {"BACKEND": os.environ.get("VUORO_EMAIL_BACKEND",
-                                                "django.core.mail.backends.console.EmailBackend")}}
+_SMTP = "django.core.mail.backends.smtp.EmailBackend"
+_EMAIL_BACKEND = os.environ.get("VUORO_EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else _SMTP)
+MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND}}
+if _EMAIL_BACKEND == _SMTP:
+    MAILERS["default"]["OPTIONS"] = {
+        "host": os.environ.get("VUORO_SMTP_HOST", "localhost"),
+        "port": int(os.environ.get("VUORO_SMTP_PORT", "587")),
+        "username": os.environ.get("VUORO_SMTP_USER", ""),
+        "password": os.environ.get("VUORO_SMTP_PASSWORD", ""),
+        "use_tls": _flag("VUORO_SMTP_TLS", True),
+    }
 DEFAULT_FROM_EMAIL = os.environ.get("VUORO_FROM_EMAIL", "vuoro@localhost")
 SMS_BACKEND = os.environ.get("VUORO_SMS_BACKEND", "vuoro.notify.sms.ConsoleBackend")
 

@@ -113,6 +113,89 @@ def _chunk(state, points, service_code, first, last, now, not_after) -> list[Poi
     return result
 
 
+def free_day_list(
+    *, state: NetworkState, service_code: str, point_ids: list[str] | None, first_date: dt.date, last_date: dt.date,
+    now: dt.datetime,
+) -> dict[dt.date, int]:
+    """How many starts are offered on each local date from `first_date` to `last_date` (inclusive)
+    for a service at the given points (None: every point offering it); dates with none are left out.
+
+    The month view's data: the same week-at-a-time search as `availability_list`, counted per day
+    rather than listed, so a month across many points is never cut short by `MAX_SLOTS`.
+    """
+    points = state.points_offering(service_code)
+    if point_ids is not None:
+        points = [p for p in points if p.id in point_ids]
+    if not points or first_date > last_date:
+        return {}
+    zones = {p.id: p.zone for p in points}
+    not_after = state.horizon_end(now)
+    counts: dict[dt.date, int] = defaultdict(int)
+    day = first_date
+    while day <= last_date:
+        chunk_end = min(day + dt.timedelta(days=SEARCH_CHUNK_DAYS - 1), last_date)
+        for found in _chunk(state, points, service_code, day, chunk_end, now, not_after):
+            counts[found.slot.start.astimezone(zones[found.service_point]).date()] += 1
+        day = chunk_end + dt.timedelta(days=1)
+    return dict(sorted(counts.items()))
+
+
+def earliest_by_point(*, state: NetworkState, service_code: str, now: dt.datetime) -> dict[str, PointSlot]:
+    """Each point offering the service → its earliest offered start (points with none left out).
+
+    Searches all points a week at a time and drops a point from the search once it has a start.
+    """
+    remaining = {p.id: p for p in state.points_offering(service_code)}
+    if not remaining:
+        return {}
+    not_after = state.horizon_end(now)
+    day = min(now.astimezone(p.zone).date() for p in remaining.values())
+    last_day = max(not_after.astimezone(p.zone).date() for p in remaining.values())
+    earliest: dict[str, PointSlot] = {}
+    while day <= last_day and remaining:
+        chunk_end = min(day + dt.timedelta(days=SEARCH_CHUNK_DAYS - 1), last_day)
+        for found in _chunk(state, list(remaining.values()), service_code, day, chunk_end, now, not_after):
+            held = earliest.get(found.service_point)
+            if held is None or found.slot.start < held.slot.start:
+                earliest[found.service_point] = found
+        for point_id in earliest:
+            remaining.pop(point_id, None)
+        day = chunk_end + dt.timedelta(days=1)
+    return earliest
+
+
+def nearest_slot_list(
+    *, state: NetworkState, service_code: str, point_id: str, start_at: dt.datetime, now: dt.datetime,
+    limit: int = 6, days_around: int = 7,
+) -> list[PointSlot]:
+    """Offered starts near a wanted one (for when it was taken meanwhile): the same point's that
+    day first, nearest in time, then the same point's on the days around it, then other points'
+    the same day and the days after; at most `limit`, and never the wanted start itself.
+    """
+    point = state.points.get(point_id)
+    if point is None:
+        return []
+    day = start_at.astimezone(point.zone).date()
+    around = dt.timedelta(days=days_around)
+
+    def rank(found: PointSlot):
+        local_day = found.slot.start.astimezone(state.points[found.service_point].zone).date()
+        return (local_day != day, abs(found.slot.start - start_at), found.service_point)
+
+    wanted = (point_id, start_at)
+    same = [s for s in availability_list(state=state, service_code=service_code, point_ids=[point_id],
+                                         from_date=day - around, to_date=day + around, limit=None, now=now)
+            if (s.service_point, s.slot.start) != wanted]
+    nearest = sorted(same, key=rank)[:limit]
+    if len(nearest) < limit:
+        others = [p.id for p in state.points_offering(service_code) if p.id != point_id]
+        if others:
+            elsewhere = availability_list(state=state, service_code=service_code, point_ids=others, from_date=day,
+                                          to_date=day + around, limit=None, now=now)
+            nearest += sorted(elsewhere, key=rank)[:limit - len(nearest)]
+    return nearest
+
+
 def booking_get(*, reservation_key: str) -> Booking | None:
     return (Booking.objects.select_related("service", "service_point", "desk")
             .filter(reservation_key=reservation_key).first())

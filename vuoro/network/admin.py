@@ -50,6 +50,19 @@ class PointScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class ReadOnlyAdminMixin:
+    """Records written only by the product's own flows: listed and viewed here, never edited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class OfferInline(admin.TabularInline):
     model = ServicePointService
     extra = 0

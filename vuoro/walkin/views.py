@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import time
 
@@ -141,12 +142,19 @@ def _desks_of(user):
     return desks if points is None else desks.filter(service_point_id__in=points)
 
 
-def _desk_of(request, desk_id: int) -> Desk:
-    desk = get_object_or_404(Desk.objects.select_related("service_point"), pk=desk_id, active=True)
-    points = point_ids_of(request.user)
-    if points is not None and desk.service_point_id not in points:
-        raise PermissionError
-    return desk
+def desk_view(view):
+    """A console view of one desk: staff only, and only a desk of the staff member's own points."""
+
+    @staff_member_required
+    @functools.wraps(view)
+    def wrapper(request, desk_id: int):
+        desk = get_object_or_404(Desk.objects.select_related("service_point"), pk=desk_id, active=True)
+        points = point_ids_of(request.user)
+        if points is not None and desk.service_point_id not in points:
+            return HttpResponseForbidden(_("You do not work at this service point."))
+        return view(request, desk)
+
+    return wrapper
 
 
 @staff_member_required
@@ -157,12 +165,8 @@ def console(request):
     return render(request, "walkin/console.html", {"desks": desks})
 
 
-@staff_member_required
-def console_desk(request, desk_id: int):
-    try:
-        desk = _desk_of(request, desk_id)
-    except PermissionError:
-        return HttpResponseForbidden(_("You do not work at this service point."))
+@desk_view
+def console_desk(request, desk: Desk):
     state = network_state()
     now = timezone.now()
     point = state.points[desk.service_point_id]
@@ -181,13 +185,9 @@ def console_desk(request, desk_id: int):
             services=desk.service_point.offers.select_related("service"))})
 
 
-@staff_member_required
 @require_POST
-def console_call_next(request, desk_id: int):
-    try:
-        desk = _desk_of(request, desk_id)
-    except PermissionError:
-        return HttpResponseForbidden(_("You do not work at this service point."))
+@desk_view
+def console_call_next(request, desk: Desk):
     called = call_next(desk=desk, now=timezone.now(), state=network_state())
     if called is None:
         messages.info(request, _("Nobody is waiting."))
@@ -196,13 +196,9 @@ def console_call_next(request, desk_id: int):
     return redirect("walkin:console-desk", desk_id=desk.pk)
 
 
-@staff_member_required
 @require_POST
-def console_act(request, desk_id: int):
-    try:
-        desk = _desk_of(request, desk_id)
-    except PermissionError:
-        return HttpResponseForbidden(_("You do not work at this service point."))
+@desk_view
+def console_act(request, desk: Desk):
     try:
         visit_act(kind=request.POST.get("kind", ""), visit_id=int(request.POST.get("id", "0") or 0), desk=desk,
                   action=request.POST.get("action", ""), now=timezone.now(), outcome=request.POST.get("outcome", ""))
@@ -211,13 +207,9 @@ def console_act(request, desk_id: int):
     return redirect("walkin:console-desk", desk_id=desk.pk)
 
 
-@staff_member_required
 @require_POST
-def console_ticket(request, desk_id: int):
-    try:
-        desk = _desk_of(request, desk_id)
-    except PermissionError:
-        return HttpResponseForbidden(_("You do not work at this service point."))
+@desk_view
+def console_ticket(request, desk: Desk):
     form = StaffTicketForm(request.POST, services=desk.service_point.offers.select_related("service"))
     if form.is_valid():
         try:
@@ -231,13 +223,9 @@ def console_ticket(request, desk_id: int):
     return redirect("walkin:console-desk", desk_id=desk.pk)
 
 
-@staff_member_required
-def console_book(request, desk_id: int):
+@desk_view
+def console_book(request, desk: Desk):
     """Assisted booking: a clerk books an appointment for the customer at the desk."""
-    try:
-        desk = _desk_of(request, desk_id)
-    except PermissionError:
-        return HttpResponseForbidden(_("You do not work at this service point."))
     state = network_state()
     offers = desk.service_point.offers.select_related("service")
     form = AssistedBookingForm(request.POST or request.GET or None, services=offers)

@@ -1,0 +1,38 @@
+"""The demo fill: a congested calendar, never overlapping, made once."""
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from tests.booking.test_concurrency import assert_no_overlap_on_any_desk
+from tests.factories import load_network
+from vuoro.booking.demo import demo_bookings_fill
+from vuoro.booking.models import Booking, DayLoad
+
+pytestmark = pytest.mark.django_db
+
+
+def test_fills_the_near_weeks_more_than_the_far_ones_and_only_once():
+    load_network(services=[("extended-permit", 30), ("citizenship", 45)],
+                 points=[dict(id="p1", desks=2, services=["extended-permit", "citizenship"])])
+    now = timezone.now()
+    made = demo_bookings_fill(now=now)
+    assert made == Booking.objects.count() > 0
+    assert demo_bookings_fill(now=now) == 0
+    assert_no_overlap_on_any_desk()
+    near = Booking.objects.filter(start_at__range=(now, now + dt.timedelta(days=21))).count()
+    far = Booking.objects.filter(start_at__range=(now + dt.timedelta(days=63), now + dt.timedelta(days=84))).count()
+    assert near > 1.5 * far
+    assert set(Booking.objects.filter(start_at__lt=now).values_list("status", flat=True)) <= {"done", "no_show"}
+    assert sum(DayLoad.objects.values_list("booked_minutes", flat=True)) == sum(
+        (b.end_at - b.start_at).total_seconds() // 60 for b in Booking.objects.all())
+
+
+def test_the_demo_command_loads_the_demo_network_and_staff(capsys):
+    call_command("demo", "--no-bookings")
+    out = capsys.readouterr().out
+    assert "manager-malmi" in out and "clerk-malmi" in out
+    from vuoro.network.models import ServicePoint
+
+    assert ServicePoint.objects.count() == 11

@@ -1,0 +1,21 @@
+"""Production settings from the environment pass Django's deployment checks."""
+import os
+import secrets
+import subprocess
+import sys
+
+
+def run_check(**env):
+    return subprocess.run([sys.executable, "-m", "vuoro.cli", "check", "--deploy", "--fail-level", "WARNING"],
+                          capture_output=True, text=True, timeout=120, env={
+                              **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}, **env})
+
+
+def test_production_settings_pass_check_deploy():
+    result = run_check(VUORO_DEBUG="off", VUORO_SECRET_KEY=secrets.token_urlsafe(50))
+    assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_check(VUORO_DEBUG="off", VUORO_SECRET_KEY="")
+    assert result.returncode != 0 and "VUORO_SECRET_KEY must be set" in result.stderr

@@ -1,0 +1,79 @@
+"""Forms of the public booking pages: what a customer types, checked as the API checks it."""
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from vuoro.booking.api import EMAIL_RE, PHONE_RE
+from vuoro.booking.models import MAX_PERSONS
+
+# Names of the languages of service, each in its own language (shown with a matching lang attribute).
+SERVICE_LANGUAGES = [("fi", "Suomi"), ("sv", "Svenska"), ("en", "English")]
+
+
+class PageForm(forms.Form):
+    """Labels without a colon; Django links errors and hints to their fields (aria-describedby)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def error_links(self) -> list[tuple[str, str]]:
+        """(anchor, message) for the error summary: each field's first control, then the form's own errors."""
+        links = []
+        for name, errors in self.errors.items():
+            if name == forms.forms.NON_FIELD_ERRORS:
+                continue
+            field = self[name]
+            anchor = field.auto_id + ("_0" if isinstance(field.field.widget, forms.RadioSelect) else "")
+            links += [(anchor, str(message)) for message in errors]
+        return links
+
+
+class DetailsForm(PageForm):
+    name = forms.CharField(label=_("Full name"), max_length=200, error_messages={"required": _("Enter your name.")},
+                           widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.CharField(label=_("E-mail address"), max_length=254,
+                            error_messages={"required": _("Enter your e-mail address.")},
+                            help_text=_("We send the confirmation and a reminder here."),
+                            widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}))
+    phone = forms.CharField(label=_("Mobile phone number (optional)"), max_length=32, required=False,
+                            help_text=_("For a reminder by text message, for example +358 40 123 4567."),
+                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+    persons = forms.TypedChoiceField(
+        label=_("Number of persons"), coerce=int, initial=1,
+        choices=[(n, str(n)) for n in range(1, MAX_PERSONS + 1)],
+        help_text=_("A family appointment covers up to six people; children under 18 come with a parent."),
+        error_messages={"invalid_choice": _("Choose from 1 to 6 persons.")})
+    language = forms.ChoiceField(label=_("Language of service"), choices=SERVICE_LANGUAGES, widget=forms.RadioSelect,
+                                 error_messages={"required": _("Choose the language of service.")})
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Enter your name."), code="required")
+        return name
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if not EMAIL_RE.match(email):
+            raise forms.ValidationError(_("Enter an e-mail address like name@example.com."), code="invalid")
+        return email
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        if phone and not PHONE_RE.match(phone):
+            raise forms.ValidationError(_("Enter a phone number using digits, for example +358 40 123 4567."),
+                                        code="invalid")
+        return phone
+
+
+class ManageForm(PageForm):
+    reservation_key = forms.CharField(
+        label=_("Reservation key"), max_length=32, help_text=_("10 letters and digits, for example 7KQ2M9XW4D."),
+        error_messages={"required": _("Enter your reservation key.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}))
+    pin = forms.CharField(
+        label=_("PIN"), max_length=16, help_text=_("6 digits."),
+        error_messages={"required": _("Enter your PIN.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))

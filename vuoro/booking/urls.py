@@ -1,0 +1,22 @@
+from django.urls import path
+
+from vuoro.booking import views
+
+app_name = "booking"
+urlpatterns = [
+    path("book/", views.service_choose, name="service"),
+    path("book/point/", views.point_choose, name="point"),
+    path("book/month/", views.month_view, name="month"),
+    path("book/day/", views.day_view, name="day"),
+    path("book/details/", views.details, name="details"),
+    path("book/done/", views.done, name="done"),
+    path("manage/", views.manage, name="manage"),
+    path("manage/booking/", views.manage_booking, name="manage_booking"),
+    path("manage/cancel/", views.manage_cancel, name="manage_cancel"),
+    path("manage/move/", views.point_choose, {"mode": "move"}, name="move_point"),
+    path("manage/move/month/", views.month_view, {"mode": "move"}, name="move_month"),
+    path("manage/move/day/", views.day_view, {"mode": "move"}, name="move_day"),
+    path("manage/move/confirm/", views.move_confirm, name="move_confirm"),
+    path("manage/calendar/", views.calendar_file, name="calendar"),
+    path("manage/sign-out/", views.manage_sign_out, name="manage_sign_out"),
+]

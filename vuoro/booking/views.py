@@ -1,0 +1,517 @@
+"""The public booking pages: a service → a point or the earliest anywhere → a day → a time →
+the customer's details → the confirmation; and the manage pages (view, cancel, move, calendar).
+
+Every step is a plain GET or POST page that works without JavaScript; htmx only swaps the month
+view in place. A view parses, authorises, calls one selector or service function, and renders.
+The reservation key and PIN never travel in a URL: forms POST them, and after a successful
+sign-in they are kept in the session.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+from dataclasses import dataclass
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from vuoro.apierrors import ApiError
+from vuoro.booking.forms import SERVICE_LANGUAGES, DetailsForm, ManageForm
+from vuoro.booking.guards import pin_guard_check, pin_guard_clear, pin_guard_fail, rate_limit
+from vuoro.booking.ics import booking_calendar
+from vuoro.booking.keys import normalise_key, pin_matches
+from vuoro.booking.models import Booking
+from vuoro.booking.selectors import (
+    PointSlot,
+    availability_list,
+    booking_get,
+    earliest_by_point,
+    free_day_list,
+    nearest_slot_list,
+)
+from vuoro.booking.services import (
+    ActiveBookingExists,
+    BookingError,
+    Customer,
+    NotChangeable,
+    SlotUnavailable,
+    booking_cancel,
+    booking_create,
+    booking_reschedule,
+)
+from vuoro.network.selectors import service_list, service_point_list
+from vuoro.network.state import NetworkState, network_state
+
+BOOKED = "booking.booked"  # session: key and PIN of the booking just made, for its confirmation page
+MANAGED = "booking.managed"  # session: key and PIN the customer signed in to the manage pages with
+# A PIN is kept readable in the session only this long (for the manage pages: since last use), so
+# a shared computer does not keep a booking open and stored sessions do not keep PINs for weeks.
+HELD_SECONDS = 30 * 60
+
+STEPS = {
+    "book": {"point": "booking:point", "month": "booking:month", "day": "booking:day", "pick": "booking:details"},
+    "move": {"point": "booking:move_point", "month": "booking:move_month", "day": "booking:move_day",
+             "pick": "booking:move_confirm"},
+}
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Where the point, month and day steps lead: booking anew ("book") or moving a booking ("move")."""
+
+    mode: str
+    service_code: str
+    booking: Booking | None = None
+
+    def url(self, step: str, **params) -> str:
+        query = {k: v for k, v in params.items() if v not in (None, "")}
+        if self.mode == "book":
+            query = {"service": self.service_code, **query}
+        return reverse(STEPS[self.mode][step]) + ("?" + urlencode(query) if query else "")
+
+
+def _too_many_page(view):
+    """A per-client request limit (lifted by VUORO_RATE_LIMITS=off) answers a 429 page, not a JSON body."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ApiError as error:
+            if error.status != 429:
+                raise
+            return _too_many(request, error, pin_locked=False)
+
+    return wrapper
+
+
+def _too_many(request, error: ApiError, *, pin_locked: bool) -> HttpResponse:
+    seconds = int((error.headers or {}).get("Retry-After", "60"))
+    response = render(request, "booking/too_many.html",
+                      {"pin_locked": pin_locked, "minutes": max(1, math.ceil(seconds / 60))}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+def _flow(request, mode: str, state: NetworkState) -> Flow | None:
+    if mode == "move":
+        booking = _managed_booking(request)
+        if booking is None or not _changeable(booking, timezone.now()):
+            return None
+        return Flow("move", booking.service.code, booking)
+    code = request.GET.get("service", "")
+    return Flow("book", code) if code in state.service_ids else None
+
+
+def _start_over(mode: str):
+    return redirect("booking:manage" if mode == "move" else "booking:service")
+
+
+def _point_param(request, state: NetworkState, flow: Flow) -> tuple[bool, str | None]:
+    """(valid, point id or None for every point offering the service)."""
+    point_id = request.GET.get("point") or None
+    if point_id is None:
+        return True, None
+    point = state.points.get(point_id)
+    return point is not None and flow.service_code in point.durations, point_id
+
+
+def _points_by_id() -> dict:
+    return {point.id: point for point in service_point_list()}
+
+
+def _local(found: PointSlot, state: NetworkState) -> dt.datetime:
+    return found.slot.start.astimezone(state.points[found.service_point].zone)
+
+
+def _changeable(booking: Booking, now: dt.datetime) -> bool:
+    return booking.status == Booking.Status.CONFIRMED and booking.start_at > now
+
+
+# --- booking: service → point → month → day → details → confirmation -------------------------------------------
+
+@require_GET
+def service_choose(request):
+    state = network_state()
+    code = request.GET.get("service")
+    if code in state.service_ids:
+        return redirect(Flow("book", code).url("point"))
+    error = _("Choose the service you need.") if "next" in request.GET else None
+    return render(request, "booking/service.html", {"services": service_list(), "error": error},
+                  status=400 if error else 200)
+
+
+@require_GET
+@_too_many_page
+def point_choose(request, mode: str = "book"):
+    state = network_state()
+    flow = _flow(request, mode, state)
+    if flow is None:
+        return _start_over(mode)
+    now = timezone.now()
+    rate_limit(request, kind="availability", now=now)
+    offering = {p.id for p in state.points_offering(flow.service_code)}
+    choice = request.GET.get("point")
+    if "next" in request.GET and choice in offering:
+        return redirect(flow.url("month", point=choice))
+    earliest = earliest_by_point(state=state, service_code=flow.service_code, now=now)
+    first = min(earliest.values(), key=lambda s: (s.slot.start, s.service_point), default=None)
+    error = None
+    if "next" in request.GET:
+        if choice == "any":
+            # The earliest anywhere: that day's free times at every point, or the month when there are none.
+            return redirect(flow.url("day", date=_local(first, state).date().isoformat()) if first else
+                            flow.url("month"))
+        error = _("Choose a service point, or the earliest free time at any service point.")
+    points = [{"point": p, "earliest": _local(earliest[p.id], state) if p.id in earliest else None}
+              for p in _points_by_id().values() if p.id in offering]
+    first_point = next((row["point"] for row in points if first and row["point"].id == first.service_point), None)
+    return render(request, "booking/point.html", {
+        "flow": flow, "points": points, "error": error, "selected": choice,
+        "first": _local(first, state) if first else None, "first_point": first_point,
+        "service": _service(flow), "back": reverse("booking:manage_booking") if mode == "move" else
+        reverse("booking:service")}, status=400 if error else 200)
+
+
+def _service(flow: Flow):
+    if flow.booking is not None:
+        return flow.booking.service
+    return service_list().filter(code=flow.service_code).first()
+
+
+def _month_param(value: str | None) -> dt.date | None:
+    try:
+        year, month = (value or "").split("-")
+        return dt.date(int(year), int(month), 1)
+    except ValueError:
+        return None
+
+
+@require_GET
+@_too_many_page
+def month_view(request, mode: str = "book"):
+    state = network_state()
+    flow = _flow(request, mode, state)
+    valid_point, point_id = _point_param(request, state, flow) if flow else (False, None)
+    if flow is None or not valid_point:
+        return _start_over(mode) if flow is None else redirect(flow.url("point"))
+    now = timezone.now()
+    rate_limit(request, kind="availability", now=now)
+    zone = state.points[point_id].zone if point_id else state.timezone
+    today = now.astimezone(zone).date()
+    last_day = state.horizon_end(now).astimezone(zone).date()
+    first_month, last_month = today.replace(day=1), last_day.replace(day=1)
+    month = _month_param(request.GET.get("month"))
+    if month is None:
+        earliest = availability_list(state=state, service_code=flow.service_code,
+                                     point_ids=[point_id] if point_id else None, from_date=None, to_date=None,
+                                     limit=1, now=now)
+        month = _local(earliest[0], state).date().replace(day=1) if earliest else first_month
+    month = min(max(month, first_month), last_month)
+    month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    counts = free_day_list(state=state, service_code=flow.service_code, point_ids=[point_id] if point_id else None,
+                           first_date=max(month, today), last_date=min(month_end, last_day), now=now)
+    weeks = [[{"date": day, "in_month": day.month == month.month, "bookable": today <= day <= last_day,
+               "count": counts.get(day, 0),
+               "href": flow.url("day", point=point_id, date=day.isoformat()) if counts.get(day) else None}
+              for day in week] for week in calendar.Calendar(firstweekday=0).monthdatescalendar(month.year,
+                                                                                                month.month)]
+    previous_month = (month - dt.timedelta(days=1)).replace(day=1)
+    next_month = month_end + dt.timedelta(days=1)
+    context = {
+        "flow": flow, "service": _service(flow), "point": _points_by_id().get(point_id) if point_id else None,
+        "month": month, "weeks": weeks, "weekdays": weeks[0], "free_days": sum(1 for c in counts.values() if c),
+        "previous": (previous_month, flow.url("month", point=point_id, month=f"{previous_month:%Y-%m}"))
+        if month > first_month else None,
+        "next": (next_month, flow.url("month", point=point_id, month=f"{next_month:%Y-%m}"))
+        if month < last_month else None,
+        "points_url": flow.url("point"),
+    }
+    # htmx swaps only the month in; restoring history after a cache miss needs the whole page.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "booking/_month.html" if partial else "booking/month.html"
+    return render(request, template, {**context, "partial": partial})
+
+
+@require_GET
+@_too_many_page
+def day_view(request, mode: str = "book"):
+    state = network_state()
+    flow = _flow(request, mode, state)
+    valid_point, point_id = _point_param(request, state, flow) if flow else (False, None)
+    if flow is None or not valid_point:
+        return _start_over(mode) if flow is None else redirect(flow.url("point"))
+    try:
+        day = dt.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return redirect(flow.url("month", point=point_id))
+    now = timezone.now()
+    rate_limit(request, kind="availability", now=now)
+    found = availability_list(state=state, service_code=flow.service_code, point_ids=[point_id] if point_id else None,
+                              from_date=day, to_date=day, limit=None, now=now)
+    points = _points_by_id()
+    groups: dict[str, list] = {}
+    for slot in found:
+        start = _local(slot, state)
+        groups.setdefault(slot.service_point, []).append(
+            {"start": start, "href": flow.url("pick", point=slot.service_point, start=start.isoformat())})
+    return render(request, "booking/day.html", {
+        "flow": flow, "service": _service(flow), "day": day, "point": points.get(point_id) if point_id else None,
+        "groups": [{"point": points[pid], "times": times} for pid, times in groups.items()],
+        "month_url": flow.url("month", point=point_id, month=f"{day:%Y-%m}"),
+    })
+
+
+def _choice(request, state: NetworkState, service_code: str) -> tuple[str, dt.datetime] | None:
+    """The chosen point and start: a POSTed alternative ("point|start") first, else the URL's."""
+    point_id, start = request.GET.get("point", ""), request.GET.get("start", "")
+    if request.method == "POST" and request.POST.get("alternative"):
+        point_id, _sep, start = request.POST["alternative"].partition("|")
+    point = state.points.get(point_id)
+    try:
+        start_at = dt.datetime.fromisoformat(start)
+    except ValueError:
+        return None
+    if point is None or service_code not in point.durations or start_at.tzinfo is None:
+        return None
+    return point_id, start_at.astimezone(point.zone)
+
+
+def _alternatives(state: NetworkState, flow: Flow, point_id: str, start_at: dt.datetime, now: dt.datetime) -> list:
+    points = _points_by_id()
+    return [{"value": f"{s.service_point}|{_local(s, state).isoformat()}", "start": _local(s, state),
+             "point": points[s.service_point]}
+            for s in nearest_slot_list(state=state, service_code=flow.service_code, point_id=point_id,
+                                       start_at=start_at, now=now)]
+
+
+@require_http_methods(["GET", "POST"])
+@_too_many_page
+def details(request):
+    state = network_state()
+    flow = _flow(request, "book", state)
+    choice = _choice(request, state, flow.service_code) if flow else None
+    if choice is None:
+        return redirect(flow.url("point") if flow else "booking:service")
+    point_id, start_at = choice
+    language = (get_language() or "fi")[:2]
+    form = DetailsForm(request.POST or None, initial={"language": language})
+    problem, alternatives, status = None, [], 200
+    if request.method == "POST" and form.is_valid():
+        now = timezone.now()
+        rate_limit(request, kind="booking", now=now)
+        data = form.cleaned_data
+        try:
+            made = booking_create(
+                state=state, service_code=flow.service_code, point_id=point_id, start_at=start_at,
+                persons=data["persons"], language=data["language"],
+                customer=Customer(name=data["name"], email=data["email"], phone=data["phone"]), now=now)
+        except SlotUnavailable:
+            problem, status = "taken", 409
+            alternatives = _alternatives(state, flow, point_id, start_at, now)
+        except ActiveBookingExists:
+            problem, status = "active", 409
+        else:
+            _hold(request, BOOKED, made.booking.reservation_key, made.pin)
+            return redirect("booking:done")
+    elif request.method == "POST":
+        status = 400
+    points = _points_by_id()
+    duration = state.points[point_id].durations[flow.service_code]
+    return render(request, "booking/details.html", {
+        "flow": flow, "form": form, "service": _service(flow), "point": points[point_id], "start": start_at,
+        "end": start_at + dt.timedelta(minutes=duration), "problem": problem, "alternatives": alternatives,
+        "action": flow.url("pick", point=point_id, start=start_at.isoformat()),
+        "day_url": flow.url("day", point=point_id, date=start_at.date().isoformat()),
+        "languages": SERVICE_LANGUAGES,
+    }, status=status)
+
+
+def _hold(request, session_key: str, reservation_key: str, pin: str) -> None:
+    request.session[session_key] = {"key": reservation_key, "pin": pin,
+                                    "until": timezone.now().timestamp() + HELD_SECONDS}
+
+
+def _held_booking(request, session_key: str, *, sliding: bool) -> tuple[Booking, str] | None:
+    """The booking whose key and PIN the session holds, re-checked against the stored PIN hash;
+    None once the hold has expired (a `sliding` hold is renewed by each use)."""
+    held = request.session.get(session_key)
+    if not held or held.get("until", 0) < timezone.now().timestamp():
+        request.session.pop(session_key, None)
+        return None
+    booking = booking_get(reservation_key=held["key"])
+    if booking is None or not pin_matches(held["key"], held["pin"], booking.pin_hash):
+        request.session.pop(session_key, None)
+        return None
+    if sliding:
+        _hold(request, session_key, held["key"], held["pin"])
+    return booking, held["pin"]
+
+
+def _managed_booking(request) -> Booking | None:
+    held = _held_booking(request, MANAGED, sliding=True)
+    return held[0] if held else None
+
+
+def _summary(booking: Booking) -> dict:
+    return {"booking": booking, "start": timezone.localtime(booking.start_at, booking.service_point_zone),
+            "end": timezone.localtime(booking.end_at, booking.service_point_zone),
+            "language_name": dict(SERVICE_LANGUAGES).get(booking.language, booking.language)}
+
+
+@require_GET
+@never_cache
+def done(request):
+    held = _held_booking(request, BOOKED, sliding=False)
+    if held is None:
+        return redirect("booking:service")
+    booking, pin = held
+    return render(request, "booking/done.html", {
+        **_summary(booking), "pin": pin, "checklist": booking.service.checklist(get_language())})
+
+
+# --- manage: sign in with key and PIN, view, cancel, move, calendar file ----------------------------------------
+
+def _authorise(request, reservation_key: str, pin: str) -> Booking | None:
+    """The booking for a key and PIN, or None; wrong PINs count towards the key's lock (ApiError 429)."""
+    now = timezone.now()
+    key = normalise_key(reservation_key)[:32]
+    pin_guard_check(reservation_key=key, now=now)
+    booking = booking_get(reservation_key=key) if len(key) == 10 else None
+    if booking is None or not pin_matches(key, pin.strip(), booking.pin_hash):
+        pin_guard_fail(reservation_key=key, now=now)
+        return None
+    pin_guard_clear(reservation_key=key)
+    return booking
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@_too_many_page
+def manage(request):
+    if request.method == "GET" and _managed_booking(request) is not None:
+        return redirect("booking:manage_booking")
+    form = ManageForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            rate_limit(request, kind="manage", now=timezone.now())
+            data = form.cleaned_data
+            try:
+                booking = _authorise(request, data["reservation_key"], data["pin"])
+            except ApiError as error:
+                if error.status != 429:
+                    raise
+                return _too_many(request, error, pin_locked=True)
+            if booking is not None:
+                request.session.cycle_key()
+                _hold(request, MANAGED, booking.reservation_key, data["pin"].strip())
+                return redirect("booking:manage_booking")
+            form.add_error(None, _("We found no booking with that reservation key and PIN. Check them and try again."))
+    return render(request, "booking/manage_sign_in.html", {"form": form}, status=status)
+
+
+@require_GET
+@never_cache
+def manage_booking(request):
+    booking = _managed_booking(request)
+    if booking is None:
+        return redirect("booking:manage")
+    return render(request, "booking/manage.html", {
+        **_summary(booking), "changeable": _changeable(booking, timezone.now()),
+        "checklist": booking.service.checklist(get_language())})
+
+
+@require_POST
+def manage_sign_out(request):
+    request.session.pop(MANAGED, None)
+    messages.info(request, _("You have signed out of the booking."))
+    return redirect("booking:manage")
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def manage_cancel(request):
+    booking = _managed_booking(request)
+    if booking is None:
+        return redirect("booking:manage")
+    if request.method == "POST":
+        try:
+            booking_cancel(booking=booking, now=timezone.now())
+        except NotChangeable:
+            messages.error(request, _("This booking can no longer be cancelled: its time has started or passed."))
+        else:
+            messages.success(request, _("Your booking is cancelled. The time is now free for someone else."))
+        return redirect("booking:manage_booking")
+    if not _changeable(booking, timezone.now()):
+        return redirect("booking:manage_booking")
+    return render(request, "booking/cancel.html", _summary(booking))
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def move_confirm(request):
+    state = network_state()
+    flow = _flow(request, "move", state)
+    if flow is None:
+        return redirect("booking:manage")
+    choice = _choice(request, state, flow.service_code)
+    if choice is None:
+        return redirect(flow.url("point"))
+    point_id, start_at = choice
+    problem, alternatives, status = None, [], 200
+    if request.method == "POST":
+        now = timezone.now()
+        try:
+            booking_reschedule(state=state, booking=flow.booking, start_at=start_at, point_id=point_id, now=now)
+        except SlotUnavailable:
+            problem, status = "taken", 409
+            alternatives = _alternatives(state, flow, point_id, start_at, now)
+        except BookingError:
+            messages.error(request, _("This booking can no longer be changed: its time has started or passed."))
+            return redirect("booking:manage_booking")
+        else:
+            messages.success(request, _("Your booking is moved to the new time. Your reservation key and PIN stay "
+                                        "the same."))
+            return redirect("booking:manage_booking")
+    point = _points_by_id()[point_id]
+    duration = state.points[point_id].durations[flow.service_code]
+    return render(request, "booking/move_confirm.html", {
+        **_summary(flow.booking), "flow": flow, "point": point, "new_start": start_at,
+        "new_end": start_at + dt.timedelta(minutes=duration), "problem": problem, "alternatives": alternatives,
+        "action": flow.url("pick", point=point_id, start=start_at.isoformat()),
+        "day_url": flow.url("day", point=point_id, date=start_at.date().isoformat()),
+    }, status=status)
+
+
+@require_POST
+@never_cache
+@_too_many_page
+def calendar_file(request):
+    """The booking as an .ics download: key and PIN from the POSTed form, else from the manage session."""
+    if request.POST.get("reservation_key"):
+        rate_limit(request, kind="manage", now=timezone.now())
+        try:
+            booking = _authorise(request, request.POST["reservation_key"], request.POST.get("pin", ""))
+        except ApiError as error:
+            if error.status != 429:
+                raise
+            return _too_many(request, error, pin_locked=True)
+    else:
+        booking = _managed_booking(request)
+    if booking is None:
+        return redirect("booking:manage")
+    response = HttpResponse(booking_calendar(booking, now=timezone.now()), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{booking.reservation_key}.ics"'
+    return response
