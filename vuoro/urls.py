@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("vuoro.walkin.urls")),
+    path("", include("vuoro.planning.urls")),
     path("", include("vuoro.booking.urls")),
     path("", include("vuoro.public.urls")),
 ]

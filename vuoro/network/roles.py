@@ -7,17 +7,18 @@ from __future__ import annotations
 
 ADMINISTRATOR, MANAGER, CLERK = "administrator", "service point manager", "clerk"
 
+_PLANNING = {f"planning.{action}_scenario" for action in ("view", "add", "change", "delete")}  # the planning page
 _NETWORK_MODELS = ["networksettings", "service", "servicepoint", "servicepointservice", "desk", "openinghours",
                    "openingexception", "staffassignment"]
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     ADMINISTRATOR: {f"network.{action}_{model}" for model in _NETWORK_MODELS
                     for action in ("view", "add", "change", "delete")}
     | {f"auth.{action}_{model}" for model in ("user", "group") for action in ("view", "add", "change", "delete")}
-    | {"booking.view_booking", "walkin.view_ticket"},
+    | {"booking.view_booking", "walkin.view_ticket"} | _PLANNING,
     MANAGER: {f"network.view_{model}" for model in _NETWORK_MODELS}
     | {f"network.{action}_{model}" for model in ("openinghours", "openingexception")
        for action in ("add", "change", "delete")}
-    | {"booking.view_booking", "walkin.view_ticket"},
+    | {"booking.view_booking", "walkin.view_ticket"} | _PLANNING,
     CLERK: {"network.view_servicepoint", "network.view_service", "network.view_desk", "booking.view_booking",
             "walkin.view_ticket"},
 }

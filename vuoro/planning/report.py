@@ -122,3 +122,17 @@ def progress_bar(part: str, share_done: float, *, width: int = 30) -> str:
     """`walk_in  [#########.....................]  30%`, to be redrawn in place with a carriage return."""
     filled = round(width * share_done)
     return f"\r{part:<8} [{'#' * filled}{'.' * (width - filled)}] {share_done:4.0%}"
+
+
+def comparison_csv_rows(baseline: BacklogResult, scenario: BacklogResult) -> list[list]:
+    """The weeks of two runs side by side: `week_start`, then each key of a week for the baseline and the
+    scenario (`lead_time_days_baseline`, `lead_time_days_scenario`, ...); empty cells where a value is null."""
+    base_weeks, lever_weeks = [week_json(w) for w in baseline.weeks], [week_json(w) for w in scenario.weeks]
+    keys = [key for key in (base_weeks[0] if base_weeks else {}) if key != "week_start"]
+    rows: list[list] = [["week_start"] + [f"{key}_{variant}" for key in keys for variant in ("baseline", "scenario")]]
+    for base, lever in zip(base_weeks, lever_weeks, strict=True):
+        if base["week_start"] != lever["week_start"]:
+            raise ValueError("the two runs do not cover the same weeks")
+        rows.append([base["week_start"]] + ["" if week[key] is None else week[key]
+                                            for key in keys for week in (base, lever)])
+    return rows

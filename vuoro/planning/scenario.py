@@ -6,6 +6,7 @@ no scenario at all. The keys are documented in docs/simulate.md.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import tomllib
@@ -82,8 +83,13 @@ def load_scenario(path: Path) -> Scenario:
     return parse_scenario(text, filename=str(path), base_dir=path.parent)
 
 
-def parse_scenario(text: str, *, filename: str, base_dir: Path) -> Scenario:
-    """Check a scenario's TOML text; raise ScenarioError naming every problem."""
+def parse_scenario(text: str, *, filename: str, base_dir: Path, network: NetworkSpec | None = None) -> Scenario:
+    """Check a scenario's TOML text; raise ScenarioError naming every problem.
+
+    The backlog's network file is read relative to `base_dir`, unless `network` is given: then
+    that network is used and the `network` key may be left out (the planning page passes the
+    network stored in the database, and never reads a path typed into it).
+    """
     check = _Checker(filename)
     try:
         data = tomllib.loads(text)
@@ -96,7 +102,7 @@ def parse_scenario(text: str, *, filename: str, base_dir: Path) -> Scenario:
     if "walk_in" in data:
         walk_in = _walk_in(check, data["walk_in"])
     if "backlog" in data:
-        backlog = _backlog(check, data["backlog"], base_dir)
+        backlog = _backlog(check, data["backlog"], base_dir, network)
     if check.problems:
         raise ScenarioError(check.problems)
     return Scenario(walk_in=walk_in, backlog=backlog)
@@ -118,6 +124,20 @@ def run_scenario(
     if scenario.backlog is not None:
         backlog = simulate_backlog(scenario=scenario.backlog, on_progress=follow("backlog"))
     return ScenarioResult(walk_in=walk_in, backlog=backlog)
+
+
+def without_levers(scenario: Scenario) -> Scenario:
+    """The same scenario with every lever taken out: the baseline to compare it with.
+
+    Levers are the dated changes of docs/simulate.md: extra desks, extra days, new durations
+    and demand changes. Everything else (network, demand, rates, seed) stays, so the two runs
+    differ only by the levers; the walk-in part has no levers and stays as it is.
+    """
+    if scenario.backlog is None:
+        return scenario
+    baseline = dataclasses.replace(scenario.backlog, extra_desks=(), extra_days=(), new_durations=(),
+                                   demand_changes=())
+    return dataclasses.replace(scenario, backlog=baseline)
 
 
 # -- checking ------------------------------------------------------------------------------
@@ -219,14 +239,14 @@ def _walk_in(check: _Checker, raw) -> WalkInScenario | None:
     return WalkInScenario(**values)
 
 
-def _backlog(check: _Checker, raw, base_dir: Path) -> BacklogScenario | None:
+def _backlog(check: _Checker, raw, base_dir: Path, given_network: NetworkSpec | None) -> BacklogScenario | None:
     where = "backlog"
     table = check.table(where, raw)
     if table is None:
         return None
     before = len(check.problems)
     check.unknown_keys(where, table, BACKLOG_KEYS)
-    network = _network(check, table, base_dir)
+    network = given_network if given_network is not None else _network(check, table, base_dir)
     start_date = check.date(f"{where}.start_date", table["start_date"]) if check.required(
         where, table, "start_date") else None
     weeks = check.integer(f"{where}.weeks", table["weeks"], minimum=1, maximum=520) if check.required(

@@ -1,0 +1,68 @@
+"""The planning page in a real browser: the summer example's charts, table and CSV, in two languages."""
+import csv
+import io
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from tests.browser.conftest import pretty
+from vuoro.network.roles import MANAGER, ensure_staff_groups
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def manager():
+    ensure_staff_groups()
+    user = User.objects.create_user("manager", password="planning-secret-1", is_staff=True)
+    user.groups.add(Group.objects.get(name=MANAGER))
+    return user
+
+
+def log_in(page, live_server):
+    page.goto(live_server.url + "/admin/login/?next=/staff/planning/")
+    page.fill("#id_username", "manager")
+    page.fill("#id_password", "planning-secret-1")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/staff/planning/")
+
+
+def test_runs_the_summer_example_with_charts_table_and_csv_in_two_languages(page, live_server, manager,
+                                                                            axe_violations):
+    log_in(page, live_server)
+    page.get_by_role("button", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_label("Scenario", exact=True).select_option("example:summer-2021.toml")
+    page.get_by_role("button", name="Open and run").click()
+    table = page.get_by_role("table", name="Week by week: baseline (without levers) and scenario")
+    assert table.locator("tbody tr").count() == 14
+    lead_chart = page.get_by_role("img", name="Lead time per week (days)", exact=False)
+    assert lead_chart.is_visible() and page.locator("figure.chart canvas").count() == 2
+    assert page.evaluate("() => !!Chart.getChart(document.querySelector('figure.chart canvas'))")
+    assert axe_violations(page) == [], pretty(axe_violations(page))
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the weeks (CSV)").click()
+    rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+    assert rows[0][:3] == ["week_start", "capacity_baseline", "capacity_scenario"] and len(rows) == 15
+    assert rows[1][0] == table.locator("tbody tr").first.get_attribute("data-week")
+
+    # The language buttons come back to the same run, now in Finnish.
+    page.get_by_role("button", name="Suomi").click()
+    assert page.locator("html").get_attribute("lang") == "fi"
+    assert page.get_by_role("heading", level=1).inner_text() == "Kapasiteetin suunnittelu"
+    assert page.locator("#weeks tbody tr").count() == 14
+    assert page.locator("figure.chart canvas").first.is_visible()
+    assert axe_violations(page) == [], pretty(axe_violations(page))
+
+
+def test_works_without_javascript(browser, live_server, manager):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    log_in(page, live_server)
+    page.get_by_role("button", name="Svenska").click()
+    page.locator("#id_text").fill(page.locator("#id_text").input_value().replace("weeks = 14", "weeks = 3"))
+    page.locator("button[name=action][value=run]").click()
+    assert page.locator("#weeks tbody tr").count() == 3
+    assert not page.locator("figure.chart").first.is_visible()  # the charts need JavaScript; the table does not
+    context.close()
