@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("vuoro.walkin.urls")),
     path("", include("vuoro.booking.urls")),
+    path("", include("vuoro.guidance.urls")),
     path("", include("vuoro.public.urls")),
 ]
