@@ -7,6 +7,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from vuoro.guidance import decide
@@ -24,6 +25,13 @@ from vuoro.network.models import Service
 BOOKING_URL = "/book/"  # the booking pages take ?service=<code>
 ANSWER_FIELDS = ("matter", "in_country", "strong_eid", "urgent")
 DEFAULT_WEEKS, MAX_WEEKS = 12, 104
+HEADINGS = {
+    decide.BOOK_APPOINTMENT: _("Book an appointment"),
+    decide.APPLY_ONLINE: _("Apply online"),
+    decide.VISIT_MISSION_ABROAD: _("Visit a Finnish embassy or consulate"),
+    decide.CONTACT_POLICE_OR_BORDER: _("Contact the police or the border control authorities"),
+    decide.TAKE_QUEUE_NUMBER: _("Take a queue number today"),
+}
 
 
 def _language() -> str:
@@ -60,7 +68,7 @@ def guidance_result(request):
     language = _language()
     context = {
         "outcome": decision.outcome,
-        "outcome_label": Outcome(decision.outcome).label,
+        "heading": HEADINGS[decision.outcome],
         "message": decision.messages[language],
         "service": service,
         "checklist": service.checklist(language) if service else [],
