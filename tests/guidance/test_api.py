@@ -1,8 +1,11 @@
 """POST /api/v1/guidance exactly as API.md fixes it, and nothing personal kept."""
 import datetime as dt
+import json
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from vuoro.guidance.models import GuidanceRecord
 
@@ -69,7 +72,8 @@ class TestGuidanceRefusals:
 
     @pytest.mark.parametrize(("field", "value"), [
         ("matter", 5), ("matter", None), ("in_country", "yes"), ("in_country", 1), ("strong_eid", None),
-        ("urgent", "true"), ("language", "de"), ("matter", "x" * 65),
+        ("urgent", "true"), ("language", "de"), ("matter", "x" * 65), ("matter", "asylum\x00"),
+        ("matter", "Asylum"),
     ])
     def test_a_wrong_type_is_422_naming_the_field(self, ask, field, value):
         answer = ask({**body("citizenship"), field: value})
@@ -109,6 +113,25 @@ class TestGuidanceCounting:
         fields = {field.name for field in GuidanceRecord._meta.get_fields()}
         assert fields == {"id", "date", "matter", "outcome", "language"}
         assert isinstance(GuidanceRecord.objects.get().date, dt.date)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8)
+bodies = st.one_of(json_values, st.fixed_dictionaries({}, optional={
+    "matter": st.sampled_from(["asylum", "citizenship", "other", ""]) | json_values,
+    "in_country": json_values, "strong_eid": json_values, "urgent": json_values, "language": json_values}))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=bodies, raw=st.binary(max_size=40))
+def test_no_input_gives_a_server_error(client, rules, body, raw):
+    for sent in (json.dumps(body), raw):
+        answer = client.post("/api/v1/guidance", sent, content_type="application/json")
+        assert answer.status_code in (200, 400, 422), (answer.status_code, answer.content[:300])
+        if answer.status_code != 200:
+            assert {"error", "detail"} <= set(answer.json())
 
 
 def test_the_schema_documents_the_endpoint_and_its_extensions(client):

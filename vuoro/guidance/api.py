@@ -17,7 +17,9 @@ router = Router(tags=["guidance"])
 
 
 class GuidanceIn(Schema):
-    matter: StrictStr = Field(..., max_length=64, description="A service code, `asylum`, `first-permit` or `other`.")
+    # The pattern keeps odd text (a NUL byte, say) away from the database: such a matter is a 422, never a 500.
+    matter: StrictStr = Field(..., max_length=64, pattern=r"^[a-z0-9-]+$",
+                              description="A service code, `asylum`, `first-permit` or `other`.")
     in_country: StrictBool = Field(..., description="Is the customer in Finland now?")
     strong_eid: StrictBool = Field(..., description="Does the customer have strong electronic identification?")
     urgent: StrictBool = Field(False, description="Extension: must the matter be handled today? Default false.")
