@@ -76,7 +76,6 @@ def guidance_result(request):
         "matter_label": dict(matters)[answers.matter],
         "answers": answers,
         "change_url": f"{reverse('guidance:start')}?{request.GET.urlencode()}",
-        "avoids_a_visit": decision.avoids_a_visit,
     }
     if decision.outcome == decide.TAKE_QUEUE_NUMBER:
         context["queue_points"] = queue_point_list(service_code=decision.service, now=timezone.now())
