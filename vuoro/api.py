@@ -5,6 +5,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from vuoro.apierrors import ApiError, error_response, validation_fields
 from vuoro.booking.api import router as booking_router
+from vuoro.guidance.api import router as guidance_router
 from vuoro.network.api import router as network_router
 from vuoro.walkin.api import router as walkin_router
 from vuoro.walkin.api import staff_router
@@ -20,6 +21,7 @@ api.add_router("", network_router)
 api.add_router("", booking_router)
 api.add_router("", walkin_router)
 api.add_router("", staff_router)
+api.add_router("", guidance_router)
 
 
 @api.exception_handler(ApiError)

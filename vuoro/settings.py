@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "vuoro.booking",
     "vuoro.notify",
     "vuoro.walkin",
+    "vuoro.guidance",
     "vuoro.public",
     "vuoro.planning",
 ]

@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("vuoro.walkin.urls")),
     path("", include("vuoro.planning.urls")),
     path("", include("vuoro.booking.urls")),
+    path("", include("vuoro.guidance.urls")),
     path("", include("vuoro.public.urls")),
 ]

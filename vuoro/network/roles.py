@@ -22,6 +22,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     CLERK: {"network.view_servicepoint", "network.view_service", "network.view_desk", "booking.view_booking",
             "walkin.view_ticket"},
 }
+# Guidance: administrators edit the rules; managers see them; both see the counts.
+ROLE_PERMISSIONS[ADMINISTRATOR] |= {f"guidance.{action}_guidancerule" for action in ("view", "add", "change", "delete")}
+ROLE_PERMISSIONS[ADMINISTRATOR] |= {"guidance.view_guidancerecord"}
+ROLE_PERMISSIONS[MANAGER] |= {"guidance.view_guidancerule", "guidance.view_guidancerecord"}
 
 
 def ensure_staff_groups(**kwargs) -> None:
