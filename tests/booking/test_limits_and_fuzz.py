@@ -7,25 +7,34 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.booking.conftest import at, booking_body
-from vuoro.booking.guards import RATE_LIMITS_PER_MINUTE
+from vuoro.apierrors import ApiError
+from vuoro.booking.guards import RATE_LIMITS_PER_MINUTE, rate_limit
 
 pytestmark = pytest.mark.django_db
 
 
 class TestRateLimits:
-    def test_a_client_past_the_availability_limit_gets_429_with_retry_after(self, client, smoke_network, settings):
+    def test_a_client_past_the_limit_in_one_minute_gets_429_with_retry_after(self, rf, settings):
         settings.RATE_LIMITS = True
-        limit = RATE_LIMITS_PER_MINUTE["availability"]
-        codes = [client.get("/api/v1/availability?service=residence-card&limit=1").status_code
-                 for _ in range(limit + 1)]
-        if codes[-1] != 429:  # the minute turned during the loop: the next request is inside the new one
-            codes.append(client.get("/api/v1/availability?service=residence-card&limit=1").status_code)
-        assert codes.count(429) >= 1 and codes[0] == 200
-        answer = client.get("/api/v1/availability?service=residence-card&limit=1")
-        if answer.status_code == 429:
-            assert 1 <= int(answer["Retry-After"]) <= 60 and answer.json()["error"] == "too_many_requests"
-        other = client.get("/api/v1/availability?service=residence-card&limit=1", REMOTE_ADDR="192.0.2.7")
-        assert other.status_code == 200  # limits are per client address
+        now = dt.datetime(2027, 3, 3, 9, 0, 40, tzinfo=dt.UTC)
+        request = rf.get("/api/v1/availability", REMOTE_ADDR="192.0.2.1")
+        for _ in range(RATE_LIMITS_PER_MINUTE["availability"]):
+            rate_limit(request, kind="availability", now=now)
+        with pytest.raises(ApiError) as refused:
+            rate_limit(request, kind="availability", now=now)
+        assert refused.value.status == 429 and refused.value.headers == {"Retry-After": "20"}
+        rate_limit(rf.get("/", REMOTE_ADDR="192.0.2.2"), kind="availability", now=now)  # per client address
+        rate_limit(request, kind="availability", now=now + dt.timedelta(seconds=20))  # a new minute
+
+    def test_the_api_answers_429_with_the_error_shape(self, client, smoke_network, settings, monkeypatch):
+        settings.RATE_LIMITS = True
+        monkeypatch.setitem(RATE_LIMITS_PER_MINUTE, "availability", 2)
+        codes = [client.get("/api/v1/availability?service=residence-card&limit=1") for _ in range(3)]
+        if codes[-1].status_code != 429:  # the minute turned between the requests: once more
+            codes = [client.get("/api/v1/availability?service=residence-card&limit=1") for _ in range(3)]
+        answer = codes[-1]
+        assert answer.status_code == 429 and answer.json()["error"] == "too_many_requests"
+        assert 1 <= int(answer["Retry-After"]) <= 60
 
     def test_limits_off_lets_one_address_through(self, client, smoke_network, settings):
         settings.RATE_LIMITS = False
