@@ -57,3 +57,13 @@ class InputSchema(Schema):
         if _has_nul(data):
             raise ValueError("text must not contain NUL characters")
         return data
+
+
+class DomainError(Exception):
+    """A refusal by a domain service: `code` is the API's error code, `detail` the text for people."""
+
+    code = "error"
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 
+from vuoro.apierrors import DomainError
 from vuoro.booking.keys import hash_pin, new_pin, new_reservation_key
 from vuoro.booking.models import MAX_PERSONS, Booking, DayLoad
 from vuoro.booking.selectors import busy_by_point_day, day_summary
@@ -24,12 +25,8 @@ RACE_RETRIES = 4
 LIVE_FUTURE = (Booking.Status.CONFIRMED, Booking.Status.CHECKED_IN)
 
 
-class BookingError(Exception):
-    code = "error"
-
-    def __init__(self, detail: str):
-        super().__init__(detail)
-        self.detail = detail
+class BookingError(DomainError):
+    pass
 
 
 class SlotUnavailable(BookingError):

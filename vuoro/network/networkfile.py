@@ -100,7 +100,9 @@ class NetworkFileError(ValueError):
         super().__init__("\n".join(problems))
 
 
-class _Checker:
+class Checker:
+    """Collects every problem of a file, each with its place; shared by the scenario parser."""
+
     def __init__(self, filename: str):
         self.filename = filename
         self.problems: list[str] = []
@@ -225,7 +227,7 @@ POINT_KEYS = {"id", "name", "address", "desks", "services", "durations", "walk_i
 
 def parse_network(text: str, filename: str = "network.toml") -> NetworkSpec:
     """Parse and check a network file; raise NetworkFileError naming every problem."""
-    check = _Checker(filename)
+    check = Checker(filename)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -252,7 +254,7 @@ def parse_network(text: str, filename: str = "network.toml") -> NetworkSpec:
                        services=tuple(services), service_points=tuple(points))
 
 
-def _parse_services(check: _Checker, raw, slot: int | None) -> list[ServiceSpec]:
+def _parse_services(check: Checker, raw, slot: int | None) -> list[ServiceSpec]:
     if not isinstance(raw, list):
         check.fail("services", "must be an array of tables ([[services]])")
         return []
@@ -279,7 +281,7 @@ def _parse_services(check: _Checker, raw, slot: int | None) -> list[ServiceSpec]
     return services
 
 
-def _duration(check: _Checker, where: str, value, slot: int | None) -> int | None:
+def _duration(check: Checker, where: str, value, slot: int | None) -> int | None:
     if value is None:
         check.fail(where, "missing")
         return None
@@ -290,7 +292,7 @@ def _duration(check: _Checker, where: str, value, slot: int | None) -> int | Non
     return minutes
 
 
-def _checklist(check: _Checker, where: str, value) -> dict[str, tuple[str, ...]]:
+def _checklist(check: Checker, where: str, value) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, dict):
         check.fail(where, "must be a table of fi, sv and en lists")
         return {}
@@ -306,7 +308,7 @@ def _checklist(check: _Checker, where: str, value) -> dict[str, tuple[str, ...]]
     return result
 
 
-def _parse_points(check: _Checker, raw, slot, zone, known: dict[str, ServiceSpec]) -> list[ServicePointSpec]:
+def _parse_points(check: Checker, raw, slot, zone, known: dict[str, ServiceSpec]) -> list[ServicePointSpec]:
     if not isinstance(raw, list):
         check.fail("service_points", "must be an array of tables ([[service_points]])")
         return []

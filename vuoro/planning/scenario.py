@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
-from vuoro.network.networkfile import HOURS_RE, NetworkFileError, NetworkSpec, parse_network
+from vuoro.network.networkfile import HOURS_RE, Checker, NetworkFileError, NetworkSpec, parse_network
 from vuoro.scheduling.backlog import (
     BacklogResult,
     BacklogScenario,
@@ -142,24 +142,12 @@ def without_levers(scenario: Scenario) -> Scenario:
 
 # -- checking ------------------------------------------------------------------------------
 
-class _Checker:
-    def __init__(self, filename: str):
-        self.filename = filename
-        self.problems: list[str] = []
-
-    def fail(self, where: str, message: str) -> None:
-        self.problems.append(f"{self.filename}: {where}: {message}" if where else f"{self.filename}: {message}")
-
+class _Checker(Checker):
     def table(self, where: str, value) -> dict | None:
         if not isinstance(value, dict):
             self.fail(where, f"must be a table, not {value!r}")
             return None
         return value
-
-    def unknown_keys(self, where: str, table: dict, allowed: set[str]) -> None:
-        for key in table:
-            if key not in allowed:
-                self.fail(f"{where}.{key}" if where else key, f"unknown key (allowed: {', '.join(sorted(allowed))})")
 
     def required(self, where: str, table: dict, key: str) -> bool:
         if key not in table:
@@ -179,27 +167,6 @@ class _Checker:
             self.fail(where, f"must be at most {maximum:g}, not {value!r}")
             return None
         return float(value)
-
-    def integer(self, where: str, value, *, minimum: int, maximum: int | None = None) -> int | None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(where, f"must be a whole number, not {value!r}")
-            return None
-        if value < minimum or (maximum is not None and value > maximum):
-            bounds = f"at least {minimum}" if maximum is None else f"between {minimum} and {maximum}"
-            self.fail(where, f"must be {bounds}, not {value}")
-            return None
-        return value
-
-    def date(self, where: str, value) -> dt.date | None:
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                pass
-        self.fail(where, f"{value!r} is not a date (YYYY-MM-DD)")
-        return None
 
     def shares(self, where: str, value, known: set[str], kind: str) -> dict[str, float]:
         table = self.table(where, value)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import F
 
+from vuoro.apierrors import DomainError
 from vuoro.booking.models import Booking
 from vuoro.network.models import Desk
 from vuoro.network.state import NetworkState, PointState
@@ -24,12 +25,8 @@ DUE_BEFORE_START = dt.timedelta(minutes=5)  # a checked-in appointment is called
 NOTIFY_WHEN_AHEAD = 3
 
 
-class WalkInError(Exception):
-    code = "error"
-
-    def __init__(self, detail: str):
-        super().__init__(detail)
-        self.detail = detail
+class WalkInError(DomainError):
+    pass
 
 
 class Closed(WalkInError):
