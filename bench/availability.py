@@ -159,6 +159,8 @@ def _fill(cursor, state, now) -> dict:
         value = (number * 0x5DEECE66D + 0xB) % (32 ** 10)
         return "".join(CROCKFORD[(value >> (5 * i)) & 31] for i in range(10))
 
+    # Text columns without a database default (Django fills them) are written as empty strings.
+    cursor.execute("ALTER TABLE booking_booking ALTER COLUMN outcome SET DEFAULT ''")
     with cursor.copy(f"COPY booking_booking ({', '.join(columns)}) FROM STDIN") as copy:
         for point in state.points.values():
             today = now.astimezone(point.zone).date()
@@ -207,6 +209,7 @@ def _fill(cursor, state, now) -> dict:
                         loads[(point.id, opening.day)] = loads.get((point.id, opening.day), 0) + minutes
                         booked_minutes[part] += minutes
                         k, previous_free = k + length, False
+    cursor.execute("ALTER TABLE booking_booking ALTER COLUMN outcome DROP DEFAULT")
     with cursor.copy("COPY booking_dayload (service_point_id, date, booked_minutes) FROM STDIN") as copy:
         for (point_id, day), minutes in loads.items():
             copy.write_row((point_id, day, minutes))
