@@ -210,9 +210,11 @@ def _fill(cursor, state, now) -> dict:
                         booked_minutes[part] += minutes
                         k, previous_free = k + length, False
     cursor.execute("ALTER TABLE booking_booking ALTER COLUMN outcome DROP DEFAULT")
-    with cursor.copy("COPY booking_dayload (service_point_id, date, booked_minutes) FROM STDIN") as copy:
+    # The summaries themselves are written by `vuoro refreshdayloads` after the fill.
+    with cursor.copy("COPY booking_dayload (service_point_id, date, booked_minutes, calendar_key, free_cells) "
+                     "FROM STDIN") as copy:
         for (point_id, day), minutes in loads.items():
-            copy.write_row((point_id, day, minutes))
+            copy.write_row((point_id, day, minutes, "", ""))
     cursor.execute("SELECT count(*), count(*) FILTER (WHERE status <> 'cancelled') FROM booking_booking")
     rows, live = cursor.fetchone()
     total_desk = sum(desk_minutes.values())

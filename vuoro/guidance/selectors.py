@@ -82,6 +82,7 @@ class QueuePoint:
     point: object
     today: Opening | None
     zone: ZoneInfo
+    queue: object = None  # today's QueueStatus (tickets left, estimated wait), when the point is known
 
     @property
     def opens_at(self) -> dt.datetime | None:
@@ -98,7 +99,12 @@ class QueuePoint:
 
 
 def queue_point_list(*, service_code: str | None, now: dt.datetime) -> list[QueuePoint]:
-    """Points that give out queue numbers (for the service, when one is given) and their hours today."""
+    """Points that give out queue numbers (for the service, when one is given), their hours today and
+    today's queue: those with numbers left first, shortest estimated wait first."""
+    from vuoro.network.state import network_state
+    from vuoro.walkin.selectors import queue_status
+
+    state = network_state()
     points = service_point_list().prefetch_related("hours", "exceptions").filter(daily_tickets__gt=0)
     if service_code:
         points = points.filter(offers__service__code=service_code)
@@ -107,7 +113,11 @@ def queue_point_list(*, service_code: str | None, now: dt.datetime) -> list[Queu
     for point in points:
         setup = point_setup(point, settings)
         zone = setup.calendar.zone
-        found.append(QueuePoint(point=point, today=setup.calendar.opening_on(now.astimezone(zone).date()), zone=zone))
+        queue = queue_status(state=state, point_id=point.id, now=now) if point.id in state.points else None
+        found.append(QueuePoint(point=point, today=setup.calendar.opening_on(now.astimezone(zone).date()), zone=zone,
+                                queue=queue))
+    found.sort(key=lambda item: (not (item.queue and item.queue.open_now and item.queue.tickets_left),
+                                 item.queue.estimated_wait_minutes if item.queue else 0))
     return found
 
 
