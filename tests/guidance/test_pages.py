@@ -1,6 +1,7 @@
 """The guided page without JavaScript, its outcome pages, the back office and the staff's weekly counts."""
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -129,7 +130,23 @@ class TestOutcomePages:
         html = follow(client, answers("citizenship", urgent="yes")).content.decode()
         assert "<h1>Take a queue number today</h1>" in html
         assert "malmi en" in html and "oulu en" not in html
-        assert "Open today 08:00–16:00" in html and "60 queue numbers a day" in html
+        assert "Open today 08:00–16:00" in html
+        local_time = timezone.localtime(timezone.now(), ZoneInfo("Europe/Helsinki")).time()
+        if dt.time(8) <= local_time < dt.time(16):  # open now: today's queue, and a way to take a number
+            assert "60 queue numbers left today." in html and 'href="/kiosk/malmi/"' in html
+        else:
+            assert "60 queue numbers a day" in html and "/kiosk/" not in html
+
+    def test_while_open_the_numbers_left_and_the_estimated_wait_are_shown(self, client, rules):
+        every_hour = {d: "00:00-23:59" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+        load_network(holidays=None, points=[dict(id="malmi", services=["extended-permit"], hours=every_hour,
+                                                  walk_in=(1, 5))])
+        client.post("/api/v1/service-points/malmi/tickets", {"language": "en"}, content_type="application/json")
+        html = follow(client, answers("extended-permit", urgent="yes")).content.decode()
+        if "Closed today" in html or "queue numbers a day" in html:
+            pytest.skip("the last minute of the local day")
+        assert "4 queue numbers left today." in html and "Estimated wait: 30 min." in html
+        assert 'href="/kiosk/malmi/"' in html
 
     def test_a_closed_day_says_so(self, client, rules):
         load_network(holidays=None, points=[dict(id="malmi", services=["extended-permit"], hours={}, walk_in=(1, 5))])
