@@ -37,7 +37,8 @@ def test_runs_the_summer_example_with_charts_table_and_csv_in_two_languages(page
     table = page.get_by_role("table", name="Week by week: baseline (without levers) and scenario")
     assert table.locator("tbody tr").count() == 14
     lead_chart = page.get_by_role("img", name="Lead time per week (days)", exact=False)
-    assert lead_chart.is_visible() and page.locator("figure.chart canvas").count() == 2
+    lead_chart.wait_for(state="visible")  # the charts are drawn by script after the page loads
+    assert page.locator("figure.chart canvas").count() == 2
     assert page.evaluate("() => !!Chart.getChart(document.querySelector('figure.chart canvas'))")
     assert axe_violations(page) == [], pretty(axe_violations(page))
 
@@ -52,7 +53,7 @@ def test_runs_the_summer_example_with_charts_table_and_csv_in_two_languages(page
     assert page.locator("html").get_attribute("lang") == "fi"
     assert page.get_by_role("heading", level=1).inner_text() == "Kapasiteetin suunnittelu"
     assert page.locator("#weeks tbody tr").count() == 14
-    assert page.locator("figure.chart canvas").first.is_visible()
+    page.locator("figure.chart canvas").first.wait_for(state="visible")
     assert axe_violations(page) == [], pretty(axe_violations(page))
 
 
