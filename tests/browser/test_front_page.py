@@ -25,8 +25,8 @@ def test_front_page_in_each_language_passes_axe(page, live_server, network, axe_
     page.get_by_role("button", name={"fi": "Suomi", "sv": "Svenska", "en": "English"}[language]).click()
     assert page.locator("html").get_attribute("lang") == language
     assert page.get_by_role("heading", level=1).inner_text() == heading
-    assert page.get_by_role("heading", name=point_word).is_visible()
-    assert page.get_by_role("heading", name="citizenship " + language).is_visible()
+    page.get_by_role("heading", name=point_word).wait_for(state="visible")
+    page.get_by_role("heading", name="citizenship " + language).wait_for(state="visible")
     assert axe_violations(page) == [], pretty(axe_violations(page))
 
 

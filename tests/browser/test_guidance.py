@@ -80,7 +80,7 @@ def test_the_whole_guidance_works_without_javascript(browser, live_server, netwo
     page.goto(live_server.url + "/guidance/")
     page.get_by_role("button", name="English").click()
     page.get_by_role("button", name="Show guidance").click()  # nothing chosen: the server says what is missing
-    assert page.get_by_role("alert").is_visible()
+    page.get_by_role("alert").wait_for(state="visible")
     answer(page, "en", "citizenship en", in_country=False)
     assert page.get_by_role("heading", level=1).inner_text() == "Visit a Finnish embassy or consulate"
     page.get_by_role("link", name="Change your answers").click()
@@ -102,5 +102,5 @@ def test_the_staff_page_passes_axe(page, live_server, network, axe_violations):
     page.locator("input[type=submit]").click()
     page.get_by_role("button", name="Suomi").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Ohjauksella vältetyt käynnit"
-    assert page.get_by_role("table").is_visible()
+    page.get_by_role("table").wait_for(state="visible")
     assert axe_violations(page) == [], pretty(axe_violations(page))

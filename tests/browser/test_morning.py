@@ -56,7 +56,7 @@ def test_a_morning_at_the_service_point(page, browser, live_server, morning, axe
     page.goto(f"{live_server.url}/kiosk/malmi/")
     page.get_by_label("Varaustunnus").fill(morning.reservation_key.lower())
     page.get_by_role("button", name="Ilmoittaudu").click()
-    assert page.get_by_role("heading", name="Olet ilmoittautunut").is_visible()
+    page.get_by_role("heading", name="Olet ilmoittautunut").wait_for(state="visible")
 
     # The clerk logs in, in English, and calls: the due appointment comes first.
     clerk = browser.new_page()
@@ -68,7 +68,7 @@ def test_a_morning_at_the_service_point(page, browser, live_server, morning, axe
     clerk.get_by_role("link", name="desk 3").click()
     assert axe_violations(clerk) == [], pretty(axe_violations(clerk))
     clerk.get_by_role("button", name="Call next").click()
-    assert clerk.get_by_text(morning.reservation_key).first.is_visible()
+    clerk.get_by_text(morning.reservation_key).first.wait_for(state="visible")
     board.locator("td.num", has_text=morning.reservation_key[-3:]).wait_for(timeout=3000)
     assert board.locator("td.desk").first.inner_text() == "3"
 
