@@ -8,7 +8,7 @@ cell k" is an AND of shifted copies, and counting desks is a popcount. A service
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from vuoro.scheduling.calendar import Opening
@@ -158,12 +158,3 @@ def free_desk_for(
         if desk in free and free[desk] & wanted == wanted:
             return desk
     return None
-
-
-def merge_earliest(per_point: Mapping[str, Sequence[Slot]], limit: int | None) -> list[tuple[str, Slot]]:
-    """All points' slots in one list sorted by start then point id, cut at `limit`."""
-    merged = sorted(((slot.start, point, slot) for point, slots in per_point.items() for slot in slots),
-                    key=lambda item: (item[0], item[1]))
-    if limit is not None:
-        merged = merged[:limit]
-    return [(point, slot) for _, point, slot in merged]
