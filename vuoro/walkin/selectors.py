@@ -46,9 +46,13 @@ def queue_estimate(*, state: NetworkState, point_id: str, now: dt.datetime, tick
         ahead = waiting.filter(urgent=True, number__lt=ticket.number).count() if ticket.urgent else (
             waiting.filter(urgent=True).count() + waiting.filter(urgent=False, number__lt=ticket.number).count())
     busy = today.filter(status__in=ACTIVE).count()
+    return Estimate(position=ahead + 1, wait_minutes=_wait_minutes(point, day, ahead=ahead, busy=busy))
+
+
+def _wait_minutes(point: PointState, day: dt.date, *, ahead: int, busy: int) -> int:
     minutes = estimated_wait_minutes(ahead=ahead, busy=busy, desks=max(point.walk_in_desks, 1),
                                      mean_service_minutes=_service_minutes(point, day))
-    return Estimate(position=ahead + 1, wait_minutes=math.ceil(minutes))
+    return math.ceil(minutes)
 
 
 @dataclass(frozen=True)
@@ -69,18 +73,20 @@ def queue_status(*, state: NetworkState, point_id: str, now: dt.datetime) -> Que
     waiting = Ticket.objects.filter(service_point_id=point_id, local_date=day, status=Ticket.Status.WAITING).count()
     opening = point.calendar.opening_on(day)
     open_now = opening is not None and opening.interval.start <= now < opening.interval.end
+    serving_tickets = list(Ticket.objects.filter(service_point_id=point_id, local_date=day, status__in=ACTIVE)
+                           .select_related("desk"))
     serving = [{"number": t.label, "desk": desk_display_number(point, t.desk), "called_at": t.called_at}
-               for t in Ticket.objects.filter(service_point_id=point_id, local_date=day, status__in=ACTIVE)
-               .select_related("desk")]
+               for t in serving_tickets]
     serving += [{"number": booking_label(b), "desk": desk_display_number(point, b.served_at_desk),
                  "called_at": b.called_at}
                 for b in Booking.objects.filter(service_point_id=point_id, local_date=day,
                                                 status__in=(Booking.Status.CALLED, Booking.Status.IN_SERVICE))
                 .select_related("served_at_desk", "service_point")]
     serving.sort(key=lambda item: item["called_at"], reverse=True)
-    estimate = queue_estimate(state=state, point_id=point_id, now=now)
+    # A newcomer has everyone waiting ahead; the desks busy are those serving queue numbers.
+    wait = _wait_minutes(point, day, ahead=waiting, busy=len(serving_tickets))
     return QueueStatus(waiting=waiting, tickets_left=max((point.daily_tickets or 0) - (issued or 0), 0),
-                       estimated_wait_minutes=estimate.wait_minutes, now_serving=serving, last_calls=serving[:6],
+                       estimated_wait_minutes=wait, now_serving=serving, last_calls=serving[:6],
                        open_now=open_now)
 
 
