@@ -73,3 +73,17 @@ class TestTicketIssue:
             ticket_issue(state=state, point_id="malmi", service_code=None, language="fi", now=now)
         with pytest.raises(NoTicketsLeft):
             ticket_issue(state=state, point_id="malmi", service_code=None, language="fi", now=now)
+
+
+def test_the_queue_shows_who_is_being_served_at_which_desk(client, walkin_network):
+    from vuoro.network.models import Desk
+    from vuoro.walkin.services import call_next
+
+    take(client)
+    take(client)
+    desk = Desk.objects.get(service_point_id="malmi", kind="walk_in", number=2)
+    call_next(desk=desk, now=timezone.now(), state=network_state())
+    answer = client.get("/api/v1/service-points/malmi/queue").json()
+    # One appointment desk, then walk-in desks 1 and 2: walk-in desk 2 is desk 3 for the customers.
+    assert answer["now_serving"] == [{"number": "A-001", "desk": "3"}]
+    assert answer["waiting"] == 1 and answer["tickets_left"] == 3
