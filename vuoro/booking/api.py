@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import re
-from itertools import groupby
 from typing import Literal
 
 from django.conf import settings
@@ -21,7 +21,7 @@ from vuoro.booking.guards import pin_guard_check, pin_guard_clear, pin_guard_fai
 from vuoro.booking.ics import booking_calendar
 from vuoro.booking.keys import normalise_key, pin_matches
 from vuoro.booking.models import MAX_PERSONS, Booking, IdempotentAnswer
-from vuoro.booking.selectors import MAX_SLOTS, availability_list, booking_get
+from vuoro.booking.selectors import MAX_SLOTS, PointSlot, availability_list, booking_get
 from vuoro.booking.services import (
     BookingError,
     Customer,
@@ -142,39 +142,55 @@ def availability(request, service: str = Query(..., max_length=64), service_poin
     found = availability_list(state=state, service_code=service,
                               point_ids=None if service_point is None else [service_point],
                               from_date=from_date, to_date=to_date, limit=limit, now=now)
-    zones = {p.id: p.zone for p in state.points.values()}
     # Rendered here rather than validated item by item against AvailabilityOut (which still
     # documents it): a month can hold thousands of slots. The bytes are those ninja would send.
-    return JsonResponse({"slots": _slot_rows(found, zones)}, encoder=NinjaJSONEncoder,
-                        content_type="application/json; charset=utf-8")
+    return HttpResponse(_slots_json(found), content_type="application/json; charset=utf-8")
 
 
-def _slot_rows(found, zones) -> list[dict]:
-    """Slots as JSON-ready dicts, times in their point's zone written exactly as ninja's encoder
-    writes them: the offset is looked up once per point and UTC day when it holds all day long."""
+_CLOCK = [f"{minute // 60:02d}:{minute % 60:02d}" for minute in range(24 * 60)]
+
+
+def _slots_json(found: list[PointSlot]) -> str:
+    """`{"slots": [...]}` as Django's JsonResponse with ninja's encoder writes it, times in their
+    point's zone. A day whose opening has one UTC offset throughout (every day but the few with a
+    daylight-saving change inside the opening) is written from its local date and minute of day."""
     encode = NinjaJSONEncoder().default
+    days: dict[int, tuple | None] = {}
     rows = []
-    for (point_id, _), group in groupby(found, key=lambda s: (s.service_point, s.slot.start.date())):
-        group = list(group)
-        zone = zones[point_id]
-        first = group[0].slot.start.astimezone(zone)
-        offset = first.utcoffset()
-        if group[-1].slot.end.astimezone(zone).utcoffset() != offset or any(
-                s.slot.start.second or s.slot.start.microsecond or s.slot.end.second or s.slot.end.microsecond
-                for s in group):
-            rows += [{"service_point": point_id, "start": encode(s.slot.start.astimezone(zone)),
-                      "end": encode(s.slot.end.astimezone(zone)), "free_desks": s.slot.free_desks} for s in group]
+    for item in found:
+        day = item.day
+        form = days.get(id(day), False)
+        if form is False:
+            form = days[id(day)] = _day_form(day, encode)
+        if form is None:
+            slot = item.slot
+            zone = day.point.zone
+            rows.append(f'{{"service_point": {_json_text(item.service_point)}, '
+                        f'"start": "{encode(slot.start.astimezone(zone))}", '
+                        f'"end": "{encode(slot.end.astimezone(zone))}", "free_desks": {item.free_desks}}}')
             continue
-        suffix = encode(first)[19:]  # "+02:00", or "Z" for UTC
-        for s in group:
-            start, end = s.slot.start.replace(tzinfo=None) + offset, s.slot.end.replace(tzinfo=None) + offset
-            rows.append({"service_point": point_id,
-                         "start": f"{start.year:04d}-{start.month:02d}-{start.day:02d}T{start.hour:02d}:"
-                                  f"{start.minute:02d}:00{suffix}",
-                         "end": f"{end.year:04d}-{end.month:02d}-{end.day:02d}T{end.hour:02d}:{end.minute:02d}:00"
-                                f"{suffix}",
-                         "free_desks": s.slot.free_desks})
-    return rows
+        head, date, minute, step, duration, suffix = form
+        start = minute + item.cell * step
+        rows.append(f'{head}"start": "{date}T{_CLOCK[start]}:00{suffix}", '
+                    f'"end": "{date}T{_CLOCK[start + duration]}:00{suffix}", "free_desks": {item.free_desks}}}')
+    return '{"slots": [' + ", ".join(rows) + "]}"
+
+
+def _json_text(point_id: str) -> str:
+    return json.dumps(point_id)
+
+
+def _day_form(day, encode) -> tuple | None:
+    """How a day's slot times are written, or None when each needs its own look-up."""
+    zone = day.point.zone
+    opens, closes = day.opening.interval.start.astimezone(zone), day.opening.interval.end.astimezone(zone)
+    if opens.utcoffset() != closes.utcoffset() or opens.second or opens.microsecond or opens.date() != closes.date():
+        return None
+    minute = opens.hour * 60 + opens.minute
+    if minute + (closes - opens).total_seconds() / 60 >= 24 * 60:
+        return None
+    head = f'{{"service_point": {_json_text(day.point.id)}, '
+    return head, opens.date().isoformat(), minute, day.slot_minutes, day.duration_minutes, encode(opens)[19:]
 
 
 def _seal(pin: str, idempotency_key: str) -> str:

@@ -4,27 +4,51 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import groupby, islice
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Q
 
 from vuoro.booking.models import Booking, DayLoad
 from vuoro.network.state import NetworkState, PointState
-from vuoro.scheduling.availability import Busy, Slot, free_cells_by_desk, longest_run, slots_from_free
+from vuoro.scheduling.availability import Busy, Slot, free_cells_by_desk, longest_run, start_cells
 from vuoro.scheduling.calendar import Opening
 
 MAX_SLOTS = 20000  # the longest list one availability answer holds
 SEARCH_CHUNK_DAYS = 7  # with a limit, at most this many days are read at once...
 BATCH_POINT_DAYS = 60  # ...and fewer once this many point-days may hold free time
+FULL_DAYS_QUERY_FROM = 62  # point-days searched from which full days are first left out by a query
 
 
 @dataclass(frozen=True, slots=True)
-class PointSlot:
+class SlotDay:
+    """One point's opening on one day, for a service of `duration_minutes`: what its slots share."""
+
+    point: PointState
+    opening: Opening
+    slot_minutes: int
+    duration_minutes: int
+    origin: int  # the opening's start in seconds since the Unix epoch
+
+
+class PointSlot(NamedTuple):
+    """An offered start at a point. Tuples of plain integers sort by (start, point) as they are,
+    and become datetimes (`slot`) only where they are shown."""
+
+    at: int  # the start in seconds since the Unix epoch
     service_point: str
-    slot: Slot
+    cell: int  # the start's cell on the day's grid
+    free_desks: int
+    day: SlotDay
+
+    @property
+    def slot(self) -> Slot:
+        start = self.day.opening.interval.start + dt.timedelta(minutes=self.cell * self.day.slot_minutes)
+        return Slot(start=start, end=start + dt.timedelta(minutes=self.day.duration_minutes),
+                    free_desks=self.free_desks)
 
 
 def busy_by_point_day(points: Iterable[PointState], days: Iterable[dt.date]) -> dict[tuple[str, dt.date], list[Busy]]:
@@ -149,7 +173,10 @@ def availability_list(
         last_day = min(last_day, to_date)
     if first_day > last_day:
         return []
-    full = _full_days(points, service_code, first_day, last_day)
+    # Skipping full days first pays off across many points and days (the earliest anywhere); a
+    # month at one point reads its few summaries at once instead, full days and all.
+    many = len(points) * ((last_day - first_day).days + 1) > FULL_DAYS_QUERY_FROM
+    full = _full_days(points, service_code, first_day, last_day) if many else {}
     no_days: set[dt.date] = set()
     # With a limit, days are read a few at a time (about a day of the whole network), so the
     # search stops soon after the first free days; without one, the whole range at once.
@@ -157,7 +184,6 @@ def availability_list(
     # In one zone a later local day starts after every earlier one: the day the limit is reached
     # settles the answer. Across zones (differing by less than a day) one more day does.
     settle = dt.timedelta(days=0 if len({p.zone for p in points}) == 1 else 1)
-    zones = {p.id: p.zone for p in points}
     found: list[PointSlot] = []
     stop_after: dt.date | None = None
     batch: list[tuple[PointState, Opening]] = []
@@ -184,23 +210,26 @@ def availability_list(
             else:
                 # Each point's slots come earliest first: merged across points, the day's first
                 # `cap` are all a limited answer can use, and no more are made.
-                found.extend(islice(heapq.merge(*per_point, key=_order), cap))
+                found.extend(islice(heapq.merge(*per_point), cap))
             if stop_after is None and len(found) >= cap:
-                stop_after = max(s.slot.start.astimezone(zones[s.service_point]).date() for s in found) + settle
+                stop_after = max(s.day.opening.day for s in found) + settle
         batch, batch_first = [], day
-    found.sort(key=_order)
+    found.sort()
     return found[:cap]
 
 
-def _order(item: PointSlot) -> tuple[dt.datetime, str]:
-    return item.slot.start, item.service_point
-
-
 def _point_slots(point: PointState, opening: Opening, cells: list[int], state: NetworkState, service_code: str,
-                 now: dt.datetime, not_after: dt.datetime) -> Iterator[PointSlot]:
-    for slot in slots_from_free(opening, cells, slot_minutes=state.slot_minutes,
-                                duration_minutes=point.durations[service_code], not_before=now, not_after=not_after):
-        yield PointSlot(point.id, slot)
+                 now: dt.datetime, not_after: dt.datetime) -> list[PointSlot]:
+    duration = point.durations[service_code]
+    found = start_cells(opening, cells, slot_minutes=state.slot_minutes, duration_minutes=duration,
+                        not_before=now, not_after=not_after)
+    if not found:
+        return []
+    origin = int(opening.interval.start.timestamp())
+    day = SlotDay(point=point, opening=opening, slot_minutes=state.slot_minutes, duration_minutes=duration,
+                  origin=origin)
+    step, point_id = state.slot_minutes * 60, point.id
+    return [PointSlot(origin + cell * step, point_id, cell, desks, day) for cell, desks in found]
 
 
 def free_day_list(
@@ -218,14 +247,13 @@ def free_day_list(
         points = [p for p in points if p.id in point_ids]
     if not points or first_date > last_date:
         return {}
-    zones = {p.id: p.zone for p in points}
     counts: dict[dt.date, int] = defaultdict(int)
     day = first_date
     while day <= last_date:
         chunk_end = min(day + dt.timedelta(days=SEARCH_CHUNK_DAYS - 1), last_date)
         for found in availability_list(state=state, service_code=service_code, point_ids=[p.id for p in points],
                                        from_date=day, to_date=chunk_end, limit=None, now=now):
-            counts[found.slot.start.astimezone(zones[found.service_point]).date()] += 1
+            counts[found.day.opening.day] += 1
         day = chunk_end + dt.timedelta(days=1)
     return dict(sorted(counts.items()))
 
@@ -247,7 +275,7 @@ def earliest_by_point(*, state: NetworkState, service_code: str, now: dt.datetim
         for found in availability_list(state=state, service_code=service_code, point_ids=list(remaining),
                                        from_date=day, to_date=chunk_end, limit=None, now=now):
             held = earliest.get(found.service_point)
-            if held is None or found.slot.start < held.slot.start:
+            if held is None or found < held:
                 earliest[found.service_point] = found
         for point_id in earliest:
             remaining.pop(point_id, None)

@@ -103,26 +103,52 @@ def slots_from_free(
     not_after: dt.datetime,
 ) -> Iterator[Slot]:
     """`day_slots` from the staffed desks' free-cell bitsets (as `free_cells_by_desk` makes them),
-    earliest first, made one at a time: a caller that needs only the first few stops early."""
+    earliest first."""
+    origin = opening.interval.start
+    duration = dt.timedelta(minutes=duration_minutes)
+    for cell, desks in start_cells(opening, free, slot_minutes=slot_minutes, duration_minutes=duration_minutes,
+                                   not_before=not_before, not_after=not_after):
+        start = origin + dt.timedelta(minutes=cell * slot_minutes)
+        yield Slot(start=start, end=start + duration, free_desks=desks)
+
+
+def start_cells(
+    opening: Opening,
+    free: Iterable[int],
+    *,
+    slot_minutes: int,
+    duration_minutes: int,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+) -> list[tuple[int, int]]:
+    """The offered starts of `slots_from_free` as (grid cell, free desks), earliest first.
+
+    Plain integers, no datetimes: a month of a busy network is tens of thousands of starts, and
+    the caller turns only those it shows into times.
+    """
     if duration_minutes <= 0 or duration_minutes % slot_minutes:
         raise ValueError("duration_minutes must be a positive multiple of slot_minutes")
-    length = duration_minutes // slot_minutes
-    origin = opening.interval.start
-    step = dt.timedelta(minutes=slot_minutes)
-    duration = dt.timedelta(minutes=duration_minutes)
-    starts = [bits for bits in (runs(f, length) for f in free) if bits]
-    desks = len(starts)
+    starts = [bits for bits in (runs(f, duration_minutes // slot_minutes) for f in free) if bits]
+    if not starts:
+        return []
     any_start = 0
     for bits in starts:
         any_start |= bits
+    # Only cells in (not_before, not_after]: a mask rather than a test per start.
+    slot_seconds = slot_minutes * 60
+    after = (not_before - opening.interval.start).total_seconds()
+    first = 0 if after < 0 else int(after // slot_seconds) + 1
+    last = (not_after - opening.interval.start).total_seconds()
+    if last < 0:
+        return []
+    any_start &= ((1 << (int(last // slot_seconds) + 1)) - 1) & ~((1 << first) - 1)
+    found = []
+    desks = len(starts)
     while any_start:
         low = any_start & -any_start
-        k = low.bit_length() - 1
+        found.append((low.bit_length() - 1, desks - [b & low for b in starts].count(0)))
         any_start ^= low
-        start = origin + k * step
-        if start <= not_before or start > not_after:
-            continue
-        yield Slot(start=start, end=start + duration, free_desks=desks - [b & low for b in starts].count(0))
+    return found
 
 
 def longest_run(free: int) -> int:
