@@ -56,6 +56,17 @@ class TestOpeningOn:
         days = [o.day for o in calendar().openings(dt.date(2027, 3, 1), dt.date(2027, 3, 14))]
         assert len(days) == 10 and all(d.weekday() < 5 for d in days)
 
+    def test_open_days_as_a_bitset_match_the_openings(self):
+        fi = holidays.country_holidays("FI", years=2027)
+        exceptions = {dt.date(2027, 12, 11): DayException(hours=(dt.time(9), dt.time(13)))}  # a Saturday
+        cal = calendar(holidays=fi, exceptions=exceptions)
+        first = dt.date(2027, 11, 29)
+        mask = cal.open_days(first, 40)
+        assert [k for k in range(40) if mask >> k & 1] == [
+            (o.day - first).days for o in cal.openings(first, first + dt.timedelta(days=39))]
+        assert not mask >> 7 & 1 and mask >> 12 & 1  # Independence Day (Mon 6 Dec) shut, Saturday 11 Dec open
+        assert cal.open_days(first, 40) == mask and mask < 1 << 40
+
 
 def test_a_night_opening_through_the_change_is_an_hour_shorter():
     interval = local_interval(dt.date(2027, 3, 28), dt.time(0, 0), dt.time(6, 0), HELSINKI)

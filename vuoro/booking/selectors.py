@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby, islice
 from typing import NamedTuple
@@ -86,35 +86,41 @@ def day_summary(opening: Opening | None, busy: Iterable[Busy], *, slot_minutes: 
     return encode_free_cells(free), max((longest_run(bits) for bits in free), default=0) * slot_minutes
 
 
+def _date(value: dt.date | str) -> dt.date:
+    """A date column read by plain SQL: a date on PostgreSQL, ISO text on SQLite."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def _certainly_full(opening: Opening, booked_minutes: int, duration_minutes: int) -> bool:
     desk_minutes = opening.desks * opening.interval.duration.total_seconds() / 60
     return desk_minutes - booked_minutes < duration_minutes
 
 
-def _full_days(points: list[PointState], service_code: str, first: dt.date,
-               last: dt.date) -> dict[str, set[dt.date]]:
-    """Per point, the dates whose current summary shows no desk free long enough for the service."""
+def _full_days(points: list[PointState], service_code: str, first: dt.date, last: dt.date) -> dict[str, int]:
+    """Per point, the dates whose current summary shows no desk free long enough for the service,
+    as a bitset: bit k set when first + k is full."""
     keys_by_duration: dict[int, list[str]] = defaultdict(list)
     for point in points:
         keys_by_duration[point.durations[service_code]].append(point.calendar_key)
     point_ids = [p.id for p in points]
     if connection.vendor == "postgresql":
-        # One row per point, not per day: a congested network has thousands of full days to skip.
+        # One short row per point, not one per day: a congested network has thousands of full days.
         condition = " OR ".join(["(calendar_key = ANY(%s) AND free_run_minutes < %s)"] * len(keys_by_duration))
         params = [value for duration, keys in keys_by_duration.items() for value in (keys, duration)]
+        span = (last - first).days + 1
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT service_point_id, array_agg(date) FROM {DayLoad._meta.db_table} "
-                f"WHERE service_point_id = ANY(%s) AND date BETWEEN %s AND %s AND ({condition}) "
-                f"GROUP BY service_point_id", [point_ids, first, last, *params])
-            return {point_id: set(days) for point_id, days in cursor.fetchall()}
+                f"SELECT service_point_id, bit_or(1::bit({span}) << (date - %s::date))::text "
+                f"FROM {DayLoad._meta.db_table} WHERE service_point_id = ANY(%s) AND date BETWEEN %s AND %s "
+                f"AND ({condition}) GROUP BY service_point_id", [first, point_ids, first, last, *params])
+            return {point_id: int(bits, 2) for point_id, bits in cursor.fetchall()}
     condition = Q()
     for duration, keys in keys_by_duration.items():
         condition |= Q(calendar_key__in=keys, free_run_minutes__lt=duration)
-    full: dict[str, set[dt.date]] = defaultdict(set)
+    full: dict[str, int] = defaultdict(int)
     for point_id, day in DayLoad.objects.filter(condition, service_point_id__in=point_ids,
                                                 date__range=(first, last)).values_list("service_point_id", "date"):
-        full[point_id].add(day)
+        full[point_id] |= 1 << (day - first).days
     return full
 
 
@@ -123,9 +129,13 @@ def _free_cells(state: NetworkState, wanted: list[tuple[PointState, Opening]],
     """Free cells per staffed desk of each wanted day, from its DayLoad summary where that is
     current, else from the day's bookings; days certainly full are left out."""
     days = [opening.day for _, opening in wanted]
-    rows = DayLoad.objects.filter(service_point_id__in={p.id for p, _ in wanted}, date__range=(min(days), max(days)))
-    loads = {(point_id, day): rest for point_id, day, *rest in
-             rows.values_list("service_point_id", "date", "booked_minutes", "calendar_key", "free_cells")}
+    point_ids = sorted({p.id for p, _ in wanted})
+    with connection.cursor() as cursor:  # plain SQL: the one read of every availability answer
+        cursor.execute(
+            f"SELECT service_point_id, date, booked_minutes, calendar_key, free_cells FROM {DayLoad._meta.db_table} "
+            f"WHERE service_point_id IN ({', '.join(['%s'] * len(point_ids))}) AND date BETWEEN %s AND %s",
+            [*point_ids, min(days), max(days)])
+        loads = {(point_id, _date(day)): rest for point_id, day, *rest in cursor.fetchall()}
     result: dict[tuple[str, dt.date], list[int]] = {}
     unknown: list[tuple[PointState, Opening]] = []
     for point, opening in wanted:
@@ -175,9 +185,14 @@ def availability_list(
         return []
     # Skipping full days first pays off across many points and days (the earliest anywhere); a
     # month at one point reads its few summaries at once instead, full days and all.
-    many = len(points) * ((last_day - first_day).days + 1) > FULL_DAYS_QUERY_FROM
-    full = _full_days(points, service_code, first_day, last_day) if many else {}
-    no_days: set[dt.date] = set()
+    span = (last_day - first_day).days + 1
+    full = _full_days(points, service_code, first_day, last_day) if len(points) * span > FULL_DAYS_QUERY_FROM else {}
+    # The days worth reading, per point: open, and not certainly full (bit k: first_day + k).
+    wanted = [(point, days) for point in points
+              if (days := point.calendar.open_days(first_day, span) & ~full.get(point.id, 0))]
+    remaining = 0
+    for _, days in wanted:
+        remaining |= days
     # With a limit, days are read a few at a time (about a day of the whole network), so the
     # search stops soon after the first free days; without one, the whole range at once.
     batch_size = BATCH_POINT_DAYS if limit is not None else None
@@ -187,17 +202,21 @@ def availability_list(
     found: list[PointSlot] = []
     stop_after: dt.date | None = None
     batch: list[tuple[PointState, Opening]] = []
-    batch_first = day = first_day
-    while day <= last_day and (stop_after is None or day <= stop_after):
-        for point in points:
-            opening = point.calendar.opening_on(day)
-            if (opening is None or opening.interval.end <= now or opening.interval.start > not_after
-                    or day in full.get(point.id, no_days)):
-                continue
-            batch.append((point, opening))
-        day += dt.timedelta(days=1)
-        more = day <= last_day and (stop_after is None or day <= stop_after)
-        if more and (batch_size is None or (len(batch) < batch_size and (day - batch_first).days < SEARCH_CHUNK_DAYS)):
+    batch_first: dt.date | None = None
+    while remaining:
+        bit = remaining & -remaining
+        remaining ^= bit
+        day = first_day + dt.timedelta(days=bit.bit_length() - 1)
+        if stop_after is not None and day > stop_after:
+            break
+        batch_first = batch_first or day
+        for point, days in wanted:
+            if days & bit:
+                opening = point.calendar.opening_on(day)
+                if opening.interval.end > now and opening.interval.start <= not_after:
+                    batch.append((point, opening))
+        if remaining and (batch_size is None or (len(batch) < batch_size
+                                                 and (day - batch_first).days < SEARCH_CHUNK_DAYS - 1)):
             continue
         free = _free_cells(state, batch, service_code) if batch else {}
         for batch_day, group in groupby(batch, key=lambda item: item[1].day):
@@ -213,23 +232,22 @@ def availability_list(
                 found.extend(islice(heapq.merge(*per_point), cap))
             if stop_after is None and len(found) >= cap:
                 stop_after = max(s.day.opening.day for s in found) + settle
-        batch, batch_first = [], day
+        batch, batch_first = [], None
     found.sort()
     return found[:cap]
 
 
 def _point_slots(point: PointState, opening: Opening, cells: list[int], state: NetworkState, service_code: str,
-                 now: dt.datetime, not_after: dt.datetime) -> list[PointSlot]:
+                 now: dt.datetime, not_after: dt.datetime) -> Iterator[PointSlot]:
+    """A point's slots of one day, earliest first, made one at a time."""
     duration = point.durations[service_code]
-    found = start_cells(opening, cells, slot_minutes=state.slot_minutes, duration_minutes=duration,
-                        not_before=now, not_after=not_after)
-    if not found:
-        return []
     origin = int(opening.interval.start.timestamp())
     day = SlotDay(point=point, opening=opening, slot_minutes=state.slot_minutes, duration_minutes=duration,
                   origin=origin)
     step, point_id = state.slot_minutes * 60, point.id
-    return [PointSlot(origin + cell * step, point_id, cell, desks, day) for cell, desks in found]
+    for cell, desks in start_cells(opening, cells, slot_minutes=state.slot_minutes, duration_minutes=duration,
+                                   not_before=now, not_after=not_after):
+        yield PointSlot(origin + cell * step, point_id, cell, desks, day)
 
 
 def free_day_list(

@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from vuoro.network import models as network_models
@@ -57,12 +58,16 @@ class NetworkState:
 
 _lock = threading.Lock()
 _cached: NetworkState | None = None
+_VERSION_SQL = f"SELECT version FROM {NetworkSettings._meta.db_table} WHERE id = 1"
 
 
 def network_state() -> NetworkState:
     """The current network; one small query when nothing changed since the last call."""
     global _cached
-    version = NetworkSettings.objects.filter(pk=1).values_list("version", flat=True).first()
+    with connection.cursor() as cursor:  # plain SQL: this runs on every request
+        cursor.execute(_VERSION_SQL)
+        row = cursor.fetchone()
+    version = row[0] if row else None
     cached = _cached
     if cached is not None and version is not None and cached.version == version:
         return cached

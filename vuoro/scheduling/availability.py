@@ -120,8 +120,9 @@ def start_cells(
     duration_minutes: int,
     not_before: dt.datetime,
     not_after: dt.datetime,
-) -> list[tuple[int, int]]:
-    """The offered starts of `slots_from_free` as (grid cell, free desks), earliest first.
+) -> Iterator[tuple[int, int]]:
+    """The offered starts of `slots_from_free` as (grid cell, free desks), earliest first, made one
+    at a time (a caller that needs only the first few stops early).
 
     Plain integers, no datetimes: a month of a busy network is tens of thousands of starts, and
     the caller turns only those it shows into times.
@@ -130,7 +131,7 @@ def start_cells(
         raise ValueError("duration_minutes must be a positive multiple of slot_minutes")
     starts = [bits for bits in (runs(f, duration_minutes // slot_minutes) for f in free) if bits]
     if not starts:
-        return []
+        return
     any_start = 0
     for bits in starts:
         any_start |= bits
@@ -140,15 +141,13 @@ def start_cells(
     first = 0 if after < 0 else int(after // slot_seconds) + 1
     last = (not_after - opening.interval.start).total_seconds()
     if last < 0:
-        return []
+        return
     any_start &= ((1 << (int(last // slot_seconds) + 1)) - 1) & ~((1 << first) - 1)
-    found = []
     desks = len(starts)
     while any_start:
         low = any_start & -any_start
-        found.append((low.bit_length() - 1, desks - [b & low for b in starts].count(0)))
+        yield low.bit_length() - 1, desks - [b & low for b in starts].count(0)
         any_start ^= low
-    return found
 
 
 def longest_run(free: int) -> int:

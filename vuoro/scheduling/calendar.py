@@ -44,6 +44,21 @@ class PointCalendar:
     # Openings already worked out: the calendar is immutable, and a search of the earliest free
     # time across a network asks for the same days again and again.
     _openings: dict[dt.date, Opening | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _open_masks: dict[tuple[dt.date, int], int] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def open_days(self, first_day: dt.date, count: int) -> int:
+        """The days open among `count` days from `first_day` as a bitset: bit k set when open on first_day + k."""
+        key = (first_day, count)
+        mask = self._open_masks.get(key)
+        if mask is None:
+            if len(self._open_masks) > 256:
+                self._open_masks.clear()
+            mask = 0
+            for k in range(count):
+                if self.opening_on(first_day + dt.timedelta(days=k)) is not None:
+                    mask |= 1 << k
+            self._open_masks[key] = mask
+        return mask
 
     def opening_on(self, day: dt.date) -> Opening | None:
         """The opening of a local date, or None when the point is closed that day."""
