@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
+from django.db.models.sql import InsertQuery
 
 from vuoro.apierrors import DomainError
 from vuoro.booking.keys import hash_pin, new_pin, new_reservation_key
@@ -19,7 +20,7 @@ from vuoro.booking.models import MAX_PERSONS, Booking, DayLoad
 from vuoro.booking.selectors import busy_by_point_day, day_summary
 from vuoro.network.state import NetworkState, PointState, network_state
 from vuoro.scheduling.availability import Busy, free_desk_for
-from vuoro.scheduling.calendar import local_date
+from vuoro.scheduling.calendar import Opening, local_date
 
 RACE_RETRIES = 4
 LIVE_FUTURE = (Booking.Status.CONFIRMED, Booking.Status.CHECKED_IN)
@@ -59,19 +60,9 @@ def _lost_race(error: OperationalError) -> bool:
     return getattr(error.__cause__, "sqlstate", None) in {"40P01", "40001"}
 
 
-def _lock_customer(email_key: str, service_id: int) -> None:
-    """Serialise bookings of one e-mail address and service, so two at once can't both pass the check."""
-    if connection.vendor == "postgresql":
-        digest = hashlib.blake2b(f"{email_key}|{service_id}".encode(), digest_size=8).digest()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
-    # SQLite: every write transaction is already serialised (BEGIN IMMEDIATE).
-
-
-def _place(*, state: NetworkState, point: PointState, service_code: str, start_at: dt.datetime, now: dt.datetime,
-           exclude_booking: int | None = None, preferred_desk: int | None = None,
-           ) -> tuple[int, dt.datetime, dt.date, list[Busy]]:
-    """Check that `start_at` is offered and find a free desk: (desk id, end, local date, the day's busy time)."""
+def _opening_for(*, state: NetworkState, point: PointState, service_code: str, start_at: dt.datetime,
+                 now: dt.datetime) -> tuple[Opening, int, dt.date]:
+    """The opening, duration and local date of a wanted start, or SlotUnavailable before any lock is taken."""
     duration = point.durations.get(service_code)
     if duration is None:
         raise SlotUnavailable("This service point does not offer that service.")
@@ -81,16 +72,52 @@ def _place(*, state: NetworkState, point: PointState, service_code: str, start_a
     opening = point.calendar.opening_on(day)
     if opening is None:
         raise SlotUnavailable("The service point is closed that day.")
-    busy = busy_by_point_day([point], [day]).get((point.id, day), [])
-    if exclude_booking is not None:
-        excluded = set(Booking.objects.filter(pk=exclude_booking).values_list("start_at", "end_at", "desk_id"))
-        busy = [b for b in busy if (b.start, b.end, point.desk_ids.get(b.desk)) not in excluded]
+    return opening, duration, day
+
+
+def _free_desk(*, state: NetworkState, point: PointState, opening: Opening, busy: list[Busy], start_at: dt.datetime,
+               duration: int, preferred_desk: int | None = None) -> int:
+    """The id of a desk free for the whole visit (the preferred one first), or SlotUnavailable."""
     preferred = [point.desk_numbers[preferred_desk]] if preferred_desk in point.desk_numbers else []
     number = free_desk_for(opening, busy, slot_minutes=state.slot_minutes, start=start_at,
                            duration_minutes=duration, preferred=preferred)
     if number is None or number not in point.desk_ids:
         raise SlotUnavailable("That time is not offered: it is taken, off the grid or outside the opening hours.")
-    return point.desk_ids[number], start_at + dt.timedelta(minutes=duration), day, busy
+    return point.desk_ids[number]
+
+
+def _place(*, state: NetworkState, point: PointState, service_code: str, start_at: dt.datetime, now: dt.datetime,
+           exclude_booking: int | None = None, preferred_desk: int | None = None,
+           ) -> tuple[int, dt.datetime, dt.date, list[Busy]]:
+    """Check that `start_at` is offered and find a free desk: (desk id, end, local date, the day's busy time)."""
+    opening, duration, day = _opening_for(state=state, point=point, service_code=service_code, start_at=start_at,
+                                          now=now)
+    busy = busy_by_point_day([point], [day]).get((point.id, day), [])
+    if exclude_booking is not None:
+        excluded = set(Booking.objects.filter(pk=exclude_booking).values_list("start_at", "end_at", "desk_id"))
+        busy = [b for b in busy if (b.start, b.end, point.desk_ids.get(b.desk)) not in excluded]
+    desk_id = _free_desk(state=state, point=point, opening=opening, busy=busy, start_at=start_at, duration=duration,
+                         preferred_desk=preferred_desk)
+    return desk_id, start_at + dt.timedelta(minutes=duration), day, busy
+
+
+_DAYLOAD = DayLoad._meta.db_table
+_BOOKING = Booking._meta.db_table
+# The day's lock: its DayLoad row, made when missing.
+_LOCK_DAY_SQL = (f"INSERT INTO {_DAYLOAD} (service_point_id, date, booked_minutes, calendar_key, free_cells) "
+                 f"VALUES (%s, %s, 0, '', '') ON CONFLICT (service_point_id, date) "
+                 f"DO UPDATE SET booked_minutes = {_DAYLOAD}.booked_minutes")
+# The customer's lock first, then the day's, always in that order.
+_LOCK_BOTH_SQL = (f"WITH customer AS (SELECT pg_advisory_xact_lock(%s)) "
+                  f"INSERT INTO {_DAYLOAD} (service_point_id, date, booked_minutes, calendar_key, free_cells) "
+                  f"SELECT %s, %s, 0, '', '' FROM customer ON CONFLICT (service_point_id, date) "
+                  f"DO UPDATE SET booked_minutes = {_DAYLOAD}.booked_minutes")
+# One row per live booking of the day (or one empty row), each saying whether the customer has one.
+_READ_DAY_SQL = (f"SELECT customer.taken, b.desk_id, b.start_at, b.end_at FROM (SELECT EXISTS ("
+                 f"SELECT 1 FROM {_BOOKING} WHERE email_key = %s AND service_id = %s "
+                 f"AND status IN ('{Booking.Status.CONFIRMED}', '{Booking.Status.CHECKED_IN}') AND start_at > %s"
+                 f") AS taken) customer LEFT JOIN {_BOOKING} b ON b.service_point_id = %s AND b.local_date = %s "
+                 f"AND b.status <> '{Booking.Status.CANCELLED}'")
 
 
 def _lock_day(point_id: str, day: dt.date) -> None:
@@ -99,12 +126,8 @@ def _lock_day(point_id: str, day: dt.date) -> None:
     Every write to a day's bookings takes this lock before reading them, so those writes queue
     per point and day and each sees the ones before it; the summary it then stores is exact.
     """
-    table = connection.ops.quote_name(DayLoad._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (service_point_id, date, booked_minutes, calendar_key, free_cells) "
-            f"VALUES (%s, %s, 0, '', '') ON CONFLICT (service_point_id, date) "
-            f"DO UPDATE SET booked_minutes = {table}.booked_minutes", [point_id, day])
+        cursor.execute(_LOCK_DAY_SQL, [point_id, connection.ops.adapt_datefield_value(day)])
 
 
 def _save_day(*, state: NetworkState, point: PointState, day: dt.date, minutes: int,
@@ -134,40 +157,92 @@ def booking_create(
         raise SlotUnavailable("No such service or service point.")
     if not 1 <= persons <= MAX_PERSONS:
         raise ValueError("persons must be 1 to 6")
+    opening, duration, day = _opening_for(state=state, point=point, service_code=service_code, start_at=start_at,
+                                          now=now)
     email_key = customer.email.strip().lower()
-    with transaction.atomic():
-        _lock_customer(email_key, service_id)
-        if Booking.objects.filter(email_key=email_key, service_id=service_id, status__in=LIVE_FUTURE,
-                                  start_at__gt=now).exists():
-            raise ActiveBookingExists("This e-mail address already has a booking for this service: "
-                                      "change that booking instead.")
-        day = local_date(start_at, point.zone)
-        _lock_day(point_id, day)
-        for attempt in range(RACE_RETRIES):
-            desk_id, end_at, day, busy = _place(state=state, point=point, service_code=service_code,
-                                                start_at=start_at, now=now)
-            key, pin = new_reservation_key(), new_pin()
-            try:
-                with transaction.atomic():
-                    booking = Booking.objects.create(
-                        reservation_key=key, pin_hash=hash_pin(key, pin), service_point_id=point_id,
-                        service_id=service_id, desk_id=desk_id, start_at=start_at, end_at=end_at, local_date=day,
-                        persons=persons, language=language, customer_name=customer.name.strip(),
-                        customer_email=customer.email.strip(), email_key=email_key,
-                        customer_phone=customer.phone.strip(), channel=channel, created_at=now)
-            except (IntegrityError, OperationalError) as error:
-                # Another booking took that desk (or, once in 10^15, that key) meanwhile, or
-                # PostgreSQL broke a deadlock between two conflicting inserts: look again.
-                if isinstance(error, OperationalError) and not _lost_race(error):
-                    raise
-                if attempt == RACE_RETRIES - 1:
-                    raise SlotUnavailable("That time was just taken.") from None
-                continue
-            _save_day(state=state, point=point, day=day, minutes=_minutes(start_at, end_at),
-                      busy=[*busy, Busy(point.desk_numbers[desk_id], start_at, end_at)])
-            _notify_after_commit(booking.pk, "confirmed")
-            return NewBooking(booking=booking, pin=pin)
+    for attempt in range(RACE_RETRIES):
+        try:
+            with transaction.atomic():
+                # Four statements: both locks; the day's bookings and the customer's; the booking
+                # with the day's new summary; the message to send (committed with the booking).
+                busy, has_booking = _lock_and_read(point=point, day=day, email_key=email_key, service_id=service_id,
+                                                   now=now)
+                if has_booking:
+                    raise ActiveBookingExists("This e-mail address already has a booking for this service: "
+                                              "change that booking instead.")
+                desk_id = _free_desk(state=state, point=point, opening=opening, busy=busy, start_at=start_at,
+                                     duration=duration)
+                key, pin = new_reservation_key(), new_pin()
+                end_at = start_at + dt.timedelta(minutes=duration)
+                booking = Booking(
+                    reservation_key=key, pin_hash=hash_pin(key, pin), service_point_id=point_id,
+                    service_id=service_id, desk_id=desk_id, start_at=start_at, end_at=end_at, local_date=day,
+                    persons=persons, language=language, customer_name=customer.name.strip(),
+                    customer_email=customer.email.strip(), email_key=email_key,
+                    customer_phone=customer.phone.strip(), channel=channel, created_at=now)
+                after = [*busy, Busy(point.desk_numbers[desk_id], start_at, end_at)]
+                free_cells, free_run = day_summary(opening, after, slot_minutes=state.slot_minutes)
+                _insert_with_day(booking, minutes=duration, calendar_key=point.calendar_key, free_cells=free_cells,
+                                 free_run=free_run)
+                _notify(booking.pk, "confirmed")
+                return NewBooking(booking=booking, pin=pin)
+        except (IntegrityError, OperationalError) as error:
+            # A writer that skipped the day's lock took that desk (or, once in 10^15, that key)
+            # meanwhile, or PostgreSQL broke a deadlock: everything was undone, look again.
+            if isinstance(error, OperationalError) and not _lost_race(error):
+                raise
+            if attempt == RACE_RETRIES - 1:
+                raise SlotUnavailable("That time was just taken.") from None
     raise SlotUnavailable("That time was just taken.")  # pragma: no cover - the loop returns or raises
+
+
+def _lock_and_read(*, point: PointState, day: dt.date, email_key: str, service_id: int,
+                   now: dt.datetime) -> tuple[list[Busy], bool]:
+    """Lock the customer (e-mail and service) and the point's day, then read, under both locks, the
+    day's live bookings and whether the customer already has a live future booking of the service."""
+    ops = connection.ops
+    if connection.vendor == "postgresql":
+        digest = hashlib.blake2b(f"{email_key}|{service_id}".encode(), digest_size=8).digest()
+        with connection.cursor() as cursor:
+            cursor.execute(_LOCK_BOTH_SQL, [int.from_bytes(digest, "big", signed=True), point.id, day])
+    else:  # SQLite serialises every write transaction (BEGIN IMMEDIATE): the day's row is enough.
+        _lock_day(point.id, day)
+    with connection.cursor() as cursor:
+        cursor.execute(_READ_DAY_SQL, [email_key, service_id, ops.adapt_datetimefield_value(now), point.id,
+                                       ops.adapt_datefield_value(day)])
+        rows = cursor.fetchall()
+    numbers = point.desk_numbers
+    busy = [Busy(numbers[desk_id], _aware(start), _aware(end)) for _, desk_id, start, end in rows
+            if desk_id is not None and desk_id in numbers]
+    return busy, bool(rows[0][0])
+
+
+def _aware(value: dt.datetime | str) -> dt.datetime:
+    """A timestamp read by plain SQL: aware on PostgreSQL, naive UTC (or text) on SQLite."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _insert_with_day(booking: Booking, *, minutes: int, calendar_key: str, free_cells: str, free_run: int) -> None:
+    """Insert the booking and store its day's new summary (the day is locked); on PostgreSQL in one statement."""
+    day_update = (f"UPDATE {_DAYLOAD} SET booked_minutes = booked_minutes + %s, calendar_key = %s, free_cells = %s, "
+                  f"free_run_minutes = %s WHERE service_point_id = %s AND date = %s")
+    day_params = [minutes, calendar_key, free_cells, free_run, booking.service_point_id,
+                  connection.ops.adapt_datefield_value(booking.local_date)]
+    if connection.vendor != "postgresql":
+        booking.save(force_insert=True)
+        with connection.cursor() as cursor:
+            cursor.execute(day_update, day_params)
+        return
+    query = InsertQuery(Booking)
+    query.insert_values([f for f in Booking._meta.concrete_fields if not f.primary_key], [booking])
+    insert, insert_params = query.get_compiler(connection=connection).as_sql()[0]
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH new AS ({insert} RETURNING id) {day_update} RETURNING (SELECT id FROM new)",
+                       [*insert_params, *day_params])
+        booking.pk = cursor.fetchone()[0]
+    booking._state.adding = False
 
 
 def booking_cancel(*, booking: Booking, now: dt.datetime, state: NetworkState | None = None) -> Booking:
@@ -184,7 +259,7 @@ def booking_cancel(*, booking: Booking, now: dt.datetime, state: NetworkState | 
         booking.save(update_fields=["status", "cancelled_at"])
         _save_point_day(state, booking.service_point_id, booking.local_date,
                         -_minutes(booking.start_at, booking.end_at))
-        _notify_after_commit(booking.pk, "cancelled")
+        _notify(booking.pk, "cancelled")
     return booking
 
 
@@ -232,7 +307,7 @@ def booking_reschedule(*, state: NetworkState, booking: Booking, start_at: dt.da
             else:
                 _save_point_day(state, old[0], old[1], -old[2])
                 _save_point_day(state, point.id, day, _minutes(start_at, end_at))
-            _notify_after_commit(booking.pk, "rescheduled")
+            _notify(booking.pk, "rescheduled")
             booking.refresh_from_db()
             return booking
     raise SlotUnavailable("That time was just taken.")  # pragma: no cover
@@ -271,7 +346,15 @@ def dayload_refresh(*, state: NetworkState, first_day: dt.date, last_day: dt.dat
     return stored
 
 
-def _notify_after_commit(booking_id: int, event: str) -> None:
+def _notify(booking_id: int, event: str) -> None:
+    """Queue the customer's message. Tasks kept in this database are queued in the change's own
+    transaction: the message is sent if and only if the change commits, even if this process
+    dies right after the commit. Any other task backend is called after the commit."""
+    from django_tasks_db import DatabaseBackend
+
     from vuoro.notify.tasks import booking_notify
 
-    transaction.on_commit(lambda: booking_notify.enqueue(booking_id, event))
+    if isinstance(booking_notify.get_backend(), DatabaseBackend):
+        booking_notify.enqueue(booking_id, event)
+    else:
+        transaction.on_commit(lambda: booking_notify.enqueue(booking_id, event))
