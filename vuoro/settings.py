@@ -103,6 +103,11 @@ def _database(url: str) -> dict:
             Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
             # Tests on a file, not in memory: threads and live servers then share one database.
             config["TEST"] = {"NAME": str(Path(config["NAME"]).with_suffix(".test.sqlite3"))}
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        # Lets vuoro.prepared prepare its few hot statements (psycopg ignores a request to prepare
+        # while this is None, Django's default); Django's own queries never are (its client-side
+        # binding cursor cannot prepare), whatever this says.
+        config.setdefault("OPTIONS", {})["prepare_threshold"] = 5
     return config
 
 

@@ -128,3 +128,26 @@ def test_parallel_posts_to_the_real_server_give_201_or_409_and_never_a_double_bo
     assert statuses == {201: 2, 409: PARALLEL - 2}, statuses
     assert Booking.objects.count() == 2
     assert_no_overlap_on_any_desk()
+
+
+def test_a_summary_out_of_step_with_the_bookings_never_gives_a_double_booking(smoke_network, wednesday):
+    """Bookings trust the day's stored free cells. Were they ever wrong, the database refuses the
+    overlapping row, and the retry reads the bookings themselves: another desk, or 409."""
+    state, now = network_state(), timezone.now()
+
+    def book(n):
+        return booking_create(state=state, service_code="residence-card", point_id="smoke-point",
+                              start_at=at(wednesday, 9), persons=1, language="fi",
+                              customer=Customer(name="L", email=f"l{n}@example.org"), now=now)
+
+    first = book(1).booking
+    lie = DayLoad.objects.get(service_point_id="smoke-point", date=wednesday)
+    DayLoad.objects.filter(pk=lie.pk).update(free_cells="3f,3f")  # both desks free all morning: false
+    second = book(2).booking
+    assert {first.desk_id, second.desk_id} == set(Desk.objects.values_list("id", flat=True))
+    assert DayLoad.objects.get(pk=lie.pk).free_cells != "3f,3f"  # the retry stored the truth
+    DayLoad.objects.filter(pk=lie.pk).update(free_cells="3f,3f")
+    with pytest.raises(BookingError):
+        book(3)
+    assert Booking.objects.count() == 2
+    assert_no_overlap_on_any_desk()

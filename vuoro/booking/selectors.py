@@ -12,6 +12,7 @@ from typing import NamedTuple
 from django.db import connection
 from django.db.models import Q
 
+from vuoro import prepared
 from vuoro.booking.models import Booking, DayLoad
 from vuoro.network.state import NetworkState, PointState
 from vuoro.scheduling.availability import Busy, Slot, free_cells_by_desk, longest_run, start_cells
@@ -130,12 +131,12 @@ def _free_cells(state: NetworkState, wanted: list[tuple[PointState, Opening]],
     current, else from the day's bookings; days certainly full are left out."""
     days = [opening.day for _, opening in wanted]
     point_ids = sorted({p.id for p, _ in wanted})
-    with connection.cursor() as cursor:  # plain SQL: the one read of every availability answer
-        cursor.execute(
-            f"SELECT service_point_id, date, booked_minutes, calendar_key, free_cells FROM {DayLoad._meta.db_table} "
-            f"WHERE service_point_id IN ({', '.join(['%s'] * len(point_ids))}) AND date BETWEEN %s AND %s",
-            [*point_ids, min(days), max(days)])
-        loads = {(point_id, _date(day)): rest for point_id, day, *rest in cursor.fetchall()}
+    # The one read of every availability answer.
+    sql = (f"SELECT service_point_id, date, booked_minutes, calendar_key, free_cells FROM {DayLoad._meta.db_table} "
+           f"WHERE service_point_id IN ({', '.join(['%s'] * len(point_ids))}) AND date BETWEEN %s AND %s")
+    adapt = connection.ops.adapt_datefield_value
+    found = prepared.rows(sql, [*point_ids, adapt(min(days)), adapt(max(days))])
+    loads = {(point_id, _date(day)): rest for point_id, day, *rest in found}
     result: dict[tuple[str, dt.date], list[int]] = {}
     unknown: list[tuple[PointState, Opening]] = []
     for point, opening in wanted:

@@ -14,12 +14,20 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 from django.db.models.sql import InsertQuery
 
+from vuoro import prepared
 from vuoro.apierrors import DomainError
 from vuoro.booking.keys import hash_pin, new_pin, new_reservation_key
 from vuoro.booking.models import MAX_PERSONS, Booking, DayLoad
-from vuoro.booking.selectors import busy_by_point_day, day_summary
+from vuoro.booking.selectors import busy_by_point_day, day_summary, decode_free_cells, encode_free_cells
 from vuoro.network.state import NetworkState, PointState, network_state
-from vuoro.scheduling.availability import Busy, free_desk_for
+from vuoro.scheduling.availability import (
+    Busy,
+    free_cells_by_desk,
+    free_desk_for,
+    free_desk_in,
+    longest_run,
+    visit_cells,
+)
 from vuoro.scheduling.calendar import Opening, local_date
 
 RACE_RETRIES = 4
@@ -103,31 +111,36 @@ def _place(*, state: NetworkState, point: PointState, service_code: str, start_a
 
 _DAYLOAD = DayLoad._meta.db_table
 _BOOKING = Booking._meta.db_table
-# The day's lock: its DayLoad row, made when missing.
+_LIVE_FUTURE_SQL = ", ".join(f"'{status}'" for status in LIVE_FUTURE)
+# The day's lock: its DayLoad row, made when missing; it answers with the day's stored summary.
 _LOCK_DAY_SQL = (f"INSERT INTO {_DAYLOAD} (service_point_id, date, booked_minutes, calendar_key, free_cells) "
                  f"VALUES (%s, %s, 0, '', '') ON CONFLICT (service_point_id, date) "
-                 f"DO UPDATE SET booked_minutes = {_DAYLOAD}.booked_minutes")
+                 f"DO UPDATE SET booked_minutes = {_DAYLOAD}.booked_minutes RETURNING calendar_key, free_cells")
 # The customer's lock first, then the day's, always in that order.
 _LOCK_BOTH_SQL = (f"WITH customer AS (SELECT pg_advisory_xact_lock(%s)) "
                   f"INSERT INTO {_DAYLOAD} (service_point_id, date, booked_minutes, calendar_key, free_cells) "
                   f"SELECT %s, %s, 0, '', '' FROM customer ON CONFLICT (service_point_id, date) "
-                  f"DO UPDATE SET booked_minutes = {_DAYLOAD}.booked_minutes")
-# One row per live booking of the day (or one empty row), each saying whether the customer has one.
-_READ_DAY_SQL = (f"SELECT customer.taken, b.desk_id, b.start_at, b.end_at FROM (SELECT EXISTS ("
-                 f"SELECT 1 FROM {_BOOKING} WHERE email_key = %s AND service_id = %s "
-                 f"AND status IN ('{Booking.Status.CONFIRMED}', '{Booking.Status.CHECKED_IN}') AND start_at > %s"
-                 f") AS taken) customer LEFT JOIN {_BOOKING} b ON b.service_point_id = %s AND b.local_date = %s "
-                 f"AND b.status <> '{Booking.Status.CANCELLED}'")
+                  f"DO UPDATE SET booked_minutes = {_DAYLOAD}.booked_minutes RETURNING calendar_key, free_cells")
+_CUSTOMER_HAS_SQL = (f"SELECT 1 FROM {_BOOKING} WHERE email_key = %s AND service_id = %s "
+                     f"AND status IN ({_LIVE_FUTURE_SQL}) AND start_at > %s")
+_DAY_UPDATE_SQL = (f"UPDATE {_DAYLOAD} SET booked_minutes = booked_minutes + %s, calendar_key = %s, free_cells = %s, "
+                   f"free_run_minutes = %s WHERE service_point_id = %s AND date = %s")
 
 
-def _lock_day(point_id: str, day: dt.date) -> None:
-    """Lock a point's day (its DayLoad row, made when missing) until the transaction ends.
+def _lock_day(point_id: str, day: dt.date, *, customer: tuple[str, int] | None = None) -> tuple[str, str]:
+    """Lock a point's day (its DayLoad row, made when missing) until the transaction ends, and
+    return its stored summary (calendar key, free cells). With `customer` (e-mail key, service
+    id), lock that customer first, so two bookings of theirs can't both pass the check for one.
 
     Every write to a day's bookings takes this lock before reading them, so those writes queue
     per point and day and each sees the ones before it; the summary it then stores is exact.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_LOCK_DAY_SQL, [point_id, connection.ops.adapt_datefield_value(day)])
+    day_value = connection.ops.adapt_datefield_value(day)
+    if customer is not None and connection.vendor == "postgresql":
+        digest = hashlib.blake2b(f"{customer[0]}|{customer[1]}".encode(), digest_size=8).digest()
+        return prepared.rows(_LOCK_BOTH_SQL, [int.from_bytes(digest, "big", signed=True), point_id, day_value])[0]
+    # SQLite serialises every write transaction (BEGIN IMMEDIATE): the day's row is enough.
+    return prepared.rows(_LOCK_DAY_SQL, [point_id, day_value])[0]
 
 
 def _save_day(*, state: NetworkState, point: PointState, day: dt.date, minutes: int,
@@ -159,31 +172,38 @@ def booking_create(
         raise ValueError("persons must be 1 to 6")
     opening, duration, day = _opening_for(state=state, point=point, service_code=service_code, start_at=start_at,
                                           now=now)
+    cells = visit_cells(opening, slot_minutes=state.slot_minutes, start=start_at, duration_minutes=duration)
     email_key = customer.email.strip().lower()
     for attempt in range(RACE_RETRIES):
         try:
             with transaction.atomic():
-                # Four statements: both locks; the day's bookings and the customer's; the booking
-                # with the day's new summary; the message to send (committed with the booking).
-                busy, has_booking = _lock_and_read(point=point, day=day, email_key=email_key, service_id=service_id,
-                                                   now=now)
-                if has_booking:
-                    raise ActiveBookingExists("This e-mail address already has a booking for this service: "
-                                              "change that booking instead.")
-                desk_id = _free_desk(state=state, point=point, opening=opening, busy=busy, start_at=start_at,
-                                     duration=duration)
+                calendar_key, stored = _lock_day(point.id, day, customer=(email_key, service_id))
+                # The day's summary is exact while its calendar key is current (the day is locked and
+                # every writer keeps it); after a lost race, the bookings themselves are read.
+                if attempt == 0 and calendar_key == point.calendar_key:
+                    free = decode_free_cells(stored)
+                else:
+                    busy = busy_by_point_day([point], [day]).get((point.id, day), [])
+                    free = list(free_cells_by_desk(opening, busy, slot_minutes=state.slot_minutes).values())
+                number = free_desk_in(free, cells=cells) if cells is not None else None
+                if number is None or number not in point.desk_ids:
+                    if _customer_has_booking(email_key, service_id, now):
+                        raise ActiveBookingExists(ACTIVE_BOOKING_DETAIL)
+                    raise SlotUnavailable("That time is not offered: it is taken, off the grid or outside the "
+                                          "opening hours.")
                 key, pin = new_reservation_key(), new_pin()
-                end_at = start_at + dt.timedelta(minutes=duration)
                 booking = Booking(
                     reservation_key=key, pin_hash=hash_pin(key, pin), service_point_id=point_id,
-                    service_id=service_id, desk_id=desk_id, start_at=start_at, end_at=end_at, local_date=day,
-                    persons=persons, language=language, customer_name=customer.name.strip(),
-                    customer_email=customer.email.strip(), email_key=email_key,
-                    customer_phone=customer.phone.strip(), channel=channel, created_at=now)
-                after = [*busy, Busy(point.desk_numbers[desk_id], start_at, end_at)]
-                free_cells, free_run = day_summary(opening, after, slot_minutes=state.slot_minutes)
-                _insert_with_day(booking, minutes=duration, calendar_key=point.calendar_key, free_cells=free_cells,
-                                 free_run=free_run)
+                    service_id=service_id, desk_id=point.desk_ids[number], start_at=start_at,
+                    end_at=start_at + dt.timedelta(minutes=duration), local_date=day, persons=persons,
+                    language=language, customer_name=customer.name.strip(), customer_email=customer.email.strip(),
+                    email_key=email_key, customer_phone=customer.phone.strip(), channel=channel, created_at=now)
+                free[number - 1] &= ~cells
+                if not _insert_with_day(booking, minutes=duration, calendar_key=point.calendar_key,
+                                        free_cells=encode_free_cells(free),
+                                        free_run=max(map(longest_run, free), default=0) * state.slot_minutes,
+                                        unless_customer_has=(service_id, now)):
+                    raise ActiveBookingExists(ACTIVE_BOOKING_DETAIL)
                 _notify(booking.pk, "confirmed")
                 return NewBooking(booking=booking, pin=pin)
         except (IntegrityError, OperationalError) as error:
@@ -196,53 +216,42 @@ def booking_create(
     raise SlotUnavailable("That time was just taken.")  # pragma: no cover - the loop returns or raises
 
 
-def _lock_and_read(*, point: PointState, day: dt.date, email_key: str, service_id: int,
-                   now: dt.datetime) -> tuple[list[Busy], bool]:
-    """Lock the customer (e-mail and service) and the point's day, then read, under both locks, the
-    day's live bookings and whether the customer already has a live future booking of the service."""
-    ops = connection.ops
-    if connection.vendor == "postgresql":
-        digest = hashlib.blake2b(f"{email_key}|{service_id}".encode(), digest_size=8).digest()
-        with connection.cursor() as cursor:
-            cursor.execute(_LOCK_BOTH_SQL, [int.from_bytes(digest, "big", signed=True), point.id, day])
-    else:  # SQLite serialises every write transaction (BEGIN IMMEDIATE): the day's row is enough.
-        _lock_day(point.id, day)
-    with connection.cursor() as cursor:
-        cursor.execute(_READ_DAY_SQL, [email_key, service_id, ops.adapt_datetimefield_value(now), point.id,
-                                       ops.adapt_datefield_value(day)])
-        rows = cursor.fetchall()
-    numbers = point.desk_numbers
-    busy = [Busy(numbers[desk_id], _aware(start), _aware(end)) for _, desk_id, start, end in rows
-            if desk_id is not None and desk_id in numbers]
-    return busy, bool(rows[0][0])
+ACTIVE_BOOKING_DETAIL = "This e-mail address already has a booking for this service: change that booking instead."
 
 
-def _aware(value: dt.datetime | str) -> dt.datetime:
-    """A timestamp read by plain SQL: aware on PostgreSQL, naive UTC (or text) on SQLite."""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+def _customer_has_booking(email_key: str, service_id: int, now: dt.datetime) -> bool:
+    now_value = connection.ops.adapt_datetimefield_value(now)
+    return bool(prepared.rows(_CUSTOMER_HAS_SQL, [email_key, service_id, now_value]))
 
 
-def _insert_with_day(booking: Booking, *, minutes: int, calendar_key: str, free_cells: str, free_run: int) -> None:
-    """Insert the booking and store its day's new summary (the day is locked); on PostgreSQL in one statement."""
-    day_update = (f"UPDATE {_DAYLOAD} SET booked_minutes = booked_minutes + %s, calendar_key = %s, free_cells = %s, "
-                  f"free_run_minutes = %s WHERE service_point_id = %s AND date = %s")
+def _insert_with_day(booking: Booking, *, minutes: int, calendar_key: str, free_cells: str, free_run: int,
+                     unless_customer_has: tuple[int, dt.datetime]) -> bool:
+    """Insert the booking, unless its customer already has a live future booking of the service
+    (then False, and nothing is written), and store its day's new summary; the day and the
+    customer are locked. On PostgreSQL one statement."""
+    service_id, now = unless_customer_has
     day_params = [minutes, calendar_key, free_cells, free_run, booking.service_point_id,
                   connection.ops.adapt_datefield_value(booking.local_date)]
     if connection.vendor != "postgresql":
+        if _customer_has_booking(booking.email_key, service_id, now):
+            return False
         booking.save(force_insert=True)
-        with connection.cursor() as cursor:
-            cursor.execute(day_update, day_params)
-        return
+        prepared.rows(_DAY_UPDATE_SQL, day_params)
+        return True
     query = InsertQuery(Booking)
     query.insert_values([f for f in Booking._meta.concrete_fields if not f.primary_key], [booking])
     insert, insert_params = query.get_compiler(connection=connection).as_sql()[0]
-    with connection.cursor() as cursor:
-        cursor.execute(f"WITH new AS ({insert} RETURNING id) {day_update} RETURNING (SELECT id FROM new)",
-                       [*insert_params, *day_params])
-        booking.pk = cursor.fetchone()[0]
+    # Django's INSERT ... VALUES (...) becomes INSERT ... SELECT ... WHERE NOT EXISTS (the customer's booking).
+    columns, values = insert.split(" VALUES ", 1)
+    found = prepared.rows(
+        f"WITH new AS ({columns} SELECT {values.strip()[1:-1]} WHERE NOT EXISTS ({_CUSTOMER_HAS_SQL}) "
+        f"RETURNING id) {_DAY_UPDATE_SQL} AND EXISTS (SELECT 1 FROM new) RETURNING (SELECT id FROM new)",
+        [*insert_params, booking.email_key, service_id, now, *day_params])
+    if not found:
+        return False
+    booking.pk = found[0][0]
     booking._state.adding = False
+    return True
 
 
 def booking_cancel(*, booking: Booking, now: dt.datetime, state: NetworkState | None = None) -> Booking:

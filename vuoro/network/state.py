@@ -14,9 +14,9 @@ import threading
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from vuoro import prepared
 from vuoro.network import models as network_models
 from vuoro.network.models import Desk, NetworkSettings, ServicePoint
 from vuoro.network.selectors import point_setup, service_point_list
@@ -64,10 +64,8 @@ _VERSION_SQL = f"SELECT version FROM {NetworkSettings._meta.db_table} WHERE id =
 def network_state() -> NetworkState:
     """The current network; one small query when nothing changed since the last call."""
     global _cached
-    with connection.cursor() as cursor:  # plain SQL: this runs on every request
-        cursor.execute(_VERSION_SQL)
-        row = cursor.fetchone()
-    version = row[0] if row else None
+    found = prepared.rows(_VERSION_SQL, [])  # this runs on every request
+    version = found[0][0] if found else None
     cached = _cached
     if cached is not None and version is not None and cached.version == version:
         return cached

@@ -168,6 +168,16 @@ def free_desk_for(
     Desks in `preferred` are tried first, then the lowest number: packing bookings onto the
     first desks keeps whole desks free for walk-ins and late changes.
     """
+    cells = visit_cells(opening, slot_minutes=slot_minutes, start=start, duration_minutes=duration_minutes)
+    if cells is None:
+        return None
+    free = free_cells_by_desk(opening, busy, slot_minutes=slot_minutes)
+    return free_desk_in([free[n] for n in sorted(free)], cells=cells, preferred=preferred)
+
+
+def visit_cells(opening: Opening, *, slot_minutes: int, start: dt.datetime, duration_minutes: int) -> int | None:
+    """The grid cells a visit from `start` covers, as a bitset; None when it is off the grid or
+    does not fit in the opening."""
     if duration_minutes <= 0 or duration_minutes % slot_minutes:
         return None
     offset = (start - opening.interval.start).total_seconds()
@@ -177,9 +187,13 @@ def free_desk_for(
     length = duration_minutes // slot_minutes
     if k + length > cell_count(opening, slot_minutes):
         return None
-    free = free_cells_by_desk(opening, busy, slot_minutes=slot_minutes)
-    wanted = ((1 << length) - 1) << k
-    for desk in [*preferred, *sorted(free)]:
-        if desk in free and free[desk] & wanted == wanted:
+    return ((1 << length) - 1) << k
+
+
+def free_desk_in(free: Sequence[int], *, cells: int, preferred: Sequence[int] = ()) -> int | None:
+    """The number of a desk (1-based, `free[n - 1]` its free cells) with all of `cells` free:
+    one in `preferred` first, then the lowest number; None when there is none."""
+    for desk in [*preferred, *range(1, len(free) + 1)]:
+        if 1 <= desk <= len(free) and free[desk - 1] & cells == cells:
             return desk
     return None
