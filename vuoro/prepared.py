@@ -27,3 +27,24 @@ def rows(sql: str, params: Sequence) -> list[tuple]:
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
         return cursor.fetchall() if cursor.description else []
+
+
+_INSERTS: dict[type, tuple[str, list]] = {}
+
+
+def insert(instance) -> tuple[str, list]:
+    """Django's own `INSERT INTO ... VALUES (...)` of a new model instance (every concrete field
+    but an automatic primary key) and its parameters, for a caller that wraps it in a statement
+    of its own. The text is compiled once per model; the values are prepared as Django's
+    compiler prepares them (`pre_save`, then `get_db_prep_save`)."""
+    model = type(instance)
+    if model not in _INSERTS:
+        from django.db.models.sql import InsertQuery
+
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        query = InsertQuery(model)
+        query.insert_values(fields, [instance])
+        sql, _ = query.get_compiler(connection=connection).as_sql()[0]
+        _INSERTS[model] = (sql, fields)
+    sql, fields = _INSERTS[model]
+    return sql, [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
-from django.db.models.sql import InsertQuery
 
 from vuoro import prepared
 from vuoro.apierrors import DomainError
@@ -238,9 +237,7 @@ def _insert_with_day(booking: Booking, *, minutes: int, calendar_key: str, free_
         booking.save(force_insert=True)
         prepared.rows(_DAY_UPDATE_SQL, day_params)
         return True
-    query = InsertQuery(Booking)
-    query.insert_values([f for f in Booking._meta.concrete_fields if not f.primary_key], [booking])
-    insert, insert_params = query.get_compiler(connection=connection).as_sql()[0]
+    insert, insert_params = prepared.insert(booking)
     # Django's INSERT ... VALUES (...) becomes INSERT ... SELECT ... WHERE NOT EXISTS (the customer's booking).
     columns, values = insert.split(" VALUES ", 1)
     found = prepared.rows(
