@@ -240,15 +240,18 @@ def remove_run_rows() -> None:
 
     from vuoro.booking.services import dayload_refresh
     from vuoro.network.state import network_state
+    from vuoro.notify.models import Notice
 
     with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {Notice._meta.db_table} WHERE booking_id IN "
+                       f"(SELECT id FROM booking_booking WHERE email_key LIKE %s)", [f"%@{RUN_DOMAIN}"])
         cursor.execute("DELETE FROM booking_booking WHERE email_key LIKE %s RETURNING service_point_id, local_date",
                        [f"%@{RUN_DOMAIN}"])
         touched = set(cursor.fetchall())
         cursor.execute("TRUNCATE bench_floor")
         from django_tasks_db.models import DBTaskResult
 
-        cursor.execute(f"DELETE FROM {DBTaskResult._meta.db_table}")  # the run's confirmation messages, unsent
+        cursor.execute(f"DELETE FROM {DBTaskResult._meta.db_table}")  # the run's wake-ups of the message sender
     if touched:  # the product's own summary of those days, recomputed from what is left
         days = [day for _, day in touched]
         dayload_refresh(state=network_state(), first_day=min(days), last_day=max(days), only=touched)
@@ -626,6 +629,11 @@ def measure(args, env: dict[str, str], wrk: str) -> dict:
         cursor.execute("SELECT count(*) FROM booking_booking WHERE email_key LIKE %s AND status <> 'cancelled'",
                        [f"%@{RUN_DOMAIN}"])
         results["bookings_concurrent"]["rows_stored"] = cursor.fetchone()[0]
+        # Every booking made must have queued exactly one confirmation (the outbox, vuoro.notify).
+        cursor.execute("SELECT count(*) FROM booking_booking b WHERE b.email_key LIKE %s AND (SELECT count(*) "
+                       "FROM notify_notice n WHERE n.booking_id = b.id AND n.event = 'confirmed') <> 1",
+                       [f"%@{RUN_DOMAIN}"])
+        results["bookings_concurrent"]["without_one_confirmation"] = cursor.fetchone()[0]
     return results
 
 
@@ -679,6 +687,9 @@ def print_table(results: dict, ratios: dict, meta: dict) -> None:
     print(f"  {'double bookings (SQL check)':<32} {results['double_bookings']:>9}   goal == 0      "
           f"{'met' if results['double_bookings'] == 0 else 'MISSED'}")
     print(f"  {'DayLoad rows off their bookings':<32} {results['dayload_mismatches']:>9}")
+    print(f"  {'bookings without one confirmation':<32} "
+          f"{results['bookings_concurrent']['without_one_confirmation']:>9}   (messages queued in the booking's "
+          f"transaction; {results['bookings_concurrent']['rows_stored']:,} bookings stored)")
     print(f"  {'worker peak memory (VmHWM), MB':<32} {results['worker_peak_memory_mb']}")
     print()
 

@@ -18,10 +18,13 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     """Tests run without per-client limits (one test client is one address), with tasks run at
-    once after commit and text messages kept in memory; the tests of those mechanisms turn them back."""
+    once after commit, messages sent on every change and text messages kept in memory; the
+    tests of those mechanisms turn them back."""
     settings.RATE_LIMITS = False
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.SMS_BACKEND = "vuoro.notify.sms.LocmemBackend"
+    settings.NOTIFY_WAKE_EVERY_SECONDS = 0  # every change wakes the sender, which never lingers
+    settings.NOTIFY_LINGER_SECONDS = 0
     from vuoro.notify import sms
 
     sms.outbox.clear()

@@ -19,6 +19,8 @@ from vuoro.booking.keys import hash_pin, new_pin, new_reservation_key
 from vuoro.booking.models import MAX_PERSONS, Booking, DayLoad
 from vuoro.booking.selectors import busy_by_point_day, day_summary, decode_free_cells, encode_free_cells
 from vuoro.network.state import NetworkState, PointState, network_state
+from vuoro.notify.models import Notice
+from vuoro.notify.services import notice_queue, sender_wake
 from vuoro.scheduling.availability import (
     Busy,
     free_cells_by_desk,
@@ -122,6 +124,7 @@ _LOCK_BOTH_SQL = (f"WITH customer AS (SELECT pg_advisory_xact_lock(%s)) "
                   f"DO UPDATE SET booked_minutes = {_DAYLOAD}.booked_minutes RETURNING calendar_key, free_cells")
 _CUSTOMER_HAS_SQL = (f"SELECT 1 FROM {_BOOKING} WHERE email_key = %s AND service_id = %s "
                      f"AND status IN ({_LIVE_FUTURE_SQL}) AND start_at > %s")
+_NOTICE_SQL = f"INSERT INTO {Notice._meta.db_table} (booking_id, event, created_at, attempts)"
 _DAY_UPDATE_SQL = (f"UPDATE {_DAYLOAD} SET booked_minutes = booked_minutes + %s, calendar_key = %s, free_cells = %s, "
                    f"free_run_minutes = %s WHERE service_point_id = %s AND date = %s")
 
@@ -203,7 +206,7 @@ def booking_create(
                                         free_run=max(map(longest_run, free), default=0) * state.slot_minutes,
                                         unless_customer_has=(service_id, now)):
                     raise ActiveBookingExists(ACTIVE_BOOKING_DETAIL)
-                _notify(booking.pk, "confirmed")
+                sender_wake()
                 return NewBooking(booking=booking, pin=pin)
         except (IntegrityError, OperationalError) as error:
             # A writer that skipped the day's lock took that desk (or, once in 10^15, that key)
@@ -226,8 +229,8 @@ def _customer_has_booking(email_key: str, service_id: int, now: dt.datetime) -> 
 def _insert_with_day(booking: Booking, *, minutes: int, calendar_key: str, free_cells: str, free_run: int,
                      unless_customer_has: tuple[int, dt.datetime]) -> bool:
     """Insert the booking, unless its customer already has a live future booking of the service
-    (then False, and nothing is written), and store its day's new summary; the day and the
-    customer are locked. On PostgreSQL one statement."""
+    (then False, and nothing is written); store its day's new summary and queue its confirmation.
+    The day and the customer are locked. On PostgreSQL one statement."""
     service_id, now = unless_customer_has
     day_params = [minutes, calendar_key, free_cells, free_run, booking.service_point_id,
                   connection.ops.adapt_datefield_value(booking.local_date)]
@@ -236,14 +239,16 @@ def _insert_with_day(booking: Booking, *, minutes: int, calendar_key: str, free_
             return False
         booking.save(force_insert=True)
         prepared.rows(_DAY_UPDATE_SQL, day_params)
+        Notice.objects.create(booking=booking, event=Notice.Event.CONFIRMED, created_at=now)
         return True
     insert, insert_params = prepared.insert(booking)
     # Django's INSERT ... VALUES (...) becomes INSERT ... SELECT ... WHERE NOT EXISTS (the customer's booking).
     columns, values = insert.split(" VALUES ", 1)
     found = prepared.rows(
         f"WITH new AS ({columns} SELECT {values.strip()[1:-1]} WHERE NOT EXISTS ({_CUSTOMER_HAS_SQL}) "
-        f"RETURNING id) {_DAY_UPDATE_SQL} AND EXISTS (SELECT 1 FROM new) RETURNING (SELECT id FROM new)",
-        [*insert_params, booking.email_key, service_id, now, *day_params])
+        f"RETURNING id), notice AS ({_NOTICE_SQL} SELECT id, %s, %s, 0 FROM new) "
+        f"{_DAY_UPDATE_SQL} AND EXISTS (SELECT 1 FROM new) RETURNING (SELECT id FROM new)",
+        [*insert_params, booking.email_key, service_id, now, Notice.Event.CONFIRMED.value, now, *day_params])
     if not found:
         return False
     booking.pk = found[0][0]
@@ -265,7 +270,7 @@ def booking_cancel(*, booking: Booking, now: dt.datetime, state: NetworkState | 
         booking.save(update_fields=["status", "cancelled_at"])
         _save_point_day(state, booking.service_point_id, booking.local_date,
                         -_minutes(booking.start_at, booking.end_at))
-        _notify(booking.pk, "cancelled")
+        notice_queue(booking_id=booking.pk, event=Notice.Event.CANCELLED, now=now)
     return booking
 
 
@@ -313,7 +318,7 @@ def booking_reschedule(*, state: NetworkState, booking: Booking, start_at: dt.da
             else:
                 _save_point_day(state, old[0], old[1], -old[2])
                 _save_point_day(state, point.id, day, _minutes(start_at, end_at))
-            _notify(booking.pk, "rescheduled")
+            notice_queue(booking_id=booking.pk, event=Notice.Event.RESCHEDULED, now=now)
             booking.refresh_from_db()
             return booking
     raise SlotUnavailable("That time was just taken.")  # pragma: no cover
@@ -350,17 +355,3 @@ def dayload_refresh(*, state: NetworkState, first_day: dt.date, last_day: dt.dat
                     free_cells=free_cells, free_run_minutes=free_run)
                 stored += 1
     return stored
-
-
-def _notify(booking_id: int, event: str) -> None:
-    """Queue the customer's message. Tasks kept in this database are queued in the change's own
-    transaction: the message is sent if and only if the change commits, even if this process
-    dies right after the commit. Any other task backend is called after the commit."""
-    from django_tasks_db import DatabaseBackend
-
-    from vuoro.notify.tasks import booking_notify
-
-    if isinstance(booking_notify.get_backend(), DatabaseBackend):
-        booking_notify.enqueue(booking_id, event)
-    else:
-        transaction.on_commit(lambda: booking_notify.enqueue(booking_id, event))

@@ -1,6 +1,9 @@
 """Messages to customers, sent by the background worker after the change has committed."""
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.tasks import task
 from django.template.loader import render_to_string
@@ -10,7 +13,11 @@ from django.utils.translation import gettext_noop
 
 from vuoro.booking.ics import booking_calendar
 from vuoro.booking.models import Booking
+from vuoro.notify.models import Notice
+from vuoro.notify.services import notices_send
 from vuoro.notify.sms import send_sms
+
+SWEEP_EVERY = dt.timedelta(minutes=1)
 
 SUBJECTS = {
     "confirmed": gettext_noop("Your appointment is booked"),
@@ -20,7 +27,24 @@ SUBJECTS = {
 
 
 @task(queue_name="default")
-def booking_notify(booking_id: int, event: str) -> None:
+def send_notices() -> int:
+    """Send the queued messages (vuoro.notify.services), then linger a moment for more."""
+    return notices_send(now=timezone.now, send=notice_deliver, linger_seconds=settings.NOTIFY_LINGER_SECONDS)
+
+
+@task(queue_name="default")
+def notices_sweep_task() -> int:
+    """Send whatever is still queued (a wake-up lost, a failed try), then schedule the next sweep."""
+    sent = notices_send(now=timezone.now, send=notice_deliver)
+    notices_sweep_task.using(run_after=timezone.now() + SWEEP_EVERY).enqueue()
+    return sent
+
+
+def notice_deliver(notice: Notice) -> None:
+    booking_message_send(notice.booking_id, notice.event)
+
+
+def booking_message_send(booking_id: int, event: str) -> None:
     """E-mail (text, HTML, calendar file) and a text message about a booking, in its language."""
     booking = Booking.objects.select_related("service", "service_point").filter(pk=booking_id).first()
     if booking is None:

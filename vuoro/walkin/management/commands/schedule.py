@@ -1,16 +1,17 @@
 from django.core.management.base import BaseCommand
 from django_tasks_db.models import DBTaskResult
 
+from vuoro.notify.tasks import notices_sweep_task
 from vuoro.walkin.tasks import noshow_sweep_task
 
 
 class Command(BaseCommand):
-    help = "Queue the periodic background work (the no-show sweep) unless it is queued already."
+    help = "Queue the periodic background work (no-show sweep, message sweep) unless it is queued already."
 
     def handle(self, *args, **options):
-        pending = DBTaskResult.objects.filter(task_path=noshow_sweep_task.module_path, status="READY").exists()
-        if pending:
-            self.stdout.write("periodic work already queued")
-            return
-        noshow_sweep_task.enqueue()
-        self.stdout.write("queued the no-show sweep (it runs every minute on the worker)")
+        for task, what in ((noshow_sweep_task, "the no-show sweep"), (notices_sweep_task, "the message sweep")):
+            if DBTaskResult.objects.filter(task_path=task.module_path, status="READY").exists():
+                self.stdout.write(f"{what} is already queued")
+                continue
+            task.enqueue()
+            self.stdout.write(f"queued {what} (it runs every minute on the worker)")
