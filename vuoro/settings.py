@@ -116,10 +116,11 @@ DATABASES = {"default": _database(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-# Customer messages (vuoro.notify.services): a process wakes the sender at most this often, and
-# the sender looks this long for more before it stops.
+# Customer messages (vuoro.notify.services): a process wakes the sender at most this often; the
+# sender looks this long for more before it stops, and runs this long at most.
 NOTIFY_WAKE_EVERY_SECONDS = 0.5
 NOTIFY_LINGER_SECONDS = 1.0
+NOTIFY_RUN_SECONDS = 10.0
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

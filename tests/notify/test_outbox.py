@@ -54,6 +54,26 @@ def test_wake_ups_are_coalesced_and_one_run_sends_every_queued_message(client, s
 
 
 @pytest.mark.django_db(transaction=True)
+def test_no_second_sender_is_queued_while_one_waits_to_start(client, smoke_network, wednesday, worker_tasks):
+    for n, (hour, minute) in enumerate([(9, 0), (9, 40), (10, 20)]):
+        book(client, at(wednesday, hour, minute), email=f"w{n}@example.org")
+    assert ready_senders() == 1
+    run_worker()
+    assert len(mail.outbox) == 3 and ready_senders() == 0
+    book(client, at(wednesday, 9), email="late@example.org")
+    assert ready_senders() == 1
+
+
+@pytest.mark.django_db
+def test_a_run_stops_after_its_time_and_leaves_the_rest_for_the_next(smoke_network, wednesday):
+    booking = _booking(wednesday)
+    Notice.objects.bulk_create([Notice(booking=booking, event="confirmed", created_at=timezone.now())
+                                for _ in range(3)])
+    assert notices_send(now=timezone.now, send=lambda n: None, max_seconds=0) == 1
+    assert notices_send(now=timezone.now, send=lambda n: None) == 2
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_message_whose_wake_up_was_coalesced_after_the_run_is_sent_by_the_sweep(client, smoke_network, wednesday,
                                                                                  worker_tasks, settings):
     settings.NOTIFY_WAKE_EVERY_SECONDS = 60

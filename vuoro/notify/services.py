@@ -1,11 +1,13 @@
 """The outbox: queue a message about a booking in the change's transaction; send what is queued.
 
 A change writes a `Notice` in its own transaction and wakes the sender (the worker's
-`send_notices` task). Wake-ups are coalesced: a process wakes the sender at most once every
-`NOTIFY_WAKE_EVERY_SECONDS`, and the sender, once it has found the outbox empty, keeps looking
-for `NOTIFY_LINGER_SECONDS` before it stops, so a notice whose wake-up was coalesced away is
-still sent within about a second; the minutely sweep (`vuoro schedule`) sends anything left.
-Under load this costs one task per process and half second instead of one per booking.
+`send_notices` task). Wake-ups are coalesced: a process tries at most once every
+`NOTIFY_WAKE_EVERY_SECONDS`, and queues a sender only when none is waiting to start; the
+sender, once it has found the outbox empty, keeps looking for `NOTIFY_LINGER_SECONDS` before it
+stops, so a notice whose wake-up was coalesced away is still sent within about a second. A run
+ends after `NOTIFY_RUN_SECONDS` at most, so the worker's other tasks get their turn under steady
+load; the minutely sweep (`vuoro schedule`) sends anything left. Under load this costs a task or
+two a second instead of one per booking.
 """
 from __future__ import annotations
 
@@ -46,20 +48,29 @@ def sender_wake() -> None:
     if moment - _last_wake < settings.NOTIFY_WAKE_EVERY_SECONDS:
         return
     _last_wake = moment
-    if isinstance(send_notices.get_backend(), DatabaseBackend):
-        send_notices.enqueue()
-    else:
+    if not isinstance(send_notices.get_backend(), DatabaseBackend):
         transaction.on_commit(send_notices.enqueue)
+        return
+    from django_tasks_db.models import DBTaskResult
+
+    # A sender that has not started yet will find this notice; one that starts before this
+    # transaction commits lingers long enough to.
+    if not DBTaskResult.objects.filter(task_path=send_notices.module_path, status="READY").exists():
+        send_notices.enqueue()
 
 
-def notices_send(*, now, send, linger_seconds: float = 0.0) -> int:
+def notices_send(*, now, send, linger_seconds: float = 0.0, max_seconds: float | None = None) -> int:
     """Send every pending notice, oldest first, each claimed so that two senders never send one
-    twice; then keep looking for `linger_seconds`. `now()` gives the time, `send(notice)` sends.
-    A notice whose sending fails is released for a later try (at most MAX_ATTEMPTS) and the run
-    stops there. Returns how many were sent."""
+    twice; then keep looking for `linger_seconds`; stop after `max_seconds` (at least one notice
+    is tried). `now()` gives the time, `send(notice)` sends. A notice whose sending fails is
+    released for a later try (at most MAX_ATTEMPTS) and the run stops there. Returns how many
+    were sent."""
     sent = 0
     quiet_until = None
+    stop_at = None if max_seconds is None else time.monotonic() + max_seconds
     while True:
+        if sent and stop_at is not None and time.monotonic() >= stop_at:
+            return sent
         notice = _claim(now())
         if notice is None:
             if linger_seconds <= 0:

@@ -29,7 +29,8 @@ SUBJECTS = {
 @task(queue_name="default")
 def send_notices() -> int:
     """Send the queued messages (vuoro.notify.services), then linger a moment for more."""
-    return notices_send(now=timezone.now, send=notice_deliver, linger_seconds=settings.NOTIFY_LINGER_SECONDS)
+    return notices_send(now=timezone.now, send=notice_deliver, linger_seconds=settings.NOTIFY_LINGER_SECONDS,
+                        max_seconds=settings.NOTIFY_RUN_SECONDS)
 
 
 @task(queue_name="default")
