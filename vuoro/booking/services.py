@@ -32,6 +32,8 @@ from vuoro.scheduling.availability import (
 from vuoro.scheduling.calendar import Opening, local_date
 
 RACE_RETRIES = 4
+NOT_OFFERED = "That time is not offered: it is taken, off the grid or outside the opening hours."
+ACTIVE_BOOKING_DETAIL = "This e-mail address already has a booking for this service: change that booking instead."
 LIVE_FUTURE = (Booking.Status.CONFIRMED, Booking.Status.CHECKED_IN)
 
 
@@ -91,14 +93,14 @@ def _free_desk(*, state: NetworkState, point: PointState, opening: Opening, busy
     number = free_desk_for(opening, busy, slot_minutes=state.slot_minutes, start=start_at,
                            duration_minutes=duration, preferred=preferred)
     if number is None or number not in point.desk_ids:
-        raise SlotUnavailable("That time is not offered: it is taken, off the grid or outside the opening hours.")
+        raise SlotUnavailable(NOT_OFFERED)
     return point.desk_ids[number]
 
 
 def _place(*, state: NetworkState, point: PointState, service_code: str, start_at: dt.datetime, now: dt.datetime,
            exclude_booking: int | None = None, preferred_desk: int | None = None,
-           ) -> tuple[int, dt.datetime, dt.date, list[Busy]]:
-    """Check that `start_at` is offered and find a free desk: (desk id, end, local date, the day's busy time)."""
+           ) -> tuple[int, dt.datetime, dt.date]:
+    """Check that `start_at` is offered and find a free desk, reading the day's bookings: (desk id, end, local date)."""
     opening, duration, day = _opening_for(state=state, point=point, service_code=service_code, start_at=start_at,
                                           now=now)
     busy = busy_by_point_day([point], [day]).get((point.id, day), [])
@@ -107,7 +109,7 @@ def _place(*, state: NetworkState, point: PointState, service_code: str, start_a
         busy = [b for b in busy if (b.start, b.end, point.desk_ids.get(b.desk)) not in excluded]
     desk_id = _free_desk(state=state, point=point, opening=opening, busy=busy, start_at=start_at, duration=duration,
                          preferred_desk=preferred_desk)
-    return desk_id, start_at + dt.timedelta(minutes=duration), day, busy
+    return desk_id, start_at + dt.timedelta(minutes=duration), day
 
 
 _DAYLOAD = DayLoad._meta.db_table
@@ -138,19 +140,17 @@ def _lock_day(point_id: str, day: dt.date, *, customer: tuple[str, int] | None =
     per point and day and each sees the ones before it; the summary it then stores is exact.
     """
     day_value = connection.ops.adapt_datefield_value(day)
-    if customer is not None and connection.vendor == "postgresql":
-        digest = hashlib.blake2b(f"{customer[0]}|{customer[1]}".encode(), digest_size=8).digest()
-        return prepared.rows(_LOCK_BOTH_SQL, [int.from_bytes(digest, "big", signed=True), point_id, day_value])[0]
-    # SQLite serialises every write transaction (BEGIN IMMEDIATE): the day's row is enough.
-    return prepared.rows(_LOCK_DAY_SQL, [point_id, day_value])[0]
+    # SQLite serialises every write transaction (BEGIN IMMEDIATE): there the day's row is enough.
+    if customer is None or connection.vendor != "postgresql":
+        return prepared.rows(_LOCK_DAY_SQL, [point_id, day_value])[0]
+    digest = hashlib.blake2b(f"{customer[0]}|{customer[1]}".encode(), digest_size=8).digest()
+    return prepared.rows(_LOCK_BOTH_SQL, [int.from_bytes(digest, "big", signed=True), point_id, day_value])[0]
 
 
-def _save_day(*, state: NetworkState, point: PointState, day: dt.date, minutes: int,
-              busy: list[Busy] | None = None) -> None:
-    """Add `minutes` to the day's booked minutes and store its free cells (from `busy`, the day's
-    live bookings after this write, or read afresh when not given). The day must be locked."""
-    if busy is None:
-        busy = busy_by_point_day([point], [day]).get((point.id, day), [])
+def _save_day(*, state: NetworkState, point: PointState, day: dt.date, minutes: int) -> None:
+    """Add `minutes` to the day's booked minutes and store its free cells, from the day's live
+    bookings read afresh. The day must be locked."""
+    busy = busy_by_point_day([point], [day]).get((point.id, day), [])
     free_cells, free_run = day_summary(point.calendar.opening_on(day), busy, slot_minutes=state.slot_minutes)
     DayLoad.objects.filter(service_point_id=point.id, date=day).update(
         booked_minutes=F("booked_minutes") + minutes, calendar_key=point.calendar_key, free_cells=free_cells,
@@ -191,8 +191,7 @@ def booking_create(
                 if number is None or number not in point.desk_ids:
                     if _customer_has_booking(email_key, service_id, now):
                         raise ActiveBookingExists(ACTIVE_BOOKING_DETAIL)
-                    raise SlotUnavailable("That time is not offered: it is taken, off the grid or outside the "
-                                          "opening hours.")
+                    raise SlotUnavailable(NOT_OFFERED)
                 key, pin = new_reservation_key(), new_pin()
                 booking = Booking(
                     reservation_key=key, pin_hash=hash_pin(key, pin), service_point_id=point_id,
@@ -216,9 +215,6 @@ def booking_create(
             if attempt == RACE_RETRIES - 1:
                 raise SlotUnavailable("That time was just taken.") from None
     raise SlotUnavailable("That time was just taken.")  # pragma: no cover - the loop returns or raises
-
-
-ACTIVE_BOOKING_DETAIL = "This e-mail address already has a booking for this service: change that booking instead."
 
 
 def _customer_has_booking(email_key: str, service_id: int, now: dt.datetime) -> bool:
@@ -298,7 +294,7 @@ def booking_reschedule(*, state: NetworkState, booking: Booking, start_at: dt.da
         for day_key in sorted({old[:2], new_day}):  # always in the same order: no deadlock between two moves
             _lock_day(*day_key)
         for attempt in range(RACE_RETRIES):
-            desk_id, end_at, day, _ = _place(
+            desk_id, end_at, day = _place(
                 state=state, point=point, service_code=booking.service.code, start_at=start_at, now=now,
                 exclude_booking=booking.pk if point.id == booking.service_point_id else None,
                 preferred_desk=booking.desk_id)
