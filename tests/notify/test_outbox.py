@@ -162,3 +162,16 @@ def _booking(day) -> Booking:
                              customer=Customer(name="O", email="o@example.org"), now=timezone.now()).booking
     Notice.objects.all().delete()  # its own confirmation is not what these tests are about
     return booking
+
+
+@pytest.mark.django_db
+def test_the_back_office_shows_what_the_customer_was_told_and_when(client, smoke_network, wednesday):
+    from django.contrib.auth.models import User
+
+    booking = _booking(wednesday)
+    Notice.objects.create(booking=booking, event="confirmed", created_at=timezone.now())
+    client.force_login(User.objects.create_superuser("admin", password="x"))
+    page = f"/admin/booking/booking/{booking.pk}/change/"
+    assert "booking confirmed: waiting to be sent" in client.get(page, headers={"Accept-Language": "en"}).text
+    notices_send(now=timezone.now, send=lambda n: None)
+    assert "varaus vahvistettu: lähetetty" in client.get(page, headers={"Accept-Language": "fi"}).text

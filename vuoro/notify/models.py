@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from vuoro.booking.models import Booking
 
@@ -16,9 +17,9 @@ class Notice(models.Model):
     """
 
     class Event(models.TextChoices):
-        CONFIRMED = "confirmed"
-        RESCHEDULED = "rescheduled"
-        CANCELLED = "cancelled"
+        CONFIRMED = "confirmed", _("booking confirmed")
+        RESCHEDULED = "rescheduled", _("booking moved")
+        CANCELLED = "cancelled", _("booking cancelled")
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="notices")
     event = models.CharField(max_length=16, choices=Event.choices)
