@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('booking', '0007_reservation_key_one_index'),
+        ('booking', '0006_fewer_booking_indexes'),
     ]
 
     operations = [
