@@ -29,7 +29,7 @@ from vuoro.booking.services import (
     booking_create,
     booking_reschedule,
 )
-from vuoro.network.state import NetworkState, network_state
+from vuoro.network.state import NetworkState, network_state, network_state_unchecked
 
 router = Router(tags=["booking"])
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -206,7 +206,10 @@ def _unseal(sealed: str, idempotency_key: str) -> str:
 
 
 def _create(payload: BookingIn, now: dt.datetime) -> tuple[int, dict]:
-    state = network_state()
+    # booking_create checks the network's version in its first statement: no query for it here.
+    state = network_state_unchecked()
+    if payload.service not in state.service_ids or payload.service_point not in state.points:
+        state = network_state()  # perhaps added a moment ago: look again before refusing
     if payload.service not in state.service_ids:
         raise ApiError(422, "invalid", "Unknown service.", fields={"service": [f"no service {payload.service!r}"]})
     if payload.service_point not in state.points:

@@ -18,7 +18,7 @@ from vuoro.apierrors import DomainError
 from vuoro.booking.keys import hash_pin, new_pin, new_reservation_key
 from vuoro.booking.models import MAX_PERSONS, Booking, DayLoad
 from vuoro.booking.selectors import busy_by_point_day, day_summary, decode_free_cells, encode_free_cells
-from vuoro.network.state import NetworkState, PointState, network_state
+from vuoro.network.state import VERSION_SUBQUERY, NetworkState, PointState, network_state, network_state_at
 from vuoro.notify.models import Notice
 from vuoro.notify.services import notice_queue, sender_wake
 from vuoro.scheduling.availability import (
@@ -118,12 +118,14 @@ _LIVE_FUTURE_SQL = ", ".join(f"'{status}'" for status in LIVE_FUTURE)
 # The day's lock: its DayLoad row, made when missing; it answers with the day's stored summary.
 _LOCK_DAY_SQL = (f"INSERT INTO {_DAYLOAD} (service_point_id, date, booked_minutes, calendar_key, free_cells) "
                  f"VALUES (%s, %s, 0, '', '') ON CONFLICT (service_point_id, date) "
-                 f"DO UPDATE SET booked_minutes = {_DAYLOAD}.booked_minutes RETURNING calendar_key, free_cells")
+                 f"DO UPDATE SET booked_minutes = {_DAYLOAD}.booked_minutes "
+                 f"RETURNING calendar_key, free_cells, {VERSION_SUBQUERY}")
 # The customer's lock first, then the day's, always in that order.
 _LOCK_BOTH_SQL = (f"WITH customer AS (SELECT pg_advisory_xact_lock(%s)) "
                   f"INSERT INTO {_DAYLOAD} (service_point_id, date, booked_minutes, calendar_key, free_cells) "
                   f"SELECT %s, %s, 0, '', '' FROM customer ON CONFLICT (service_point_id, date) "
-                  f"DO UPDATE SET booked_minutes = {_DAYLOAD}.booked_minutes RETURNING calendar_key, free_cells")
+                  f"DO UPDATE SET booked_minutes = {_DAYLOAD}.booked_minutes "
+                  f"RETURNING calendar_key, free_cells, {VERSION_SUBQUERY}")
 _CUSTOMER_HAS_SQL = (f"SELECT 1 FROM {_BOOKING} WHERE email_key = %s AND service_id = %s "
                      f"AND status IN ({_LIVE_FUTURE_SQL}) AND start_at > %s")
 _NOTICE_SQL = f"INSERT INTO {Notice._meta.db_table} (booking_id, event, created_at, attempts)"
@@ -131,10 +133,12 @@ _DAY_UPDATE_SQL = (f"UPDATE {_DAYLOAD} SET booked_minutes = booked_minutes + %s,
                    f"free_run_minutes = %s WHERE service_point_id = %s AND date = %s")
 
 
-def _lock_day(point_id: str, day: dt.date, *, customer: tuple[str, int] | None = None) -> tuple[str, str]:
+def _lock_day(point_id: str, day: dt.date, *,
+              customer: tuple[str, int] | None = None) -> tuple[str, str, int | None]:
     """Lock a point's day (its DayLoad row, made when missing) until the transaction ends, and
-    return its stored summary (calendar key, free cells). With `customer` (e-mail key, service
-    id), lock that customer first, so two bookings of theirs can't both pass the check for one.
+    return its stored summary (calendar key, free cells) and the network's version. With
+    `customer` (e-mail key, service id), lock that customer first, so two bookings of theirs
+    can't both pass the check for one.
 
     Every write to a day's bookings takes this lock before reading them, so those writes queue
     per point and day and each sees the ones before it; the summary it then stores is exact.
@@ -165,21 +169,28 @@ def booking_create(
     *, state: NetworkState, service_code: str, point_id: str, start_at: dt.datetime, persons: int, language: str,
     customer: Customer, now: dt.datetime, channel: str = Booking.Channel.ONLINE,
 ) -> NewBooking:
-    """Book `start_at` for a service at a point; raise SlotUnavailable or ActiveBookingExists."""
-    point = state.points.get(point_id)
-    service_id = state.service_ids.get(service_code)
-    if point is None or service_id is None:
-        raise SlotUnavailable("No such service or service point.")
+    """Book `start_at` for a service at a point; raise SlotUnavailable or ActiveBookingExists.
+
+    `state` may be this process's copy of the network unchecked (`network_state_unchecked`):
+    the first statement reads the network's version, and a booking made under an outdated copy
+    is undone and made again under the current network.
+    """
     if not 1 <= persons <= MAX_PERSONS:
         raise ValueError("persons must be 1 to 6")
-    opening, duration, day = _opening_for(state=state, point=point, service_code=service_code, start_at=start_at,
-                                          now=now)
-    cells = visit_cells(opening, slot_minutes=state.slot_minutes, start=start_at, duration_minutes=duration)
     email_key = customer.email.strip().lower()
     for attempt in range(RACE_RETRIES):
+        point = state.points.get(point_id)
+        service_id = state.service_ids.get(service_code)
+        if point is None or service_id is None:
+            raise SlotUnavailable("No such service or service point.")
+        opening, duration, day = _opening_for(state=state, point=point, service_code=service_code,
+                                              start_at=start_at, now=now)
+        cells = visit_cells(opening, slot_minutes=state.slot_minutes, start=start_at, duration_minutes=duration)
         try:
             with transaction.atomic():
-                calendar_key, stored = _lock_day(point.id, day, customer=(email_key, service_id))
+                calendar_key, stored, version = _lock_day(point.id, day, customer=(email_key, service_id))
+                if (version or 0) != state.version:
+                    raise _NetworkMoved
                 # The day's summary is exact while its calendar key is current (the day is locked and
                 # every writer keeps it); after a lost race, the bookings themselves are read.
                 if attempt == 0 and calendar_key == point.calendar_key:
@@ -207,6 +218,8 @@ def booking_create(
                     raise ActiveBookingExists(ACTIVE_BOOKING_DETAIL)
                 sender_wake()
                 return NewBooking(booking=booking, pin=pin)
+        except _NetworkMoved:
+            state = network_state_at(version)  # hours, desks or services changed: place it again
         except (IntegrityError, OperationalError) as error:
             # A writer that skipped the day's lock took that desk (or, once in 10^15, that key)
             # meanwhile, or PostgreSQL broke a deadlock: everything was undone, look again.
@@ -214,7 +227,11 @@ def booking_create(
                 raise
             if attempt == RACE_RETRIES - 1:
                 raise SlotUnavailable("That time was just taken.") from None
-    raise SlotUnavailable("That time was just taken.")  # pragma: no cover - the loop returns or raises
+    raise SlotUnavailable("That time was just taken.")
+
+
+class _NetworkMoved(Exception):
+    """The network changed since this process last looked: undo and look again."""
 
 
 def _customer_has_booking(email_key: str, service_id: int, now: dt.datetime) -> bool:

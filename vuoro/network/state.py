@@ -61,11 +61,25 @@ _cached: NetworkState | None = None
 _VERSION_SQL = f"SELECT version FROM {NetworkSettings._meta.db_table} WHERE id = 1"
 
 
+VERSION_SUBQUERY = f"(SELECT version FROM {NetworkSettings._meta.db_table} WHERE id = 1)"
+
+
 def network_state() -> NetworkState:
     """The current network; one small query when nothing changed since the last call."""
-    global _cached
     found = prepared.rows(_VERSION_SQL, [])  # this runs on every request
-    version = found[0][0] if found else None
+    return network_state_at(found[0][0] if found else None)
+
+
+def network_state_unchecked() -> NetworkState:
+    """This process's copy of the network without asking the database whether it is current,
+    for a writer that reads the version (VERSION_SUBQUERY) in a statement it runs anyway and
+    calls `network_state_at` with it; the copy is built when there is none yet."""
+    return _cached if _cached is not None else network_state()
+
+
+def network_state_at(version: int | None) -> NetworkState:
+    """The network at this version: the cached copy, or a new one built when the version moved."""
+    global _cached
     cached = _cached
     if cached is not None and version is not None and cached.version == version:
         return cached
