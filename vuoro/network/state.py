@@ -58,16 +58,15 @@ class NetworkState:
 
 _lock = threading.Lock()
 _cached: NetworkState | None = None
-_VERSION_SQL = f"SELECT version FROM {NetworkSettings._meta.db_table} WHERE id = 1"
 
 
 VERSION_SUBQUERY = f"(SELECT version FROM {NetworkSettings._meta.db_table} WHERE id = 1)"
+_VERSION_SQL = f"SELECT {VERSION_SUBQUERY}"
 
 
 def network_state() -> NetworkState:
     """The current network; one small query when nothing changed since the last call."""
-    found = prepared.rows(_VERSION_SQL, [])  # this runs on every request
-    return network_state_at(found[0][0] if found else None)
+    return network_state_at(prepared.rows(_VERSION_SQL, [])[0][0])  # this runs on every request
 
 
 def network_state_unchecked() -> NetworkState:
