@@ -165,7 +165,7 @@ def _slots_json(found: list[PointSlot]) -> str:
         if form is None:
             slot = item.slot
             zone = day.point.zone
-            rows.append(f'{{"service_point": {_json_text(item.service_point)}, '
+            rows.append(f'{{"service_point": {json.dumps(item.service_point)}, '
                         f'"start": "{encode(slot.start.astimezone(zone))}", '
                         f'"end": "{encode(slot.end.astimezone(zone))}", "free_desks": {item.free_desks}}}')
             continue
@@ -174,10 +174,6 @@ def _slots_json(found: list[PointSlot]) -> str:
         rows.append(f'{head}"start": "{date}T{_CLOCK[start]}:00{suffix}", '
                     f'"end": "{date}T{_CLOCK[start + duration]}:00{suffix}", "free_desks": {item.free_desks}}}')
     return '{"slots": [' + ", ".join(rows) + "]}"
-
-
-def _json_text(point_id: str) -> str:
-    return json.dumps(point_id)
 
 
 def _day_form(day, encode) -> tuple | None:
@@ -189,7 +185,7 @@ def _day_form(day, encode) -> tuple | None:
     minute = opens.hour * 60 + opens.minute
     if minute + (closes - opens).total_seconds() / 60 >= 24 * 60:
         return None
-    head = f'{{"service_point": {_json_text(day.point.id)}, '
+    head = f'{{"service_point": {json.dumps(day.point.id)}, '
     return head, opens.date().isoformat(), minute, day.slot_minutes, day.duration_minutes, encode(opens)[19:]
 
 
