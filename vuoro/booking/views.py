@@ -16,7 +16,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -117,13 +117,18 @@ def _start_over(mode: str):
     return redirect("booking:manage" if mode == "move" else "booking:service")
 
 
-def _point_param(request, state: NetworkState, flow: Flow) -> tuple[bool, str | None]:
-    """(valid, point id or None for every point offering the service)."""
+def _flow_at_point(request, mode: str, state: NetworkState):
+    """(flow, point id or None for every point offering the service), or the redirect that sends
+    the customer back a step when the service or the point in the address is not valid."""
+    flow = _flow(request, mode, state)
+    if flow is None:
+        return _start_over(mode)
     point_id = request.GET.get("point") or None
-    if point_id is None:
-        return True, None
-    point = state.points.get(point_id)
-    return point is not None and flow.service_code in point.durations, point_id
+    if point_id is not None:
+        point = state.points.get(point_id)
+        if point is None or flow.service_code not in point.durations:
+            return redirect(flow.url("point"))
+    return flow, point_id
 
 
 def _points_by_id() -> dict:
@@ -201,10 +206,10 @@ def _month_param(value: str | None) -> dt.date | None:
 @_too_many_page
 def month_view(request, mode: str = "book"):
     state = network_state()
-    flow = _flow(request, mode, state)
-    valid_point, point_id = _point_param(request, state, flow) if flow else (False, None)
-    if flow is None or not valid_point:
-        return _start_over(mode) if flow is None else redirect(flow.url("point"))
+    chosen = _flow_at_point(request, mode, state)
+    if isinstance(chosen, HttpResponseBase):
+        return chosen
+    flow, point_id = chosen
     now = timezone.now()
     rate_limit(request, kind="availability", now=now)
     zone = state.points[point_id].zone if point_id else state.timezone
@@ -247,10 +252,10 @@ def month_view(request, mode: str = "book"):
 @_too_many_page
 def day_view(request, mode: str = "book"):
     state = network_state()
-    flow = _flow(request, mode, state)
-    valid_point, point_id = _point_param(request, state, flow) if flow else (False, None)
-    if flow is None or not valid_point:
-        return _start_over(mode) if flow is None else redirect(flow.url("point"))
+    chosen = _flow_at_point(request, mode, state)
+    if isinstance(chosen, HttpResponseBase):
+        return chosen
+    flow, point_id = chosen
     try:
         day = dt.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
