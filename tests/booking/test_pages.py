@@ -103,6 +103,13 @@ class TestPointStep:
         answer = client.get(f"/book/point/?service={SERVICE}&point=west-point&next=1")
         assert answer.url == f"/book/month/?service={SERVICE}&point=west-point"
 
+    @pytest.mark.parametrize("step", ["month", "day"])
+    def test_a_month_or_day_of_an_unknown_point_or_service_goes_back_a_step(self, client, two_points, step):
+        answer = client.get(f"/book/{step}/?service={SERVICE}&point=nowhere")
+        assert answer.status_code == 302 and answer.url == f"/book/point/?service={SERVICE}"
+        answer = client.get(f"/book/{step}/?service=nothing&point=west-point")
+        assert answer.status_code == 302 and answer.url == "/book/"
+
     def test_continuing_without_a_choice_asks_for_one(self, client_en, two_points):
         page = client_en.get(f"/book/point/?service={SERVICE}&next=1")
         assert page.status_code == 400 and "Choose a service point" in text(page)
