@@ -3,7 +3,7 @@
     .venv/bin/python bench/hotspots.py availability|earliest|booking [--requests N] [--top N]
 
 Each request goes through Django's full stack (middleware, ninja, the view) via the test client,
-under cProfile; prints the mean wall time per request, the database round trips per request and the functions
+under cProfile; prints the mean wall time per request, the statements and commits per request and the functions
 with the most cumulative and own time. A tool for finding where the time goes, not a measurement
 of the goals (bench/availability.py measures those over HTTP on a production server).
 """
@@ -92,12 +92,14 @@ def main(argv: list[str] | None = None) -> int:
     count = max(1, len(requests) - 10)
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
-    # Every wait of psycopg for PostgreSQL's answer is one round trip (prepared statements too,
-    # which Django's own query log never sees).
-    waits = sum(calls for (path, _, name), (_, calls, *_) in stats.stats.items()
-                if name == "wait" and path.endswith("psycopg/connection.py"))
+    # psycopg waits for PostgreSQL once per statement and commit (prepared statements too, which
+    # Django's own query log never sees; a transaction's BEGIN travels within its first statement's
+    # wait); switching autocommit waits on nothing.
+    waits = sum(calls for (path, _, name), (*_, callers) in stats.stats.items()
+                if name == "wait" and path.endswith("psycopg/connection.py")
+                for (_, _, caller), (_, calls, *_) in callers.items() if caller != "set_autocommit")
     print(f"{args.what}: {count} requests, {elapsed / count * 1000:.2f} ms each (profiled), "
-          f"{waits / count:.1f} database round trips each, statuses {statuses}")
+          f"{waits / count:.1f} statements and commits each, statuses {statuses}")
     stats.sort_stats(args.sort).print_stats(args.top)
     stats.sort_stats("tottime").print_stats(args.top)
     print(out.getvalue())
