@@ -32,7 +32,6 @@ class SlotDay:
     opening: Opening
     slot_minutes: int
     duration_minutes: int
-    origin: int  # the opening's start in seconds since the Unix epoch
 
 
 class PointSlot(NamedTuple):
@@ -243,8 +242,7 @@ def _point_slots(point: PointState, opening: Opening, cells: list[int], state: N
     """A point's slots of one day, earliest first, made one at a time."""
     duration = point.durations[service_code]
     origin = int(opening.interval.start.timestamp())
-    day = SlotDay(point=point, opening=opening, slot_minutes=state.slot_minutes, duration_minutes=duration,
-                  origin=origin)
+    day = SlotDay(point=point, opening=opening, slot_minutes=state.slot_minutes, duration_minutes=duration)
     step, point_id = state.slot_minutes * 60, point.id
     for cell, desks in start_cells(opening, cells, slot_minutes=state.slot_minutes, duration_minutes=duration,
                                    not_before=now, not_after=not_after):
