@@ -178,6 +178,7 @@ def booking_create(
     if not 1 <= persons <= MAX_PERSONS:
         raise ValueError("persons must be 1 to 6")
     email_key = customer.email.strip().lower()
+    trust_summary = True
     for attempt in range(RACE_RETRIES):
         point = state.points.get(point_id)
         service_id = state.service_ids.get(service_code)
@@ -193,7 +194,7 @@ def booking_create(
                     raise _NetworkMoved
                 # The day's summary is exact while its calendar key is current (the day is locked and
                 # every writer keeps it); after a lost race, the bookings themselves are read.
-                if attempt == 0 and calendar_key == point.calendar_key:
+                if trust_summary and calendar_key == point.calendar_key:
                     free = decode_free_cells(stored)
                 else:
                     busy = busy_by_point_day([point], [day]).get((point.id, day), [])
@@ -227,6 +228,7 @@ def booking_create(
                 raise
             if attempt == RACE_RETRIES - 1:
                 raise SlotUnavailable("That time was just taken.") from None
+            trust_summary = False
     raise SlotUnavailable("That time was just taken.")
 
 
