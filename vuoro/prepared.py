@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import psycopg
 from django.db import connection
 
 
@@ -20,8 +21,6 @@ def rows(sql: str, params: Sequence) -> list[tuple]:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall() if cursor.description else []
-    import psycopg
-
     connection.ensure_connection()
     # Django's own error classes (IntegrityError, OperationalError) as for any other statement.
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
