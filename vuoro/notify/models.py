@@ -9,7 +9,7 @@ from vuoro.booking.models import Booking
 
 
 class Notice(models.Model):
-    """One message to send about a booking (confirmed, rescheduled or cancelled).
+    """One message to send about a booking (see `Event`).
 
     Written in the same transaction as the change it tells of, so it exists if and only if the
     change committed; the worker sends it and stamps `sent_at`. The rows stay as a record of
@@ -20,6 +20,10 @@ class Notice(models.Model):
         CONFIRMED = "confirmed", _("booking confirmed")
         RESCHEDULED = "rescheduled", _("booking moved")
         CANCELLED = "cancelled", _("booking cancelled")
+        REMINDER = "reminder", _("reminder")
+        RECOVERY = "recovery", _("link to manage the booking")
+        AGENCY_MOVED = "agency_moved", _("moved by the agency")
+        AGENCY_CANCELLED = "agency_cancelled", _("cancelled by the agency")
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="notices")
     event = models.CharField(max_length=16, choices=Event.choices)
