@@ -14,7 +14,7 @@ import functools
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -102,6 +102,11 @@ def _entries(booking: Booking, zone) -> list:
     return entries
 
 
+def _notices(booking: Booking) -> str:
+    """The messages to the customer and their state, exactly as the back office shows them."""
+    return admin.site.get_model_admin(Booking).messages(booking)
+
+
 def _booking_page(request, booking: Booking, *, cancel_form=None, resend_form=None, status=200):
     now = timezone.now()
     zone = booking.service_point_zone
@@ -109,7 +114,7 @@ def _booking_page(request, booking: Booking, *, cancel_form=None, resend_form=No
         "booking": booking, "start": booking.start_at.astimezone(zone), "end": booking.end_at.astimezone(zone),
         "changeable": _changeable(booking, now),
         "resendable": booking.status in (Booking.Status.CONFIRMED, Booking.Status.CHECKED_IN) and booking.end_at > now,
-        "notices": booking.notices.order_by("id"), "entries": _entries(booking, zone),
+        "notices": _notices(booking), "entries": _entries(booking, zone),
         "cancel_form": cancel_form or ReasonForm(prefix="cancel"),
         "resend_form": resend_form or ReasonForm(prefix="resend"), "next": _back(request) or ""}, status=status)
 
