@@ -2,6 +2,7 @@
 (each told to the customer and kept in the audit log), and book for a customer at the desk."""
 import datetime as dt
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -233,3 +234,25 @@ class TestBookForTheCustomer:
         response = client.get(f"/console/desk/{desk.pk}/book/")
         assert response.status_code == 302 and response["Location"] == "/console/book/?point=malmi"
         assert client.get(response["Location"]).status_code == 200
+
+
+class TestNoServerErrors:
+    @pytest.mark.parametrize("path", ["/console/bookings/99999999999999999999999/", "/console/bookings/2147483648/",
+                                      "/console/bookings/?date=2026-13-45", "/console/bookings/?q=" + "x" * 300,
+                                      "/console/book/month/?service=extended-permit&point=malmi&persons=many",
+                                      "/console/book/day/?service=extended-permit&point=malmi&persons=1&date=x",
+                                      "/console/book/details/?service=extended-permit&point=malmi&persons=9&start=x",
+                                      "/console/book/details/?service=extended-permit&point=malmi&persons=1&start=x"])
+    def test_bad_input_gets_an_answer_not_an_error(self, client, walkin_network, path):
+        client.force_login(staff("clerk", CLERK, "malmi"))
+        assert client.get(path).status_code in (200, 302, 400, 404)
+
+    def test_a_move_to_a_time_in_the_past_is_refused_and_nothing_changes(self, client, walkin_network):
+        booking = book(10)
+        client.force_login(staff("clerk", CLERK, "malmi"))
+        past = (timezone.now() - dt.timedelta(days=1)).isoformat()
+        response = client.post(f"/console/bookings/{booking.pk}/move/confirm/?" + urlencode({"start": past}),
+                               {"reason": "try"})
+        assert response.status_code == 409
+        booking.refresh_from_db()
+        assert booking.rescheduled_count == 0 and not AuditEntry.objects.exists()
