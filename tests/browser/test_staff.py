@@ -114,3 +114,25 @@ def test_a_clerk_books_for_the_customer_who_then_signs_in_with_the_key_and_pin(p
     customer.get_by_label("PIN").fill(pin)
     customer.get_by_role("button", name="Show the booking").click()
     customer.get_by_text(booking.reservation_key).first.wait_for(state="visible")
+
+
+def test_a_clerk_moves_a_booking_with_the_customers_pickers(page, live_server, desk_day, axe_violations):
+    day = timezone.localdate() + dt.timedelta(days=3)
+    booking = booking_create(state=network_state(), service_code="extended-permit", point_id="malmi",
+                             start_at=local(day, 10), persons=1, language="en", now=timezone.now(),
+                             customer=Customer(name="Aino Asiakas", email="aino@example.org")).booking
+    visit = Visit(page, axe_violations, "en")
+    sign_in(page, live_server, "en")
+    page.goto(f"{live_server.url}/console/bookings/{booking.pk}/")
+    visit.check()
+    visit.click(page.get_by_role("link", name="Move to another time"))
+    visit.click(page.locator("td.free a").last)
+    visit.click(page.locator("a.time").last)
+    visit.click(page.get_by_role("button", name="Move the booking"))  # no reason: refused, nothing moved
+    assert page.locator(".error-summary").is_visible()
+    page.get_by_label("Reason").fill("The customer asked for a later day")
+    visit.click(page.get_by_role("button", name="Move the booking"))
+    assert "the customer is told" in page.locator(".messages").inner_text()
+    booking.refresh_from_db()
+    assert booking.start_at != local(day, 10) and booking.rescheduled_count == 1
+    assert "The customer asked for a later day" in page.locator("table.history").inner_text()
