@@ -218,6 +218,15 @@ class TestBookForTheCustomer:
         entry = AuditEntry.objects.get()
         assert entry.action == "booking.create" and entry.actor.username == "clerk"
 
+    def test_one_live_booking_per_address_and_service_holds_at_the_desk_too(self, client, walkin_network):
+        book(10, email="cecilia@example.org")
+        client.force_login(staff("clerk", CLERK, "malmi"))
+        pick = "/console/book/details/?" + urlencode({"service": "extended-permit", "point": "malmi", "persons": 1,
+                                                      "start": local(later(), 14).isoformat()})
+        refused = client.post(pick, {"name": "Cecilia Ek", "email": "Cecilia@example.org", "language": "fi"})
+        assert refused.status_code == 409 and "id_email_error" in refused.content.decode()
+        assert Booking.objects.count() == 1 and not AuditEntry.objects.exists()
+
     def test_a_clerk_books_only_at_their_own_points(self, client, walkin_network):
         client.force_login(staff("clerk", CLERK, "malmi"))
         assert client.get("/console/book/", {"service": "extended-permit", "point": "oulu",

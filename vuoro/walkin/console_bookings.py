@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from vuoro.audit.models import AuditEntry
 from vuoro.audit.selectors import audit_list
+from vuoro.booking.forms import SERVICE_LANGUAGES
 from vuoro.booking.models import MAX_PERSONS, Booking
 from vuoro.booking.selectors import availability_list, free_day_list
 from vuoro.booking.services import ActiveBookingExists, BookingError, Customer, SlotUnavailable
@@ -113,6 +114,7 @@ def _booking_page(request, booking: Booking, *, cancel_form=None, resend_form=No
     return render(request, "walkin/staff_booking.html", {
         "booking": booking, "start": booking.start_at.astimezone(zone), "end": booking.end_at.astimezone(zone),
         "changeable": _changeable(booking, now),
+        "language_name": dict(SERVICE_LANGUAGES).get(booking.language, booking.language),
         "resendable": booking.status in (Booking.Status.CONFIRMED, Booking.Status.CHECKED_IN) and booking.end_at > now,
         "notices": _notices(booking), "entries": _entries(booking, zone),
         "cancel_form": cancel_form or ReasonForm(prefix="cancel"),
