@@ -63,3 +63,20 @@ class TestAppendOnly:
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("DELETE FROM audit_auditentry")
         assert AuditEntry.objects.filter(pk=kept.pk).exists()
+
+
+class TestScope:
+    def test_staff_see_the_entries_of_their_own_points_only(self, client, smoke_network):
+        from vuoro.network.models import StaffAssignment
+        from vuoro.network.roles import CLERK
+
+        clerk = User.objects.create_user("clerk", password="x", is_staff=True)
+        clerk.groups.add(Group.objects.get(name=CLERK))
+        StaffAssignment.objects.create(user=clerk, service_point_id="smoke-point")
+        own, other, system = (entry(service_point_id="smoke-point", object_id=1),
+                              entry(service_point_id="elsewhere", object_id=2), entry(service_point_id="", object_id=3))
+        client.force_login(clerk)
+        page = client.get("/admin/audit/auditentry/").content.decode()
+        assert f"/admin/audit/auditentry/{own.pk}/change/" in page
+        assert f"/admin/audit/auditentry/{other.pk}/change/" not in page
+        assert f"/admin/audit/auditentry/{system.pk}/change/" not in page
