@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks_db",
     "ninja",
+    "vuoro.audit",
     "vuoro.network",
     "vuoro.booking",
     "vuoro.notify",

@@ -26,6 +26,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
 ROLE_PERMISSIONS[ADMINISTRATOR] |= {f"guidance.{action}_guidancerule" for action in ("view", "add", "change", "delete")}
 ROLE_PERMISSIONS[ADMINISTRATOR] |= {"guidance.view_guidancerecord"}
 ROLE_PERMISSIONS[MANAGER] |= {"guidance.view_guidancerule", "guidance.view_guidancerecord"}
+# The audit log: every role reads the entries of its own points; nobody changes them.
+for _role in (ADMINISTRATOR, MANAGER, CLERK):
+    ROLE_PERMISSIONS[_role] |= {"audit.view_auditentry"}
 
 
 def ensure_staff_groups(**kwargs) -> None:

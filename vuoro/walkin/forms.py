@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from vuoro.booking.forms import DetailsForm, PageForm
 from vuoro.booking.models import MAX_PERSONS
 
 LANGUAGE_CHOICES = [("fi", "suomi"), ("sv", "svenska"), ("en", "English")]
@@ -33,24 +34,52 @@ class StaffTicketForm(TicketForm):
     urgent = forms.BooleanField(label=_("Urgent: call before other queue numbers"), required=False)
 
 
-class AssistedBookingForm(forms.Form):
-    service = forms.ChoiceField(label=_("Service"))
-    date = forms.DateField(label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.DateTimeField(label=_("Time"), required=False)
-    name = forms.CharField(label=_("Name"), max_length=200, required=False)
-    email = forms.EmailField(label=_("E-mail"), required=False)
-    phone = forms.RegexField(label=_("Phone"), regex=r"^\+?[0-9][0-9 ()-]{4,24}$", required=False, max_length=32)
-    persons = forms.IntegerField(label=_("Persons"), min_value=1, max_value=MAX_PERSONS, initial=1)
-    language = forms.ChoiceField(label=_("Language of service"), choices=LANGUAGE_CHOICES)
-
-    def __init__(self, *args, services=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["service"].choices = _service_choices(services, blank="—")
+class BookingSearchForm(PageForm):
+    q = forms.CharField(label=_("Reservation key, name, e-mail or phone"), max_length=200, required=False,
+                        widget=forms.TextInput(attrs={"type": "search", "spellcheck": "false"}))
+    date = forms.DateField(label=_("Date of the visit"), required=False,
+                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def clean(self):
         data = super().clean()
-        if data.get("start"):
-            for name in ("name", "email"):
-                if not data.get(name):
-                    self.add_error(name, _("This field is required."))
+        if not self.errors and not (data.get("q") or "").strip() and not data.get("date"):
+            raise forms.ValidationError(_("Type what to look for, or choose a date."), code="required")
         return data
+
+
+class ReasonForm(PageForm):
+    reason = forms.CharField(label=_("Reason"), max_length=500,
+                             help_text=_("Kept in the booking's history with your name and the time."),
+                             error_messages={"required": _("Give the reason: it is kept in the booking's history.")},
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Give the reason: it is kept in the booking's history."), code="required")
+        return reason
+
+
+class DeskBookingStartForm(PageForm):
+    service = forms.ChoiceField(label=_("Service"), error_messages={"required": _("Choose the service.")})
+    point = forms.ChoiceField(label=_("Service point"), error_messages={"required": _("Choose the service point.")})
+    persons = forms.TypedChoiceField(label=_("Number of persons"), coerce=int, initial=1,
+                                     choices=[(n, str(n)) for n in range(1, MAX_PERSONS + 1)])
+
+    def __init__(self, *args, services=(), points=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].choices = [("", "—"), *services]
+        self.fields["point"].choices = [("", "—"), *points]
+
+
+class DeskCustomerForm(DetailsForm):
+    """The customer's details as the clerk types them, checked as the public form checks them."""
+
+    persons = None  # chosen before the time, with the service and the point
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Customer's full name")
+        self.fields["email"].label = _("Customer's e-mail address")
+        self.fields["email"].help_text = _("The confirmation is sent here.")
+        self.fields["phone"].label = _("Customer's mobile phone number (optional)")

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from vuoro.walkin import console_bookings as staff
 from vuoro.walkin import views
 
 app_name = "walkin"
@@ -15,4 +16,16 @@ urlpatterns = [
     path("console/desk/<int:desk_id>/act/", views.console_act, name="console-act"),
     path("console/desk/<int:desk_id>/ticket/", views.console_ticket, name="console-ticket"),
     path("console/desk/<int:desk_id>/book/", views.console_book, name="console-book"),
+    # Staff find and act on bookings of their own points; and book for a customer.
+    path("console/bookings/", staff.search, name="staff-search"),
+    path("console/bookings/<int:booking_id>/", staff.booking_page, name="staff-booking"),
+    path("console/bookings/<int:booking_id>/cancel/", staff.booking_cancel, name="staff-cancel"),
+    path("console/bookings/<int:booking_id>/resend/", staff.booking_resend, name="staff-resend"),
+    path("console/bookings/<int:booking_id>/move/", staff.move_month, name="staff-move-month"),
+    path("console/bookings/<int:booking_id>/move/day/", staff.move_day, name="staff-move-day"),
+    path("console/bookings/<int:booking_id>/move/confirm/", staff.move_confirm, name="staff-move-pick"),
+    path("console/book/", staff.book_start, name="staff-book"),
+    path("console/book/month/", staff.book_month, name="staff-book-month"),
+    path("console/book/day/", staff.book_day, name="staff-book-day"),
+    path("console/book/details/", staff.book_details, name="staff-book-pick"),
 ]

@@ -5,22 +5,22 @@ import datetime as dt
 import functools
 import json
 import time
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpResponseForbidden, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vuoro.booking.keys import normalise_key
-from vuoro.booking.selectors import availability_list
-from vuoro.booking.services import BookingError, Customer, booking_create
 from vuoro.network.models import Desk, ServicePoint
 from vuoro.network.roles import point_ids_of
 from vuoro.network.state import network_state
-from vuoro.walkin.forms import AssistedBookingForm, CheckInForm, StaffTicketForm, TicketForm
+from vuoro.walkin.forms import CheckInForm, StaffTicketForm, TicketForm
 from vuoro.walkin.models import Outcome, Ticket
 from vuoro.walkin.selectors import board_fingerprint, desk_display_number, queue_status, waiting_list
 from vuoro.walkin.services import (
@@ -225,28 +225,5 @@ def console_ticket(request, desk: Desk):
 
 @desk_view
 def console_book(request, desk: Desk):
-    """Assisted booking: a clerk books an appointment for the customer at the desk."""
-    state = network_state()
-    offers = desk.service_point.offers.select_related("service")
-    form = AssistedBookingForm(request.POST or request.GET or None, services=offers)
-    slots, made = [], None
-    if form.is_bound and form.is_valid() and form.cleaned_data.get("service"):
-        now = timezone.now()
-        slots = availability_list(state=state, service_code=form.cleaned_data["service"],
-                                  point_ids=[desk.service_point_id], from_date=form.cleaned_data.get("date"),
-                                  to_date=None, limit=12, now=now)
-        if request.method == "POST" and form.cleaned_data.get("start"):
-            try:
-                made = booking_create(
-                    state=state, service_code=form.cleaned_data["service"], point_id=desk.service_point_id,
-                    start_at=form.cleaned_data["start"], persons=form.cleaned_data["persons"],
-                    language=form.cleaned_data["language"],
-                    customer=Customer(name=form.cleaned_data["name"], email=form.cleaned_data["email"],
-                                      phone=form.cleaned_data["phone"]),
-                    now=now, channel="desk")
-            except BookingError as error:
-                form.add_error("start", error.detail)
-    zone = state.points[desk.service_point_id].zone
-    return render(request, "walkin/console_book.html", {
-        "desk": desk, "form": form, "made": made,
-        "slots": [(s.slot.start.astimezone(zone), s.slot.start.isoformat()) for s in slots]})
+    """Book for the customer at this desk: the console's booking flow, at this desk's point."""
+    return redirect(reverse("walkin:staff-book") + "?" + urlencode({"point": desk.service_point_id}))

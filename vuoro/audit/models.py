@@ -1,0 +1,47 @@
+"""The audit log: who did what to which object, when and why. Append-only.
+
+Every other app writes here through `vuoro.audit.services.audit_record`, inside its act's own
+transaction, so an entry exists if and only if the act committed. The log knows no other app:
+an object is named by its type and id, and the service point by its id (for scoping), so that
+every app can use it without a circle of imports. Nobody edits or deletes an entry: the back
+office only shows them, and on PostgreSQL a trigger refuses UPDATE and DELETE (migration 0002).
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEntry(models.Model):
+    class Action(models.TextChoices):
+        BOOKING_CREATE = "booking.create", _("booked for the customer")
+        BOOKING_CANCEL = "booking.cancel", _("cancelled the booking")
+        BOOKING_MOVE = "booking.move", _("moved the booking")
+        BOOKING_RESEND = "booking.resend_confirmation", _("sent the confirmation again")
+
+    at = models.DateTimeField(_("when"))
+    # PROTECT: a staff member who acted is deactivated, never deleted, or their entries would lose them.
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", verbose_name=_("who"))
+    action = models.CharField(_("what"), max_length=40, choices=Action.choices)
+    object_type = models.CharField(_("object type"), max_length=40)
+    object_id = models.CharField(_("object id"), max_length=64)
+    service_point_id = models.CharField(_("service point"), max_length=64, blank=True, default="")
+    reason = models.TextField(_("why"), blank=True, default="")
+    # The object's state before and after (time, place, status): never the customer's contact
+    # details, which the retention purge must be able to clear from every table.
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            models.Index(fields=["service_point_id", "at"], name="audit_point_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_id}"
