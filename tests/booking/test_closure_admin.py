@@ -3,6 +3,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from tests.booking.conftest import at
@@ -29,6 +30,7 @@ def manager(client, smoke_network):
     user.groups.add(Group.objects.get(name=MANAGER))
     StaffAssignment.objects.create(user=user, service_point_id=POINT)
     client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
 
@@ -79,6 +81,8 @@ class TestClosingADayInTheAdmin:
         hours = OpeningHours.objects.get(service_point_id=POINT, weekday=2)
         page = manager.get(f"/admin/network/openinghours/{hours.pk}/delete/").content.decode()
         assert booking.reservation_key in page
+        assert f"/admin/network/openinghours/{hours.pk}/change/" in page  # the object shown is still there
+        assert OpeningHours.objects.filter(pk=hours.pk).exists()
         manager.post(f"/admin/network/openinghours/{hours.pk}/delete/", {"post": "yes"})
         booking.refresh_from_db()
         assert booking.status == "cancelled" and not OpeningHours.objects.filter(pk=hours.pk).exists()
@@ -91,6 +95,20 @@ class TestStaffedDesksCap:
         assert answer.status_code == 200 and "At most 2" in answer.content.decode()
         assert not OpeningException.objects.exists()
 
+    def test_the_model_refuses_more_staffed_desks_than_the_point_has(self, smoke_network, wednesday):
+        exception = OpeningException(service_point_id=POINT, date=wednesday, opens_at=dt.time(9),
+                                     closes_at=dt.time(11), desks=3)
+        with pytest.raises(ValidationError) as refused:
+            exception.full_clean()
+        assert list(refused.value.message_dict) == ["desks"]
+        exception.desks = 2
+        exception.full_clean()
+
+    def test_a_calendar_never_staffs_desks_the_point_does_not_have(self, smoke_network, wednesday):
+        OpeningException.objects.create(service_point_id=POINT, date=wednesday, opens_at=dt.time(9),
+                                        closes_at=dt.time(11), desks=5)  # written past every door
+        assert network_state().points[POINT].calendar.opening_on(wednesday).desks == 2
+
     def test_fewer_desks_for_a_point_are_refused_below_a_staffed_exception(self, client, smoke_network, wednesday):
         admin_user = User.objects.create_user("anna", password="x", is_staff=True, is_superuser=True)
         admin_user.groups.add(Group.objects.get(name=ADMINISTRATOR))
@@ -99,7 +117,7 @@ class TestStaffedDesksCap:
                                         closes_at=dt.time(11), desks=2)
         point = ServicePoint.objects.get(pk=POINT)
         point.appointment_desks = 1
-        with pytest.raises(Exception, match="staffs 2 desks"):
+        with pytest.raises(ValidationError, match="staffs 2 desks"):
             point.full_clean()
 
     def test_fewer_desks_in_the_admin_take_a_desk_out_of_use_and_move_its_bookings(self, client, smoke_network,

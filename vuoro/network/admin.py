@@ -102,8 +102,10 @@ class GuardedChangeAdmin(PointScopedAdmin):
     def render_delete_form(self, request, context):
         obj = context.get("object")
         if obj is not None and not context.get("protected") and not context.get("perms_lacking"):
+            # Deleted through a queryset, so the object shown on the page keeps its primary key.
+            delete = type(obj).objects.filter(pk=obj.pk).delete
             context["affected"] = [affected_text(item) for item in network_change(
-                change=obj.delete, now=timezone.now(), confirmed=True, preview=True).stranded]
+                change=delete, now=timezone.now(), confirmed=True, preview=True).stranded]
         return super().render_delete_form(request, context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
