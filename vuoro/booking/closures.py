@@ -15,15 +15,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import F
+from django.db.models import F, Max
 
 from vuoro.booking.models import Booking, DayLoad
-from vuoro.booking.selectors import busy_by_point_day, day_summary
+from vuoro.booking.selectors import day_summary
 from vuoro.booking.services import LIVE_FUTURE, _lock_day
 from vuoro.network.changes import Affected
 from vuoro.network.state import NetworkState, PointState
 from vuoro.notify.models import Notice
 from vuoro.notify.services import notice_queue
+from vuoro.scheduling.availability import Busy
 from vuoro.scheduling.calendar import Opening
 
 DESK, MOVED, CANCELLED = "desk", "moved", "cancelled"
@@ -69,7 +70,8 @@ class ClosurePlan:
     after: NetworkState
     now: dt.datetime
     placements: list[Placement] = field(default_factory=list)
-    days: list[tuple[str, dt.date]] = field(default_factory=list)  # every day looked at (and locked)
+    days: list[tuple[str, dt.date]] = field(default_factory=list)  # every day the change touches (locked)
+    busy: dict[tuple[str, dt.date], list[Busy]] = field(default_factory=dict)  # each day's bookings as they will be
 
     @property
     def affected(self) -> list[Affected]:
@@ -81,42 +83,63 @@ class ClosurePlan:
 
 
 def _changed_days(before: NetworkState, after: NetworkState, now: dt.datetime) -> list[tuple[str, dt.date]]:
-    """The (point, local date) pairs holding live future bookings whose opening or desks the change touches."""
+    """Every (point, local date) from today to the last bookable or booked day whose opening or
+    desks the change touches, sorted."""
     days = []
     for point in after.points.values():
         old = before.points.get(point.id)
-        if old is not None and old.calendar_key == point.calendar_key and old.desk_ids == point.desk_ids:
-            continue
-        dates = (Booking.objects.filter(service_point_id=point.id, start_at__gt=now, status__in=LIVE_FUTURE)
-                 .values_list("local_date", flat=True).distinct())
-        for day in sorted(set(dates)):
-            if (old is None or old.desk_ids != point.desk_ids
-                    or old.calendar.opening_on(day) != point.calendar.opening_on(day)):
+        if old is None or (old.calendar_key == point.calendar_key and old.desk_ids == point.desk_ids):
+            continue  # a new point has no bookings yet
+        first = now.astimezone(point.zone).date()
+        last = max(before.horizon_end(now), after.horizon_end(now)).astimezone(point.zone).date()
+        booked = (Booking.objects.filter(service_point_id=point.id, start_at__gt=now, status__in=LIVE_FUTURE)
+                  .aggregate(last=Max("local_date"))["last"])
+        last = max(last, booked or last)
+        for offset in range((last - first).days + 1):
+            day = first + dt.timedelta(days=offset)
+            opening, was = point.calendar.opening_on(day), old.calendar.opening_on(day)
+            if (opening is not None or was is not None) and (old.desk_ids != point.desk_ids or was != opening):
                 days.append((point.id, day))
     return days
 
 
 def closure_plan(*, before: NetworkState, after: NetworkState, now: dt.datetime, lock: bool = True) -> ClosurePlan:
     """The live future bookings that the change from `before` to `after` leaves without a desk,
-    each with where it would go (see the module's docstring). With `lock`, the days looked at
-    stay locked until the transaction ends, so the plan still holds when it is applied."""
+    each with where it would go (see the module's docstring).
+
+    With `lock`, every day the change touches is locked (its DayLoad row, as every booking writer
+    does) before its bookings are read, and stays locked until the transaction ends: a booking
+    made meanwhile under the old network either committed before (and is read here) or waits,
+    and then finds the day's summary written under the new network and looks again.
+    """
     plan = ClosurePlan(after=after, now=now, days=_changed_days(before, after, now))
     if lock:
         for point_id, day in plan.days:  # sorted: always in the same order, like every writer
             _lock_day(point_id, day)
+    wanted = set(plan.days)
+    held: dict[tuple[str, dt.date], list[_Held]] = {key: [] for key in plan.days}
+    for point_id in sorted({point_id for point_id, _ in plan.days}):
+        dates = [day for pid, day in plan.days if pid == point_id]
+        rows = (Booking.objects.filter(service_point_id=point_id, local_date__range=(min(dates), max(dates)))
+                .exclude(status=Booking.Status.CANCELLED).order_by("start_at", "id")
+                .values_list("local_date", "id", "reservation_key", "desk_id", "start_at", "end_at", "status"))
+        for day, *row in rows:
+            if (point_id, day) in wanted:
+                held[(point_id, day)].append(_Held(*row))
     for point_id, day in plan.days:
         point = after.points[point_id]
-        held = [_Held(*row) for row in Booking.objects.filter(service_point_id=point_id, local_date=day)
-                .exclude(status=Booking.Status.CANCELLED).order_by("start_at", "id")
-                .values_list("id", "reservation_key", "desk_id", "start_at", "end_at", "status")]
-        plan.placements += _place_day(point, point.calendar.opening_on(day), held, after.slot_minutes, now, day)
+        placements, busy = _place_day(point, point.calendar.opening_on(day), held[(point_id, day)],
+                                      after.slot_minutes, now, day)
+        plan.placements += placements
+        plan.busy[(point_id, day)] = busy
     return plan
 
 
 def _place_day(point: PointState, opening: Opening | None, held: list[_Held], slot_minutes: int,
-               now: dt.datetime, day: dt.date) -> list[Placement]:
+               now: dt.datetime, day: dt.date) -> tuple[list[Placement], list[Busy]]:
     """Greedy: bookings that still fit where they are stay; the others, earliest first, take the
-    same time at the lowest free desk, else the free start nearest their own, else nothing."""
+    same time at the lowest free desk, else the free start nearest their own, else nothing.
+    Returns the placements and the day's live bookings as they will be."""
     desks = [number for number in range(1, opening.desks + 1) if number in point.desk_ids] if opening else []
     taken: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {number: [] for number in desks}
 
@@ -124,7 +147,7 @@ def _place_day(point: PointState, opening: Opening | None, held: list[_Held], sl
         return (opening.interval.start <= start and end <= opening.interval.end
                 and all(end <= s or e <= start for s, e in taken[number]))
 
-    loose = []
+    loose, busy = [], []
     for booking in held:
         number = point.desk_numbers.get(booking.desk_id)
         movable = booking.status in LIVE_FUTURE and booking.start_at > now
@@ -132,6 +155,9 @@ def _place_day(point: PointState, opening: Opening | None, held: list[_Held], sl
             taken[number].append((booking.start_at, booking.end_at))  # stays (or has begun: left as it is)
         elif movable:
             loose.append(booking)
+            continue
+        if number is not None:
+            busy.append(Busy(number, booking.start_at, booking.end_at))
     result = []
     for booking in loose:
         base = dict(booking_id=booking.id, key=booking.key, point_id=point.id, day=day,
@@ -149,9 +175,10 @@ def _place_day(point: PointState, opening: Opening | None, held: list[_Held], sl
             continue
         outcome, number, start = found
         taken[number].append((start, start + duration))
+        busy.append(Busy(number, start, start + duration))
         result.append(Placement(**base, outcome=outcome, desk_id=point.desk_ids[number], start_at=start,
                                 end_at=start + duration))
-    return result
+    return result, busy
 
 
 def _nearest(opening: Opening, desks: list[int], fits, old_start: dt.datetime, duration: dt.timedelta,
@@ -191,12 +218,11 @@ def closure_apply(*, plan: ClosurePlan) -> None:
                                                                    cancelled_at=plan.now)
             notice_queue(booking_id=placement.booking_id, event=Notice.Event.AGENCY_CANCELLED, now=plan.now)
     for point_id, day in plan.days:
-        _store_day(plan.after, plan.after.points[point_id], day)
+        _store_day(plan.after, plan.after.points[point_id], day, plan.busy[(point_id, day)])
 
 
-def _store_day(state: NetworkState, point: PointState, day: dt.date) -> None:
+def _store_day(state: NetworkState, point: PointState, day: dt.date, busy: list[Busy]) -> None:
     """The day's summary from its live bookings under the new network (the day is locked)."""
-    busy = busy_by_point_day([point], [day]).get((point.id, day), [])
     free_cells, free_run = day_summary(point.calendar.opening_on(day), busy, slot_minutes=state.slot_minutes)
     DayLoad.objects.filter(service_point_id=point.id, date=day).update(
         booked_minutes=sum(int((b.end - b.start).total_seconds() // 60) for b in busy),
