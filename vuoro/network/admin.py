@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from vuoro.network.changes import Affected, ChangeNeedsConfirmation, network_change
@@ -56,6 +56,9 @@ class PointScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+REPORTED_AT_MOST = 200  # bookings named one by one after a change (the bookings list has them all)
+
+
 def affected_text(item: Affected) -> str:
     """What a change does to one booking, for the manager: key, point, local start, and its fate."""
     start = date_format(item.local_start.replace(tzinfo=None), "SHORT_DATETIME_FORMAT")
@@ -81,7 +84,13 @@ class GuardedChangeAdmin(PointScopedAdmin):
 
     def _guarded(self, request, change, *, confirmed: bool) -> None:
         outcome = network_change(change=change, now=timezone.now(), confirmed=confirmed)
-        for item in outcome.stranded:
+        stranded = outcome.stranded
+        if stranded:
+            self.message_user(request, ngettext(
+                "%(count)s booking was moved or cancelled; its customer is told.",
+                "%(count)s bookings were moved or cancelled; each customer is told.", len(stranded))
+                % {"count": len(stranded)}, messages.WARNING)
+        for item in stranded[:REPORTED_AT_MOST]:
             self.message_user(request, affected_text(item), messages.WARNING)
 
     def _write(self, request, obj) -> None:
