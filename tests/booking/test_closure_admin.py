@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from tests.booking.conftest import at
+from vuoro.audit.models import AuditEntry
 from vuoro.booking.models import Booking
 from vuoro.booking.services import Customer, booking_create
 from vuoro.network.models import Desk, OpeningException, OpeningHours, ServicePoint, StaffAssignment
@@ -58,6 +59,8 @@ class TestClosingADayInTheAdmin:
         booking.refresh_from_db()
         assert booking.status == "cancelled"
         assert Notice.objects.filter(booking=booking, event=Notice.Event.AGENCY_CANCELLED).exists()
+        entry = AuditEntry.objects.get(object_id=str(booking.pk))
+        assert (entry.action, entry.actor.username) == (AuditEntry.Action.BOOKING_CANCEL, "maija")
         reported = [str(m) for m in answer.context["messages"]]
         assert any(booking.reservation_key in line and "cancelled" in line for line in reported)
 

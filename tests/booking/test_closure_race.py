@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 class _Plan:
     affected: list = []
 
-    def apply(self):
+    def apply(self, *, actor=None):
         return []
 
 

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from tests.booking.conftest import at
 from tests.factories import network_text
-from vuoro.booking.closures import closure_plan
+from vuoro.audit.models import AuditEntry
+from vuoro.booking.closures import CLOSURE_REASON, closure_plan
 from vuoro.booking.models import DayLoad
 from vuoro.booking.selectors import availability_list, busy_by_point_day, day_summary
 from vuoro.booking.services import Customer, booking_cancel, booking_create
@@ -128,6 +129,18 @@ class TestCancelledWhenNothingFits:
             assert notices(booking) == ["agency_cancelled"]
         assert_day_summary_exact(wednesday)
         assert DayLoad.objects.get(service_point_id=POINT, date=wednesday).booked_minutes == 0
+
+    def test_each_move_and_cancellation_is_in_the_audit_log(self, smoke_network, wednesday):
+        moved = book(at(wednesday, 9), "a@example.org")
+        cancelled = book(at(wednesday, 10, 20), "b@example.org")
+        except_day(wednesday, hours=(dt.time(9, 40), dt.time(10, 20)), desks=1)
+        entries = {e.object_id: e for e in AuditEntry.objects.all()}
+        assert entries[str(moved.pk)].action == AuditEntry.Action.BOOKING_MOVE
+        assert dt.datetime.fromisoformat(entries[str(moved.pk)].before["start_at"]) == at(wednesday, 9)
+        assert dt.datetime.fromisoformat(entries[str(moved.pk)].after["start_at"]) == at(wednesday, 9, 40)
+        assert entries[str(cancelled.pk)].action == AuditEntry.Action.BOOKING_CANCEL
+        assert entries[str(cancelled.pk)].after["status"] == "cancelled"
+        assert all(e.actor is None and e.reason == CLOSURE_REASON for e in entries.values())  # the system did it
 
     def test_a_booking_is_cancelled_when_the_day_has_no_free_start_left(self, smoke_network, wednesday):
         stays = book(at(wednesday, 10), "a@example.org")

@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 
 from django.db.models import F, Max
 
+from vuoro.audit.models import AuditEntry
+from vuoro.audit.services import audit_record
 from vuoro.booking.models import Booking, DayLoad
 from vuoro.booking.selectors import day_summary
 from vuoro.booking.services import LIVE_FUTURE, _lock_day
+from vuoro.booking.staff import OBJECT_TYPE, booking_snapshot
 from vuoro.network.changes import Affected
 from vuoro.network.state import NetworkState, PointState
 from vuoro.notify.models import Notice
@@ -28,6 +31,7 @@ from vuoro.scheduling.availability import Busy
 from vuoro.scheduling.calendar import Opening
 
 DESK, MOVED, CANCELLED = "desk", "moved", "cancelled"
+CLOSURE_REASON = "The service point's hours, exceptions or desks changed and left no desk at this time."
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,8 @@ class ClosurePlan:
     def affected(self) -> list[Affected]:
         return [p.affected(self.after.points[p.point_id]) for p in self.placements]
 
-    def apply(self) -> list[Affected]:
-        closure_apply(plan=self)
+    def apply(self, *, actor=None) -> list[Affected]:
+        closure_apply(plan=self, actor=actor)
         return self.affected
 
 
@@ -198,9 +202,12 @@ def _nearest(opening: Opening, desks: list[int], fits, old_start: dt.datetime, d
     return None
 
 
-def closure_apply(*, plan: ClosurePlan) -> None:
-    """Move and cancel as planned, tell each customer whose time changed, and store each day's
+def closure_apply(*, plan: ClosurePlan, actor=None) -> None:
+    """Move and cancel as planned, tell each customer whose time changed, record each move and
+    cancellation in the audit log as done by `actor` (None: the system), and store each day's
     summary afresh. Call in the transaction that made the change and the plan."""
+    stranded = [p.booking_id for p in plan.placements if p.outcome != DESK]
+    before = {pk: booking_snapshot(b) for pk, b in Booking.objects.in_bulk(stranded).items()}
     moving = [p for p in plan.placements if p.outcome != CANCELLED]
     # Moved bookings first leave their old places (not live for a moment), so that no move is
     # refused by the desk guard for a place another booking is about to leave.
@@ -217,6 +224,11 @@ def closure_apply(*, plan: ClosurePlan) -> None:
             Booking.objects.filter(pk=placement.booking_id).update(status=Booking.Status.CANCELLED,
                                                                    cancelled_at=plan.now)
             notice_queue(booking_id=placement.booking_id, event=Notice.Event.AGENCY_CANCELLED, now=plan.now)
+    for booking in Booking.objects.filter(pk__in=stranded).order_by("start_at", "id"):
+        audit_record(actor=actor, action=AuditEntry.Action.BOOKING_CANCEL if booking.status == Booking.Status.CANCELLED
+                     else AuditEntry.Action.BOOKING_MOVE, object_type=OBJECT_TYPE, object_id=booking.pk,
+                     now=plan.now, service_point_id=booking.service_point_id, reason=CLOSURE_REASON,
+                     before=before[booking.pk], after=booking_snapshot(booking))
     for point_id, day in plan.days:
         _store_day(plan.after, plan.after.points[point_id], day, plan.busy[(point_id, day)])
 

@@ -83,7 +83,7 @@ class GuardedChangeAdmin(PointScopedAdmin):
     delete_confirmation_template = "admin/network/delete_affected.html"
 
     def _guarded(self, request, change, *, confirmed: bool) -> None:
-        outcome = network_change(change=change, now=timezone.now(), confirmed=confirmed)
+        outcome = network_change(change=change, now=timezone.now(), confirmed=confirmed, actor=request.user)
         stranded = outcome.stranded
         if stranded:
             self.message_user(request, ngettext(

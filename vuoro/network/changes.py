@@ -37,8 +37,9 @@ class Affected:
 class ChangePlan(Protocol):
     affected: list[Affected]
 
-    def apply(self) -> list[Affected]:
-        """Move or cancel what `affected` lists; return what was done."""
+    def apply(self, *, actor) -> list[Affected]:
+        """Move or cancel what `affected` lists, as done by `actor` (a staff user, None for the
+        system); return what was done."""
 
 
 class ChangeGuard(Protocol):
@@ -78,10 +79,11 @@ class _Rollback(Exception):
     pass
 
 
-def network_change[T](*, change: Callable[[], T], now: dt.datetime, confirmed: bool,
-                   preview: bool = False) -> ChangeOutcome[T]:
+def network_change[T](*, change: Callable[[], T], now: dt.datetime, confirmed: bool, preview: bool = False,
+                      actor=None) -> ChangeOutcome[T]:
     """Run `change` (writes to the network) and keep it only if it strands nothing, or if
-    `confirmed`: then the guards move or cancel what it hits, in the same transaction.
+    `confirmed`: then the guards move or cancel what it hits, in the same transaction, as done
+    by `actor` (the staff user making the change; None for the system).
 
     With `preview` nothing is kept, and the outcome lists what the change would hit. Without
     confirmation a change that would move or cancel something raises ChangeNeedsConfirmation,
@@ -99,7 +101,7 @@ def network_change[T](*, change: Callable[[], T], now: dt.datetime, confirmed: b
                 raise _Rollback
             if outcome.stranded and not confirmed:
                 raise ChangeNeedsConfirmation(outcome.affected)
-            outcome.affected = [item for plan in plans for item in plan.apply()]
+            outcome.affected = [item for plan in plans for item in plan.apply(actor=actor)]
             outcome.applied = True
     except _Rollback:
         pass
