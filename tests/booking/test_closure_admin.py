@@ -9,7 +9,7 @@ from django.utils import timezone
 from tests.booking.conftest import at
 from vuoro.audit.models import AuditEntry
 from vuoro.booking.models import Booking
-from vuoro.booking.services import Customer, booking_create
+from vuoro.booking.services import Customer, booking_cancel, booking_create
 from vuoro.network.models import Desk, OpeningException, OpeningHours, ServicePoint, StaffAssignment
 from vuoro.network.roles import ADMINISTRATOR, MANAGER
 from vuoro.network.state import network_state
@@ -141,3 +141,18 @@ class TestStaffedDesksCap:
         second.refresh_from_db()
         assert second.start_at == at(wednesday, 9, 40) and second.desk.number == 1
         assert Booking.objects.filter(status="confirmed").count() == 2
+
+
+def test_a_desk_taken_out_of_use_in_the_admin_hands_its_bookings_to_a_free_desk(client, smoke_network, wednesday):
+    client.force_login(User.objects.create_user("anna", password="x", is_staff=True, is_superuser=True))
+    first = book(at(wednesday, 9), "a@example.org")
+    second = book(at(wednesday, 9), "b@example.org")
+    first_desk = first.desk.number
+    booking_cancel(booking=first, now=timezone.now())  # desk 1 is free at 9:00 again
+    desk = Desk.objects.get(pk=second.desk_id)
+    answer = client.post(f"/admin/network/desk/{desk.pk}/change/",
+                         {"service_point": POINT, "kind": "appointment", "number": desk.number})  # "in use" unticked
+    assert answer.status_code == 302  # nobody's time changes: no question asked
+    second.refresh_from_db()
+    assert second.start_at == at(wednesday, 9) and second.desk.number == first_desk != desk.number
+    assert not Notice.objects.filter(booking=second).exclude(event=Notice.Event.CONFIRMED).exists()
