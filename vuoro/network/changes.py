@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from vuoro.network.state import NetworkState, network_state
 
@@ -67,6 +67,9 @@ class ChangeOutcome[T]:
         return [item for item in self.affected if item.stranded]
 
 
+RACE_RETRIES = 3
+
+
 class ChangeNeedsConfirmation(Exception):
     """The change would move or cancel what `affected` lists; nothing was written."""
 
@@ -89,20 +92,28 @@ def network_change[T](*, change: Callable[[], T], now: dt.datetime, confirmed: b
     confirmation a change that would move or cancel something raises ChangeNeedsConfirmation,
     and nothing is written.
     """
-    outcome: ChangeOutcome[T] = ChangeOutcome(result=None)
-    try:
-        with transaction.atomic():
-            before = network_state()
-            outcome.result = change()
-            after = network_state()
-            plans = [guard(before=before, after=after, now=now) for guard in _guards]
-            outcome.affected = [item for plan in plans for item in plan.affected]
-            if preview:
-                raise _Rollback
-            if outcome.stranded and not confirmed:
-                raise ChangeNeedsConfirmation(outcome.affected)
-            outcome.affected = [item for plan in plans for item in plan.apply(actor=actor)]
-            outcome.applied = True
-    except _Rollback:
-        pass
-    return outcome
+    for attempt in range(RACE_RETRIES):
+        outcome: ChangeOutcome[T] = ChangeOutcome(result=None)
+        try:
+            with transaction.atomic():
+                before = network_state()
+                outcome.result = change()
+                after = network_state()
+                plans = [guard(before=before, after=after, now=now) for guard in _guards]
+                outcome.affected = [item for plan in plans for item in plan.affected]
+                if preview:
+                    raise _Rollback
+                if outcome.stranded and not confirmed:
+                    raise ChangeNeedsConfirmation(outcome.affected)
+                outcome.affected = [item for plan in plans for item in plan.apply(actor=actor)]
+                outcome.applied = True
+        except _Rollback:
+            pass
+        except OperationalError as error:
+            # A customer's cancel or move locks its booking, then its day; a change locks the days,
+            # then the bookings: PostgreSQL may break such a deadlock by undoing the change. Again.
+            if getattr(error.__cause__, "sqlstate", None) not in {"40P01", "40001"} or attempt == RACE_RETRIES - 1:
+                raise
+            continue
+        return outcome
+    raise AssertionError("unreachable")  # pragma: no cover
