@@ -81,3 +81,16 @@ def test_the_cli_refuses_a_broken_file_without_a_traceback(tmp_path):
     assert result.returncode != 0
     assert "unknown time zone 'Mars/Olympus'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_file_with_fewer_desks_than_a_stored_exception_staffs_is_refused(tmp_path):
+    run("loadnetwork", str(API_EXAMPLE))  # its exception of 2027-04-17 staffs 4 of 10 desks
+    text = API_EXAMPLE.read_text().replace("desks = 10", "desks = 3")
+    text = text[:text.index("[[service_points.exceptions]]")]  # the exception stays stored, unchanged
+    (tmp_path / "n.toml").write_text(text)
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("loadnetwork", str(tmp_path / "n.toml"), stdout=io.StringIO(), stderr=err)
+    assert 'service_points (id "helsinki-malmi").desks: 3 desks, but the stored exception of 2027-04-17' in (
+        err.getvalue())
+    assert ServicePoint.objects.get(id="helsinki-malmi").appointment_desks == 10

@@ -89,3 +89,23 @@ class TestParseNetwork:
     def test_an_empty_exception_closes_the_day(self):
         spec = parse_network(replace('hours = "09:00-15:00"', 'hours = ""'), "n")
         assert spec.service_points[0].exceptions[0].hours is None
+
+
+class TestStaffedDesksCap:
+    def test_an_exception_may_not_staff_more_desks_than_the_point_has(self):
+        from tests.factories import network_text
+
+        text = network_text(points=[dict(id="espoo", desks=2, services=["extended-permit"],
+                                         exceptions=[("2027-06-05", "09:00-12:00", 3)])])
+        with pytest.raises(NetworkFileError) as error:
+            parse_network(text, "n.toml")
+        assert error.value.problems == [
+            'n.toml: service_points[0] (id "espoo").exceptions[0].desks: 3 desks staffed, but the point has only '
+            "2 desks"]
+
+    def test_as_many_staffed_desks_as_the_point_has_are_fine(self):
+        from tests.factories import network_text
+
+        text = network_text(points=[dict(id="espoo", desks=2, services=["extended-permit"],
+                                         exceptions=[("2027-06-05", "09:00-12:00", 2)])])
+        assert parse_network(text, "n.toml").service_points[0].exceptions[0].desks == 2

@@ -12,3 +12,8 @@ class BookingConfig(AppConfig):
         from vuoro.booking.guard_sql import ensure_after_migrate
 
         post_migrate.connect(ensure_after_migrate, sender=self, dispatch_uid="vuoro-booking-guard")
+        # Network changes ask about the bookings they hit through this seam (the network knows no bookings).
+        from vuoro.booking.closures import closure_guard
+        from vuoro.network.changes import change_guard_register
+
+        change_guard_register(closure_guard)

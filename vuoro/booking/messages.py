@@ -22,6 +22,8 @@ SUBJECTS = {
     "confirmed": gettext_noop("Your appointment is booked"),
     "rescheduled": gettext_noop("Your appointment was moved"),
     "cancelled": gettext_noop("Your appointment was cancelled"),
+    "agency_moved": gettext_noop("Your appointment was moved"),  # placeholder: h2 writes the agency's messages
+    "agency_cancelled": gettext_noop("Your appointment was cancelled"),  # placeholder, as above
 }
 
 

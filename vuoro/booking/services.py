@@ -190,6 +190,11 @@ def booking_create(
         try:
             with transaction.atomic():
                 calendar_key, stored, version = _lock_day(point.id, day, customer=(email_key, service_id))
+                if calendar_key and calendar_key != point.calendar_key:
+                    # Written under another network: when this copy is the older one and the lock was
+                    # waited for (a closure held it), PostgreSQL read the version before that
+                    # change committed; read it again.
+                    version = prepared.rows(f"SELECT {VERSION_SUBQUERY}", [])[0][0]
                 if (version or 0) != state.version:
                     raise _NetworkMoved
                 # The day's summary is exact while its calendar key is current (the day is locked and

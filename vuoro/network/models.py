@@ -1,6 +1,7 @@
 """The service network: services, service points, their desks, hours and exceptions."""
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -96,6 +97,15 @@ class ServicePoint(TranslatedName):
         verbose_name_plural = _("service points")
         ordering = ["id"]
 
+    def clean(self) -> None:
+        if self._state.adding:
+            return
+        over = self.exceptions.filter(desks__gt=self.appointment_desks).order_by("date").first()
+        if over is not None:
+            raise ValidationError({"appointment_desks": _(
+                "The exception of %(date)s staffs %(count)s desks: change it first.")
+                % {"date": over.date.isoformat(), "count": over.desks}})
+
 
 class ServicePointService(models.Model):
     service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="offers")
@@ -184,6 +194,12 @@ class OpeningException(models.Model):
         if self.opens_at is None:
             return f"{self.date} {_('closed')}"
         return f"{self.date} {self.opens_at:%H:%M}-{self.closes_at:%H:%M}"
+
+    def clean(self) -> None:
+        point = ServicePoint.objects.filter(pk=self.service_point_id).first() if self.service_point_id else None
+        if self.desks is not None and point is not None and self.desks > point.appointment_desks:
+            raise ValidationError({"desks": _("At most %(count)s: the service point has no more desks.")
+                                   % {"count": point.appointment_desks}})
 
 
 class StaffAssignment(models.Model):

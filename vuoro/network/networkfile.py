@@ -337,7 +337,7 @@ def _parse_points(check: Checker, raw, slot, zone, known: dict[str, ServiceSpec]
         durations = _point_durations(check, where, item.get("durations", {}), codes, slot)
         walk_in = _walk_in(check, f"{where}.walk_in", item["walk_in"]) if "walk_in" in item else None
         hours = _weekly_hours(check, f"{where}.hours", item.get("hours", {}))
-        exceptions = _exceptions(check, f"{where}.exceptions", item.get("exceptions", []))
+        exceptions = _exceptions(check, f"{where}.exceptions", item.get("exceptions", []), desks)
         if len(check.problems) == before:
             points.append(ServicePointSpec(
                 id=point_id, name=name, address=address, timezone=point_zone, desks=desks, services=tuple(codes),
@@ -402,7 +402,7 @@ def _weekly_hours(check, where, raw) -> dict[int, OpeningSpan]:
     return hours
 
 
-def _exceptions(check, where, raw) -> list[ExceptionSpec]:
+def _exceptions(check, where, raw, point_desks: int | None) -> list[ExceptionSpec]:
     if not isinstance(raw, list):
         check.fail(where, "must be an array of tables ([[service_points.exceptions]])")
         return []
@@ -425,6 +425,9 @@ def _exceptions(check, where, raw) -> list[ExceptionSpec]:
         desks = None
         if "desks" in item:
             desks = check.integer(f"{here}.desks", item["desks"], minimum=0, maximum=1000)
+            if desks is not None and point_desks is not None and desks > point_desks:
+                check.fail(f"{here}.desks", f"{desks} desks staffed, but the point has only {point_desks} desks")
+                desks = None
         if ok and day is not None:
             result.append(ExceptionSpec(date=day, hours=span, desks=desks))
     return result

@@ -62,7 +62,10 @@ class PointSetup:
 def point_setup(point: ServicePoint, settings: NetworkSettings) -> PointSetup:
     """Build the plain calendar of a point (its hours, exceptions and holidays)."""
     weekly = {h.weekday: (h.opens_at, h.closes_at) for h in point.hours.all()}
-    exceptions = {e.date: DayException(hours=(e.opens_at, e.closes_at) if e.opens_at else None, desks=e.desks)
+    # Staffed desks are capped by the point's desks (refused at every door; capped here too, so
+    # no number of desks without a row is ever offered).
+    exceptions = {e.date: DayException(hours=(e.opens_at, e.closes_at) if e.opens_at else None,
+                                       desks=None if e.desks is None else min(e.desks, point.appointment_desks))
                   for e in point.exceptions.all()}
     calendar = PointCalendar(zone=ZoneInfo(point.timezone), desks=point.appointment_desks, weekly=weekly,
                              exceptions=exceptions, holidays=holidays_for(settings.holidays_country))

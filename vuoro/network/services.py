@@ -14,7 +14,7 @@ from vuoro.network.models import (
     ServicePoint,
     ServicePointService,
 )
-from vuoro.network.networkfile import NetworkSpec, ServicePointSpec
+from vuoro.network.networkfile import NetworkFileError, NetworkSpec, ServicePointSpec
 
 
 @dataclass
@@ -68,6 +68,20 @@ def network_load(*, spec: NetworkSpec) -> LoadReport:
     return report
 
 
+def point_desks_sync(*, point: ServicePoint, report: LoadReport | None = None) -> None:
+    """Make the point's desk rows match its desk counts: desks 1..n in use, the rest out of use."""
+    report = report if report is not None else LoadReport()
+    label = f"service point {point.id}"
+    for kind, count in ((Desk.Kind.APPOINTMENT, point.appointment_desks), (Desk.Kind.WALK_IN, point.walk_in_desks)):
+        for number in range(1, count + 1):
+            _sync(Desk, {"service_point": point, "kind": kind, "number": number}, {"active": True}, report,
+                  f"{label} {kind} desk {number}")
+        for desk in point.desks.filter(kind=kind, number__gt=count, active=True):
+            desk.active = False
+            desk.save(update_fields=["active"])
+            report.updated.append(f"{label} {kind} desk {desk.number} out of use")
+
+
 def _load_point(item: ServicePointSpec, services: dict[str, Service], report: LoadReport) -> None:
     label = f"service point {item.id}"
     point = _sync(ServicePoint, {"id": item.id}, {
@@ -84,14 +98,12 @@ def _load_point(item: ServicePointSpec, services: dict[str, Service], report: Lo
         if code not in item.services:
             offer.delete()
             report.updated.append(f"{label} no longer offers {code}")
-    for kind, count in ((Desk.Kind.APPOINTMENT, item.desks), (Desk.Kind.WALK_IN, point.walk_in_desks)):
-        for number in range(1, count + 1):
-            _sync(Desk, {"service_point": point, "kind": kind, "number": number}, {"active": True}, report,
-                  f"{label} {kind} desk {number}")
-        for desk in point.desks.filter(kind=kind, number__gt=count, active=True):
-            desk.active = False
-            desk.save(update_fields=["active"])
-            report.updated.append(f"{label} {kind} desk {desk.number} out of use")
+    # Exceptions of other dates stay as stored: none of them may staff more desks than the point now has.
+    kept = point.exceptions.exclude(date__in=[e.date for e in item.exceptions]).filter(desks__gt=item.desks)
+    if (exception := kept.order_by("date").first()) is not None:
+        raise NetworkFileError([f'service_points (id "{item.id}").desks: {item.desks} desks, but the stored '
+                                f"exception of {exception.date} staffs {exception.desks}"])
+    point_desks_sync(point=point, report=report)
     for weekday in range(7):
         span = item.hours.get(weekday)
         if span is None:
