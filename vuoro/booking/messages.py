@@ -4,11 +4,21 @@
 (`vuoro.notify`): the notify app asks for a rendered message by booking id, event and channel,
 and knows nothing else of bookings. Either returns None when there is nothing to send (the
 booking is gone, or it has no phone number).
+
+Each message names the service, the point and the local date and time, and carries the signed
+manage link (vuoro.booking.links); the e-mail adds the check-in QR code as an inline PNG
+(multipart/related, referenced by its Content-ID) and the calendar file. One query a message:
+the booking with its service and point.
 """
 from __future__ import annotations
 
 import datetime as dt
+import email.message
+import io
+from functools import lru_cache
 
+import segno
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -16,45 +26,92 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from vuoro.booking.ics import booking_calendar
+from vuoro.booking.links import book_again_url, cannot_come_url, manage_url
 from vuoro.booking.models import Booking
+from vuoro.booking.templatetags.booking_dates import day_name_year
 
+# What the subject says before "service, point, date".
 SUBJECTS = {
     "confirmed": gettext_noop("Your appointment is booked"),
     "rescheduled": gettext_noop("Your appointment was moved"),
     "cancelled": gettext_noop("Your appointment was cancelled"),
+    "reminder": gettext_noop("Reminder of your appointment"),
+    "recovery": gettext_noop("Link to manage your appointment"),
+    "agency_moved": gettext_noop("We moved your appointment"),
+    "agency_cancelled": gettext_noop("We had to cancel your appointment"),
 }
+ENDED = {"cancelled", "agency_cancelled"}  # events after which there is no booking left to manage
+CANNOT_COME = {"confirmed", "rescheduled", "reminder", "recovery", "agency_moved"}
+
+
+class BookingEmail(EmailMultiAlternatives):
+    """An e-mail whose HTML part carries related parts (inline images), each with a Content-ID:
+    multipart/alternative(text, multipart/related(html, image...)) inside multipart/mixed."""
+
+    def __init__(self, *args, related: list[tuple[bytes, str, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.related = list(related)  # (content, "image/png", content id without <>)
+
+    def _add_bodies(self, msg: email.message.EmailMessage):
+        msg = super()._add_bodies(msg)
+        html = next((part for part in msg.iter_parts() if part.get_content_type() == "text/html"), None)
+        for content, mimetype, content_id in self.related if html is not None else ():
+            maintype, subtype = mimetype.split("/", 1)
+            html.add_related(content, maintype=maintype, subtype=subtype, cid=f"<{content_id}>",
+                             disposition="inline", filename=f"{content_id.split('@')[0]}.{subtype}")
+        return msg
+
+
+@lru_cache(maxsize=2048)
+def qr_png(reservation_key: str) -> bytes:
+    """The check-in QR code (the reservation key) as a PNG; cached, as reminders repeat keys."""
+    buffer = io.BytesIO()
+    segno.make(reservation_key, error="m").save(buffer, kind="png", scale=5, border=4)
+    return buffer.getvalue()
 
 
 def _booking(booking_id: int) -> Booking | None:
     return Booking.objects.select_related("service", "service_point").filter(pk=booking_id).first()
 
 
-def _context(booking: Booking, event: str) -> dict:
-    return {"booking": booking, "event": event,
-            "start": timezone.localtime(booking.start_at, booking.service_point_zone),
-            "checklist": booking.service.checklist(booking.language)}
+def _context(booking: Booking, event: str, reason: str) -> dict:
+    zone = booking.service_point_zone
+    ended = event in ENDED or booking.status == Booking.Status.CANCELLED
+    return {"booking": booking, "event": event, "reason": reason, "ended": ended,
+            "start": timezone.localtime(booking.start_at, zone), "end": timezone.localtime(booking.end_at, zone),
+            "checklist": booking.service.checklist(booking.language), "agency": settings.AGENCY_NAME,
+            "manage_url": None if ended else manage_url(booking),
+            "cannot_come_url": cannot_come_url(booking) if event in CANNOT_COME and not ended else None,
+            "book_url": book_again_url(booking) if ended else None,
+            "qr_cid": f"qr-{booking.reservation_key}@vuoro"}
 
 
-def booking_email(*, booking_id: int, event: str, now: dt.datetime) -> EmailMultiAlternatives | None:
-    """The e-mail (text, HTML, calendar file) about a booking, in its language."""
+def _subject(booking: Booking, start: dt.datetime, event: str) -> str:
+    return f"{_(SUBJECTS[event])}: {booking.service.name}, {booking.service_point.name}, {day_name_year(start)}"
+
+
+def booking_email(*, booking_id: int, event: str, now: dt.datetime, reason: str = "") -> BookingEmail | None:
+    """The e-mail (text, HTML with the inline QR code, calendar file) about a booking, in its language.
+    `reason` says why the agency moved or cancelled it (shown with those events)."""
     booking = _booking(booking_id)
-    if booking is None:
+    if booking is None or not booking.customer_email:
         return None
     with translation.override(booking.language):
-        context = _context(booking, event)
-        mail = EmailMultiAlternatives(subject=_(SUBJECTS[event]),
-                                      body=render_to_string("booking/messages/booking.txt", context),
-                                      to=[booking.customer_email])
+        context = _context(booking, event, reason)
+        related = [] if context["ended"] else [(qr_png(booking.reservation_key), "image/png", context["qr_cid"])]
+        mail = BookingEmail(subject=_subject(booking, context["start"], event),
+                            body=render_to_string("booking/messages/booking.txt", context),
+                            to=[booking.customer_email], related=related)
         mail.attach_alternative(render_to_string("booking/messages/booking.html", context), "text/html")
         mail.attach(f"{booking.reservation_key}.ics", booking_calendar(booking, now=now), "text/calendar")
         return mail
 
 
-def booking_text(*, booking_id: int, event: str, now: dt.datetime) -> tuple[str, str] | None:
-    """The text message about a booking as (phone number, text), or None without a number."""
+def booking_text(*, booking_id: int, event: str, now: dt.datetime, reason: str = "") -> tuple[str, str] | None:
+    """The text message about a booking as (phone number, plain text), or None without a number."""
     booking = _booking(booking_id)
     if booking is None or not booking.customer_phone:
         return None
     with translation.override(booking.language):
-        text = render_to_string("booking/messages/booking_sms.txt", _context(booking, event)).strip()
-    return booking.customer_phone, text
+        text = render_to_string("booking/messages/booking_sms.txt", _context(booking, event, reason))
+    return booking.customer_phone, " ".join(text.split())
