@@ -21,7 +21,7 @@ from vuoro.booking.guards import pin_guard_check, pin_guard_clear, pin_guard_fai
 from vuoro.booking.ics import booking_calendar
 from vuoro.booking.keys import KEY_RE, normalise_key, pin_matches
 from vuoro.booking.models import MAX_PERSONS, Booking, IdempotentAnswer
-from vuoro.booking.recovery import booking_links_send
+from vuoro.booking.recovery import booking_links_send, looks_like_email
 from vuoro.booking.selectors import MAX_SLOTS, PointSlot, availability_list, booking_get
 from vuoro.booking.services import (
     BookingError,
@@ -276,7 +276,7 @@ class RecoverIn(InputSchema):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        if value is not None and not EMAIL_RE.match(value.strip()):
+        if value is not None and not looks_like_email(value):
             raise ValueError("not an e-mail address")
         return None if value is None else value.strip()
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from vuoro.booking.api import EMAIL_RE, PHONE_RE
 from vuoro.booking.keys import KEY_RE, normalise_key
 from vuoro.booking.models import MAX_PERSONS
+from vuoro.booking.recovery import looks_like_email
 
 # Names of the languages of service, each in its own language (shown with a matching lang attribute).
 SERVICE_LANGUAGES = [("fi", "Suomi"), ("sv", "Svenska"), ("en", "English")]
@@ -93,7 +94,7 @@ class RecoverForm(PageForm):
         """("email", address) or ("reservation_key", normalised key)."""
         text = self.cleaned_data["who"].strip()
         if "@" in text:
-            if not EMAIL_RE.match(text):
+            if not looks_like_email(text):
                 raise forms.ValidationError(_("Enter an e-mail address like name@example.com."), code="invalid")
             return "email", text
         key = normalise_key(text)

@@ -7,6 +7,7 @@ one can flood a customer with messages (the per-client request limit is the call
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.db import transaction
 from django.db.models import Count
@@ -18,6 +19,12 @@ from vuoro.notify.services import notice_queue
 RECOVERY_PER_BOOKING = 3
 RECOVERY_WINDOW = dt.timedelta(hours=1)
 MOST_BOOKINGS = 20  # an address with more live bookings than this is not a customer's
+# Only a look-up key here (bookings hold checked addresses): anything shaped like one will do.
+_EMAIL_SHAPE = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
+
+
+def looks_like_email(text: str) -> bool:
+    return bool(_EMAIL_SHAPE.fullmatch(text.strip()))
 
 
 def booking_links_send(*, reservation_key: str = "", email: str = "", now: dt.datetime) -> int:
