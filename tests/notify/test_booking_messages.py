@@ -151,7 +151,7 @@ class TestBookingText:
         booking = booking_of("fi")
         phone, text = booking_text(booking_id=booking.pk, event="reminder", now=NOW)
         assert phone == "+358401234567"
-        assert text.startswith("Muistutus: Oleskelulupa & kortti, Helsinki, Malmi, Keskiviikko")
+        assert text.startswith("Muistutus: Oleskelulupa & kortti, Helsinki, Malmi, keskiviikko")
         assert "9.20–10.00" in text and "https://a.example/manage/link/" in text
         assert "&amp;" not in text and "<" not in text and "\n" not in text
 
