@@ -249,3 +249,16 @@ class TestRecoverPage:
             assert client_en.post("/manage/lost-pin/", {"who": "a@example.org"}).status_code == 302
         page = client_en.post("/manage/lost-pin/", {"who": "a@example.org"})
         assert page.status_code == 429 and int(page["Retry-After"]) >= 1
+
+
+class TestOddInput:
+    @pytest.mark.parametrize("token", ["0:" + "A" * 43, "99999999999999999:" + "A" * 43, "1:%00", "%E2%82%AC:x",
+                                       "1:" + "A" * 500, "-1:" + "A" * 43])
+    def test_a_link_never_answers_a_server_error(self, client, made, token):
+        assert client.get(f"/manage/link/{token}/").status_code == 410
+        assert client.get(f"/manage/cannot-come/{token}/").status_code == 410
+        assert client.post(f"/manage/cannot-come/{token}/").status_code == 410
+
+    @pytest.mark.parametrize("who", ["a\x00@example.org", "ÄÖ" * 200, "IIIIIIIIII\x00", "@", "١٢٣٤٥٦٧٨٩٠"])
+    def test_the_lost_pin_page_never_answers_a_server_error(self, client, made, who):
+        assert client.post("/manage/lost-pin/", {"who": who}).status_code in (302, 400)
