@@ -1,6 +1,7 @@
 """What the messages about a booking say: e-mail (text, HTML with an inline QR code, calendar
 file) and a plain text message, each in the booking's language with its signed manage link."""
 import datetime as dt
+import email.policy
 import re
 
 import pytest
@@ -98,6 +99,17 @@ class TestBookingEmail:
         assert html_part.get_content_type() == "text/html" and f"cid:{cid}" in html_part.get_content()
         assert image.get_content_type() == "image/png" and image["Content-ID"] == f"<{cid}>"
         assert image.get_content().startswith(b"\x89PNG")
+
+    def test_as_the_smtp_backend_writes_it_it_parses_back_whole(self, booking_of):
+        booking = booking_of("sv")
+        message = booking_email(booking_id=booking.pk, event="confirmed", now=NOW)
+        data = message.message(policy=email.policy.SMTP).as_bytes()
+        assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
+        parsed = email.message_from_bytes(data, policy=email.policy.default)
+        assert parsed["Subject"] == message.subject and parsed["To"] == "person@example.org"
+        assert [part.get_content_type() for part in parsed.walk()] == [
+            "multipart/mixed", "multipart/alternative", "text/plain", "multipart/related", "text/html",
+            "image/png", "text/calendar"]
 
     def test_the_calendar_file_is_attached(self, booking_of, wednesday):
         booking = booking_of("fi")
