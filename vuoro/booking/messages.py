@@ -112,7 +112,7 @@ def _context(booking: Booking, event: str, reason: str) -> dict:
     return {"booking": booking, "event": event, "reason": reason, "ended": ended,
             "start": timezone.localtime(booking.start_at, zone), "end": timezone.localtime(booking.end_at, zone),
             "checklist": booking.service.checklist(booking.language), "agency": settings.AGENCY_NAME,
-            "manage_url": None if ended else manage_url(booking),
+            "manage_url": manage_url(booking),
             "cannot_come_url": cannot_come_url(booking) if event in CANNOT_COME and not ended else None,
             "book_url": book_again_url(booking) if ended else None,
             "qr_cid": f"qr-{booking.reservation_key}@vuoro"}
