@@ -153,6 +153,17 @@ class TestBookingEmail:
         with django_assert_num_queries(1):
             booking_text(booking_id=booking.pk, event="reminder", now=NOW)
 
+    def test_reads_the_booking_as_the_orm_does(self, booking_of):
+        from vuoro.booking.messages import _booking
+
+        booking = booking_of("sv")
+        ours = _booking(booking.pk)
+        theirs = Booking.objects.select_related("service", "service_point").get(pk=booking.pk)
+        for mine, orm in ((ours, theirs), (ours.service, theirs.service), (ours.service_point, theirs.service_point)):
+            fields = type(orm)._meta.concrete_fields
+            assert [getattr(mine, f.attname) for f in fields] == [getattr(orm, f.attname) for f in fields]
+        assert ours.start_at.utcoffset() == dt.timedelta(0) and ours._state.adding is False
+
     def test_a_booking_gone_has_no_message(self, db):
         assert booking_email(booking_id=999999, event="confirmed", now=NOW) is None
         assert booking_text(booking_id=999999, event="confirmed", now=NOW) is None
