@@ -3,6 +3,7 @@ file) and a plain text message, each in the booking's language with its signed m
 import datetime as dt
 import email.policy
 import re
+import struct
 
 import pytest
 from django.core import mail
@@ -98,7 +99,9 @@ class TestBookingEmail:
         html_part, image = list(related.iter_parts())
         assert html_part.get_content_type() == "text/html" and f"cid:{cid}" in html_part.get_content()
         assert image.get_content_type() == "image/png" and image["Content-ID"] == f"<{cid}>"
-        assert image.get_content().startswith(b"\x89PNG")
+        png = image.get_content()
+        assert png.startswith(b"\x89PNG") and struct.unpack(">II", png[16:24]) == (145, 145)  # as the <img> says
+        assert 'width="145" height="145"' in html
 
     def test_as_the_smtp_backend_writes_it_it_parses_back_whole(self, booking_of):
         booking = booking_of("sv")

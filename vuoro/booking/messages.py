@@ -97,9 +97,10 @@ class BookingEmail(EmailMultiAlternatives):
 
 @lru_cache(maxsize=2048)
 def qr_png(reservation_key: str) -> bytes:
-    """The check-in QR code (the reservation key) as a PNG; cached, as reminders repeat keys."""
+    """The check-in QR code (the reservation key) as a PNG, 145 pixels square; cached, as
+    reminders repeat keys. A full QR code, never a Micro QR (which phones and many readers skip)."""
     buffer = io.BytesIO()
-    segno.make(reservation_key, error="m").save(buffer, kind="png", scale=5, border=4)
+    segno.make_qr(reservation_key, error="m").save(buffer, kind="png", scale=5, border=4)
     return buffer.getvalue()
 
 
