@@ -262,3 +262,13 @@ class TestOddInput:
     @pytest.mark.parametrize("who", ["a\x00@example.org", "ÄÖ" * 200, "IIIIIIIIII\x00", "@", "١٢٣٤٥٦٧٨٩٠"])
     def test_the_lost_pin_page_never_answers_a_server_error(self, client, made, who):
         assert client.post("/manage/lost-pin/", {"who": who}).status_code in (302, 400)
+
+
+class TestCheckInCode:
+    def test_the_manage_page_shows_a_full_qr_code_not_a_micro_qr(self, client, made):
+        from urllib.parse import unquote
+
+        client.get(link_in(made.booking))
+        page = unquote(client.get("/manage/booking/").content.decode())
+        # Version 1 (21 modules) with its 4-module quiet zone at scale 5; a Micro QR would be smaller.
+        assert "width='145' height='145' class='segno'" in page
