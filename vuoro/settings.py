@@ -5,6 +5,8 @@ VUORO_SECRET_KEY  required when VUORO_DEBUG is off
 VUORO_DEBUG       "on" for development (the default), "off" for production
 VUORO_RATE_LIMITS "off" lifts every per-client request limit except the PIN-guessing limit
 VUORO_ALLOWED_HOSTS, VUORO_SMS_BACKEND, VUORO_EMAIL_BACKEND, VUORO_FROM_EMAIL: see README
+VUORO_PUBLIC_URL  the site's address as customers reach it, for links in messages
+VUORO_AGENCY_NAME the agency's name, as messages sign it
 """
 import os
 from pathlib import Path
@@ -161,6 +163,9 @@ if _EMAIL_BACKEND == _SMTP:
     }
 DEFAULT_FROM_EMAIL = os.environ.get("VUORO_FROM_EMAIL", "vuoro@localhost")
 SMS_BACKEND = os.environ.get("VUORO_SMS_BACKEND", "vuoro.notify.sms.ConsoleBackend")
+# Messages link back to the site (manage links) and are signed with the agency's name.
+PUBLIC_URL = os.environ.get("VUORO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+AGENCY_NAME = os.environ.get("VUORO_AGENCY_NAME", "Vuoro")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

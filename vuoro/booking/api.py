@@ -14,13 +14,14 @@ from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from ninja import Header, Query, Router, Schema
 from ninja.responses import NinjaJSONEncoder
-from pydantic import AwareDatetime, Field, field_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from vuoro.apierrors import ApiError, InputSchema
 from vuoro.booking.guards import pin_guard_check, pin_guard_clear, pin_guard_fail, rate_limit
 from vuoro.booking.ics import booking_calendar
-from vuoro.booking.keys import normalise_key, pin_matches
+from vuoro.booking.keys import KEY_RE, normalise_key, pin_matches
 from vuoro.booking.models import MAX_PERSONS, Booking, IdempotentAnswer
+from vuoro.booking.recovery import booking_links_send, looks_like_email
 from vuoro.booking.selectors import MAX_SLOTS, PointSlot, availability_list, booking_get
 from vuoro.booking.services import (
     BookingError,
@@ -257,6 +258,49 @@ def bookings_create(request, payload: BookingIn,
         record.status, record.body = status, stored
         record.save(update_fields=["status", "body"])
     return JsonResponse(body, status=status)
+
+
+class RecoverIn(InputSchema):
+    """Exactly one of the two."""
+
+    reservation_key: str | None = Field(None, max_length=32)
+    email: str | None = Field(None, max_length=254)
+
+    @field_validator("reservation_key")
+    @classmethod
+    def _key(cls, value: str | None) -> str | None:
+        if value is not None and not KEY_RE.fullmatch(normalise_key(value)):
+            raise ValueError("not a reservation key (10 letters and digits)")
+        return None if value is None else normalise_key(value)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not looks_like_email(value):
+            raise ValueError("not an e-mail address")
+        return None if value is None else value.strip()
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.reservation_key is None) == (self.email is None):
+            raise ValueError("give either reservation_key or email")
+        return self
+
+
+class RecoverOut(Schema):
+    status: Literal["sent_if_found"]
+
+
+@router.post("/bookings/recover", response={202: RecoverOut, 422: ErrorOut, 429: ErrorOut},
+             summary="Lost PIN: send a link to manage the booking")
+def bookings_recover(request, payload: RecoverIn):
+    """A link to manage the booking goes to the booking's own e-mail address and phone (for an
+    e-mail: to every live future booking of that address), at most 3 a booking an hour. The
+    answer is the same whether or not anything was found. 5 requests a minute per client."""
+    now = timezone.now()
+    rate_limit(request, kind="recover", now=now)
+    booking_links_send(reservation_key=payload.reservation_key or "", email=payload.email or "", now=now)
+    return JsonResponse({"status": "sent_if_found"}, status=202)
 
 
 def _authorised(request, reservation_key: str, pin: str | None) -> Booking:

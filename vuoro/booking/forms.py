@@ -5,7 +5,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vuoro.booking.api import EMAIL_RE, PHONE_RE
+from vuoro.booking.keys import KEY_RE, normalise_key
 from vuoro.booking.models import MAX_PERSONS
+from vuoro.booking.recovery import looks_like_email
 
 # Names of the languages of service, each in its own language (shown with a matching lang attribute).
 SERVICE_LANGUAGES = [("fi", "Suomi"), ("sv", "Svenska"), ("en", "English")]
@@ -77,3 +79,26 @@ class ManageForm(PageForm):
         label=_("PIN"), max_length=16, help_text=_("6 digits."),
         error_messages={"required": _("Enter your PIN.")},
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+
+
+class RecoverForm(PageForm):
+    """A lost PIN: the reservation key or the e-mail address the booking was made with."""
+
+    who = forms.CharField(
+        label=_("Reservation key or e-mail address"), max_length=254,
+        help_text=_("For example 7KQ2M9XW4D or name@example.com."),
+        error_messages={"required": _("Enter your reservation key or e-mail address.")},
+        widget=forms.TextInput(attrs={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"}))
+
+    def clean_who(self) -> tuple[str, str]:
+        """("email", address) or ("reservation_key", normalised key)."""
+        text = self.cleaned_data["who"].strip()
+        if "@" in text:
+            if not looks_like_email(text):
+                raise forms.ValidationError(_("Enter an e-mail address like name@example.com."), code="invalid")
+            return "email", text
+        key = normalise_key(text)
+        if not KEY_RE.fullmatch(key):
+            raise forms.ValidationError(_("Enter a reservation key of 10 letters and digits, or an e-mail address."),
+                                        code="invalid")
+        return "reservation_key", key

@@ -15,7 +15,7 @@ PIN_FAILURES_ALLOWED = 5
 PIN_WINDOW = dt.timedelta(minutes=15)
 
 # requests a client may make per minute, by kind of request
-RATE_LIMITS_PER_MINUTE = {"availability": 240, "booking": 30, "manage": 60, "ticket": 20}
+RATE_LIMITS_PER_MINUTE = {"availability": 240, "booking": 30, "manage": 60, "ticket": 20, "recover": 5}
 
 
 def _too_many(retry_after_seconds: float, detail: str) -> ApiError:

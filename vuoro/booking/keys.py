@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.conf import settings
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 KEY_LENGTH = 10
 PIN_DIGITS = 6
+KEY_RE = re.compile(f"[{CROCKFORD}]{{{KEY_LENGTH}}}")  # a normalised reservation key
 
 
 def new_reservation_key() -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vuoro.booking import views
+from vuoro.booking import link_views, views
 
 app_name = "booking"
 urlpatterns = [
@@ -19,4 +19,8 @@ urlpatterns = [
     path("manage/move/confirm/", views.move_confirm, name="move_confirm"),
     path("manage/calendar/", views.calendar_file, name="calendar"),
     path("manage/sign-out/", views.manage_sign_out, name="manage_sign_out"),
+    path("manage/link/<str:token>/", link_views.manage_link, name="manage_link"),
+    path("manage/cannot-come/<str:token>/", link_views.cannot_come, name="cannot_come"),
+    path("manage/lost-pin/", link_views.recover, name="recover"),
+    path("manage/lost-pin/sent/", link_views.recover_sent, name="recover_sent"),
 ]

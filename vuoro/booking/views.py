@@ -3,8 +3,9 @@ the customer's details → the confirmation; and the manage pages (view, cancel,
 
 Every step is a plain GET or POST page that works without JavaScript; htmx only swaps the month
 view in place. A view parses, authorises, calls one selector or service function, and renders.
-The reservation key and PIN never travel in a URL: forms POST them, and after a successful
-sign-in they are kept in the session.
+The reservation key and PIN never travel in a URL: forms POST them; after a successful sign-in
+(or a signed manage link, vuoro.booking.link_views) the session keeps the booking's id and the
+fingerprint of its state, never the key or PIN in clear (vuoro.booking.session).
 """
 from __future__ import annotations
 
@@ -49,14 +50,9 @@ from vuoro.booking.services import (
     booking_create,
     booking_reschedule,
 )
+from vuoro.booking.session import booked_get, booked_hold, managed_booking, managed_forget, managed_hold
 from vuoro.network.selectors import service_list, service_point_list
 from vuoro.network.state import NetworkState, network_state
-
-BOOKED = "booking.booked"  # session: key and PIN of the booking just made, for its confirmation page
-MANAGED = "booking.managed"  # session: key and PIN the customer signed in to the manage pages with
-# A PIN is kept readable in the session only this long (for the manage pages: since last use), so
-# a shared computer does not keep a booking open and stored sessions do not keep PINs for weeks.
-HELD_SECONDS = 30 * 60
 
 STEPS = {
     "book": {"point": "booking:point", "month": "booking:month", "day": "booking:day", "pick": "booking:details"},
@@ -105,7 +101,7 @@ def _too_many(request, error: ApiError, *, pin_locked: bool) -> HttpResponse:
 
 def _flow(request, mode: str, state: NetworkState) -> Flow | None:
     if mode == "move":
-        booking = _managed_booking(request)
+        booking = managed_booking(request)
         if booking is None or not _changeable(booking, timezone.now()):
             return None
         return Flow("move", booking.service.code, booking)
@@ -327,7 +323,7 @@ def details(request):
         except ActiveBookingExists:
             problem, status = "active", 409
         else:
-            _hold(request, BOOKED, made.booking.reservation_key, made.pin)
+            booked_hold(request, made.booking, made.pin)
             return redirect("booking:done")
     elif request.method == "POST":
         status = 400
@@ -342,32 +338,6 @@ def details(request):
     }, status=status)
 
 
-def _hold(request, session_key: str, reservation_key: str, pin: str) -> None:
-    request.session[session_key] = {"key": reservation_key, "pin": pin,
-                                    "until": timezone.now().timestamp() + HELD_SECONDS}
-
-
-def _held_booking(request, session_key: str, *, sliding: bool) -> tuple[Booking, str] | None:
-    """The booking whose key and PIN the session holds, re-checked against the stored PIN hash;
-    None once the hold has expired (a `sliding` hold is renewed by each use)."""
-    held = request.session.get(session_key)
-    if not held or held.get("until", 0) < timezone.now().timestamp():
-        request.session.pop(session_key, None)
-        return None
-    booking = booking_get(reservation_key=held["key"])
-    if booking is None or not pin_matches(held["key"], held["pin"], booking.pin_hash):
-        request.session.pop(session_key, None)
-        return None
-    if sliding:
-        _hold(request, session_key, held["key"], held["pin"])
-    return booking, held["pin"]
-
-
-def _managed_booking(request) -> Booking | None:
-    held = _held_booking(request, MANAGED, sliding=True)
-    return held[0] if held else None
-
-
 def _summary(booking: Booking) -> dict:
     return {"booking": booking, "start": timezone.localtime(booking.start_at, booking.service_point_zone),
             "end": timezone.localtime(booking.end_at, booking.service_point_zone),
@@ -377,7 +347,7 @@ def _summary(booking: Booking) -> dict:
 @require_GET
 @never_cache
 def done(request):
-    held = _held_booking(request, BOOKED, sliding=False)
+    held = booked_get(request)
     if held is None:
         return redirect("booking:service")
     booking, pin = held
@@ -404,7 +374,7 @@ def _authorise(request, reservation_key: str, pin: str) -> Booking | None:
 @never_cache
 @_too_many_page
 def manage(request):
-    if request.method == "GET" and _managed_booking(request) is not None:
+    if request.method == "GET" and managed_booking(request) is not None:
         return redirect("booking:manage_booking")
     form = ManageForm(request.POST or None)
     status = 200
@@ -421,7 +391,7 @@ def manage(request):
                 return _too_many(request, error, pin_locked=True)
             if booking is not None:
                 request.session.cycle_key()
-                _hold(request, MANAGED, booking.reservation_key, data["pin"].strip())
+                managed_hold(request, booking)
                 return redirect("booking:manage_booking")
             form.add_error(None, _("We found no booking with that reservation key and PIN. Check them and try again."))
     return render(request, "booking/manage_sign_in.html", {"form": form}, status=status)
@@ -430,7 +400,7 @@ def manage(request):
 @require_GET
 @never_cache
 def manage_booking(request):
-    booking = _managed_booking(request)
+    booking = managed_booking(request)
     if booking is None:
         return redirect("booking:manage")
     return render(request, "booking/manage.html", {
@@ -440,7 +410,7 @@ def manage_booking(request):
 
 @require_POST
 def manage_sign_out(request):
-    request.session.pop(MANAGED, None)
+    managed_forget(request)
     messages.info(request, _("You have signed out of the booking."))
     return redirect("booking:manage")
 
@@ -448,15 +418,16 @@ def manage_sign_out(request):
 @require_http_methods(["GET", "POST"])
 @never_cache
 def manage_cancel(request):
-    booking = _managed_booking(request)
+    booking = managed_booking(request)
     if booking is None:
         return redirect("booking:manage")
     if request.method == "POST":
         try:
-            booking_cancel(booking=booking, now=timezone.now())
+            booking = booking_cancel(booking=booking, now=timezone.now())
         except NotChangeable:
             messages.error(request, _("This booking can no longer be cancelled: its time has started or passed."))
         else:
+            managed_hold(request, booking)  # the customer's own change: keep the booking open
             messages.success(request, _("Your booking is cancelled. The time is now free for someone else."))
         return redirect("booking:manage_booking")
     if not _changeable(booking, timezone.now()):
@@ -479,7 +450,8 @@ def move_confirm(request):
     if request.method == "POST":
         now = timezone.now()
         try:
-            booking_reschedule(state=state, booking=flow.booking, start_at=start_at, point_id=point_id, now=now)
+            moved = booking_reschedule(state=state, booking=flow.booking, start_at=start_at, point_id=point_id,
+                                       now=now)
         except SlotUnavailable:
             problem, status = "taken", 409
             alternatives = _alternatives(state, flow, point_id, start_at, now)
@@ -487,6 +459,7 @@ def move_confirm(request):
             messages.error(request, _("This booking can no longer be changed: its time has started or passed."))
             return redirect("booking:manage_booking")
         else:
+            managed_hold(request, moved)  # the customer's own change: keep the booking open
             messages.success(request, _("Your booking is moved to the new time. Your reservation key and PIN stay "
                                         "the same."))
             return redirect("booking:manage_booking")
@@ -514,7 +487,7 @@ def calendar_file(request):
                 raise
             return _too_many(request, error, pin_locked=True)
     else:
-        booking = _managed_booking(request)
+        booking = managed_booking(request)
     if booking is None:
         return redirect("booking:manage")
     response = HttpResponse(booking_calendar(booking, now=timezone.now()), content_type="text/calendar; charset=utf-8")
