@@ -5,7 +5,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import re
 from typing import Literal
 
 from django.conf import settings
@@ -30,11 +29,10 @@ from vuoro.booking.services import (
     booking_create,
     booking_reschedule,
 )
+from vuoro.contact import email_normalise, phone_normalise
 from vuoro.network.state import NetworkState, network_state, network_state_unchecked
 
 router = Router(tags=["booking"])
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{4,24}$")
 
 
 class SlotOut(Schema):
@@ -69,16 +67,12 @@ class CustomerIn(InputSchema):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
-        if not EMAIL_RE.match(value.strip()):
-            raise ValueError("not an e-mail address")
-        return value.strip()
+        return email_normalise(value)  # ContactError is a ValueError: 422 with its message
 
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str) -> str:
-        if value.strip() and not PHONE_RE.match(value.strip()):
-            raise ValueError("not a phone number (digits, optionally starting with +)")
-        return value.strip()
+        return phone_normalise(value)  # E.164, or "" when none was given
 
 
 class BookingIn(InputSchema):
