@@ -5,7 +5,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vuoro.booking.keys import KEY_RE, normalise_key
-from vuoro.booking.models import MAX_PERSONS
 from vuoro.booking.recovery import looks_like_email
 from vuoro.contact import email_normalise, form_value, phone_normalise
 
@@ -42,11 +41,6 @@ class DetailsForm(PageForm):
     phone = forms.CharField(label=_("Mobile phone number (optional)"), max_length=32, required=False,
                             help_text=_("For a reminder by text message, for example +358 40 123 4567."),
                             widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
-    persons = forms.TypedChoiceField(
-        label=_("Number of persons"), coerce=int, initial=1,
-        choices=[(n, str(n)) for n in range(1, MAX_PERSONS + 1)],
-        help_text=_("A family appointment covers up to six people; children under 18 come with a parent."),
-        error_messages={"invalid_choice": _("Choose from 1 to 6 persons.")})
     language = forms.ChoiceField(label=_("Language of service"), choices=SERVICE_LANGUAGES, widget=forms.RadioSelect,
                                  error_messages={"required": _("Choose the language of service.")})
 
