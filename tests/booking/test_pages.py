@@ -70,8 +70,14 @@ class TestServiceStep:
         assert "residence-card en Takes about 40 minutes" in text(page)
 
     def test_a_chosen_service_leads_to_the_service_point_step(self, client, smoke_network):
-        answer = client.get("/book/?service=residence-card")
+        answer = client.get("/book/?service=residence-card&persons=1&next=1")
         assert answer.status_code == 302 and answer.url == "/book/point/?service=residence-card"
+
+    def test_a_link_naming_only_the_service_still_asks_the_number_of_persons(self, client, smoke_network):
+        page = client.get("/book/?service=residence-card")
+        assert page.status_code == 200
+        assert re.search(r'value="residence-card"[^>]*checked', page.content.decode())
+        assert 'id="id_persons"' in page.content.decode()
 
     def test_continuing_without_a_choice_asks_for_one_in_a_linked_summary(self, client_en, smoke_network):
         page = client_en.get("/book/?next=1")

@@ -161,7 +161,8 @@ def service_choose(request):
     state = network_state()
     code = request.GET.get("service")
     persons = _persons(request.GET.get("persons"))
-    if code in state.service_ids and persons and "change" not in request.GET:
+    # A link naming only the service (front page, guidance) still asks the number of persons first.
+    if code in state.service_ids and persons and "persons" in request.GET and "change" not in request.GET:
         return redirect(Flow("book", code, persons=persons).url("point"))
     error = _("Choose the service you need.") if "next" in request.GET and code not in state.service_ids else None
     persons_error = _("Choose from 1 to 6 persons.") if persons is None else None
@@ -173,13 +174,8 @@ def service_choose(request):
 
 def _service_rows(state: NetworkState) -> list[dict]:
     """Each service with the visit lengths its points give one person, and its minutes per extra person."""
-    rows = []
-    for service in service_list():
-        lengths = {p.durations[service.code] for p in state.points_offering(service.code)} or {
-            service.duration_minutes}
-        rows.append({"service": service, "shortest": min(lengths), "longest": max(lengths),
-                     "extra": state.extra_person_minutes.get(service.code, 0)})
-    return rows
+    return [dict(zip(("shortest", "longest", "extra"), state.service_lengths(s.code, s.duration_minutes),
+                     strict=True), service=s) for s in service_list()]
 
 
 @require_GET

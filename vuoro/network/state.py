@@ -57,6 +57,12 @@ class NetworkState:
             return duration
         return duration + (persons - 1) * self.extra_person_minutes.get(service_code, 0)
 
+    def service_lengths(self, service_code: str, fallback: int) -> tuple[int, int, int]:
+        """(shortest, longest) one-person visit across the points offering a service (`fallback`
+        when none does), and its minutes per extra person: what a page tells before a point is chosen."""
+        lengths = {p.durations[service_code] for p in self.points_offering(service_code)} or {fallback}
+        return min(lengths), max(lengths), self.extra_person_minutes.get(service_code, 0)
+
     def horizon_end(self, now: dt.datetime) -> dt.datetime:
         """The latest start that may be booked at `now`."""
         return now + dt.timedelta(days=self.horizon_days)
