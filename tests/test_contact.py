@@ -2,6 +2,8 @@
 import pytest
 from django.core.mail.backends.smtp import EmailBackend
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vuoro.contact import ContactError, email_normalise, phone_normalise
 
@@ -51,6 +53,18 @@ class TestEmailNormalise:
                 with pytest.raises(ContactError) as refused:
                     email_normalise("äiti@example.org")
                 assert words in str(refused.value.message)
+
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.one_of(st.emails(), st.text(alphabet=st.characters(codec="utf-8"), max_size=40),
+                     st.from_regex(r"[a-zA-Z0-9.,_+\-\"\\ @\r\n<>\[\]ä]{1,30}@[a-zA-Z0-9.\-ü]{1,20}", fullmatch=True)))
+    def test_whatever_it_accepts_the_smtp_backend_sends_to_as_it_is(self, typed):
+        try:
+            stored = email_normalise(typed)
+        except ContactError:
+            return
+        assert EmailBackend.prep_address(None, stored) == stored
+        assert email_normalise(stored) == stored  # one stored form
 
 
 class TestPhoneNormalise:
