@@ -1,5 +1,6 @@
 """Bookings over the API and the booking pages take only contact details the messages can reach,
 stored normalised (vuoro.contact)."""
+import datetime as dt
 from html import unescape
 
 import pytest
@@ -68,3 +69,15 @@ class TestBookingPage:
         assert answer.status_code == 302
         assert Booking.objects.get().customer_phone == "+358401234567"
 
+
+
+@pytest.mark.django_db
+class TestLostPin:
+    def test_finds_a_booking_by_the_address_as_typed_at_booking_whatever_its_form(self, client, smoke_network,
+                                                                                wednesday):
+        from vuoro.booking.recovery import booking_links_send
+
+        assert post_booking(client, booking_body(at(wednesday, 9, 20), email="Anna@Bücher.de")).status_code == 201
+        now = dt.datetime.now(dt.UTC)
+        assert booking_links_send(email=" anna@BÜCHER.de ", now=now) == 1
+        assert booking_links_send(email="anna@xn--bcher-kva.de", now=now) == 1
