@@ -183,12 +183,21 @@ def booking_create(
     email_key = customer.email.strip().lower()
     trust_summary = True
     for attempt in range(RACE_RETRIES):
-        point = state.points.get(point_id)
-        service_id = state.service_ids.get(service_code)
-        if point is None or service_id is None:
-            raise SlotUnavailable("No such service or service point.")
-        opening, duration, day = _opening_for(state=state, point=point, service_code=service_code,
-                                              start_at=start_at, now=now, persons=persons)
+        try:
+            point = state.points.get(point_id)
+            service_id = state.service_ids.get(service_code)
+            if point is None or service_id is None:
+                raise SlotUnavailable("No such service or service point.")
+            opening, duration, day = _opening_for(state=state, point=point, service_code=service_code,
+                                                  start_at=start_at, now=now, persons=persons)
+        except SlotUnavailable:
+            # Refused before the version is read: an unchecked copy may be older than a change
+            # that opened this time. Only a refusal pays for a look at the current network.
+            current = network_state()
+            if current.version == state.version:
+                raise
+            state = current
+            continue
         cells = visit_cells(opening, slot_minutes=state.slot_minutes, start=start_at, duration_minutes=duration)
         try:
             with transaction.atomic():
