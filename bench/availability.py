@@ -34,7 +34,7 @@ DEFAULT_DB = "vuoro_bench"
 PG_BASE = "postgres://postgres@127.0.0.1:5432"
 DATASET_VERSION = 1  # bump when the data set's shape changes: an older build is then rebuilt
 SECRET_KEY = "bench-secret-key-not-for-production-0123456789"
-RUN_DOMAIN = "run.bench.invalid"  # bookings made by a run, removed afterwards
+RUN_DOMAIN = "run.bench.example"  # bookings made by a run, removed afterwards (an address the API accepts)
 FILL_DOMAIN = "fill.bench.invalid"
 
 POINTS = 100

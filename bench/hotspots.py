@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             requests.append(("post", "/api/v1/bookings", json.dumps({
                 "service": "residence-card", "service_point": slot["service_point"], "start": slot["start"],
                 "persons": 1, "language": "en",
-                "customer": {"name": f"Bench Runner {i}", "email": f"Run{i}@{RUN_DOMAIN}", "phone": "+358 40 1"}})))
+                "customer": {"name": f"Bench Runner {i}", "email": f"Run{i}@{RUN_DOMAIN}", "phone": "0401234567"}})))
 
     def send(method, path, body):
         if method == "get":

@@ -10,12 +10,14 @@ NAMES = 'name = {{ fi = "{0} fi", sv = "{0} sv", en = "{0} en" }}'
 def network_text(*, slot_minutes=15, horizon_days=180, holidays="FI", points=None, services=None,
                  timezone="Europe/Helsinki") -> str:
     services = services or [("extended-permit", 30)]
-    points = points or [dict(id="helsinki-malmi", desks=2, services=[s for s, _ in services])]
+    points = points or [dict(id="helsinki-malmi", desks=2, services=[s[0] for s in services])]
     lines = [f'timezone = "{timezone}"', f"horizon_days = {horizon_days}", f"slot_minutes = {slot_minutes}"]
     if holidays:
         lines.append(f'holidays = "{holidays}"')
-    for code, minutes in services:
+    for code, minutes, *extra in services:  # (code, minutes) or (code, minutes, minutes per extra person)
         lines += ["[[services]]", f'code = "{code}"', NAMES.format(code), f"duration_minutes = {minutes}"]
+        if extra:
+            lines.append(f"minutes_per_extra_person = {extra[0]}")
     for point in points:
         hours = point.get("hours", {d: "08:00-16:00" for d in ("mon", "tue", "wed", "thu", "fri")})
         lines += ["[[service_points]]", f'id = "{point["id"]}"', NAMES.format(point["id"]),

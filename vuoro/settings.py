@@ -119,6 +119,13 @@ DATABASES = {"default": _database(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Customers' names, addresses and numbers are cleared this many days after the visit or the
+# cancellation, whichever is later (vuoro.retention; README, "Privacy").
+RETENTION_DAYS = int(os.environ.get("VUORO_RETENTION_DAYS", "30"))
+# The work `vuoro worker` keeps queued: task path -> seconds between runs.
+PERIODIC_TASKS = {
+    "vuoro.retention.retention_purge_task": 24 * 60 * 60,
+}
 # Customer messages (vuoro.notify.services): a process wakes the sender at most this often; the
 # sender looks this long for more before it stops, and runs this long at most.
 NOTIFY_WAKE_EVERY_SECONDS = 0.5

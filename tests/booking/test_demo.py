@@ -36,3 +36,11 @@ def test_the_demo_command_loads_the_demo_network_and_staff(capsys):
     from vuoro.network.models import ServicePoint
 
     assert ServicePoint.objects.count() == 11
+
+
+def test_a_demo_familys_visit_takes_its_family_time():
+    load_network(services=[("residence-card", 30, 15)], points=[dict(id="p1", desks=2, services=["residence-card"])])
+    demo_bookings_fill(now=timezone.now())
+    lengths = {(b.persons, (b.end_at - b.start_at).total_seconds() // 60) for b in Booking.objects.all()}
+    assert {persons for persons, _ in lengths} > {1}
+    assert all(minutes == 30 + (persons - 1) * 15 for persons, minutes in lengths)

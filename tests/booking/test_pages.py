@@ -36,13 +36,14 @@ def links(response) -> dict[str, str]:
             for href, body in found}
 
 
-def details_url(start: dt.datetime, point="smoke-point") -> str:
-    return "/book/details/?" + urlencode({"service": SERVICE, "point": point, "start": start.isoformat()})
+def details_url(start: dt.datetime, point="smoke-point", persons=1) -> str:
+    return "/book/details/?" + urlencode({"service": SERVICE, "point": point, "start": start.isoformat(),
+                                          **({"persons": persons} if persons > 1 else {})})
 
 
 def details_form(**overrides) -> dict:
-    return {"name": "Test Person", "email": "person@example.org", "phone": "+358 40 123 4567", "persons": "2",
-            "language": "sv", **overrides}
+    return {"name": "Test Person", "email": "person@example.org", "phone": "+358 40 123 4567", "language": "sv",
+            **overrides}
 
 
 def book(start: dt.datetime, *, email="other@example.org", point="smoke-point"):
@@ -69,8 +70,14 @@ class TestServiceStep:
         assert "residence-card en Takes about 40 minutes" in text(page)
 
     def test_a_chosen_service_leads_to_the_service_point_step(self, client, smoke_network):
-        answer = client.get("/book/?service=residence-card")
+        answer = client.get("/book/?service=residence-card&persons=1&next=1")
         assert answer.status_code == 302 and answer.url == "/book/point/?service=residence-card"
+
+    def test_a_link_naming_only_the_service_still_asks_the_number_of_persons(self, client, smoke_network):
+        page = client.get("/book/?service=residence-card")
+        assert page.status_code == 200
+        assert re.search(r'value="residence-card"[^>]*checked', page.content.decode())
+        assert 'id="id_persons"' in page.content.decode()
 
     def test_continuing_without_a_choice_asks_for_one_in_a_linked_summary(self, client_en, smoke_network):
         page = client_en.get("/book/?next=1")
@@ -201,11 +208,11 @@ class TestDetailsAndConfirmation:
         html = form.content.decode()
         assert 'autocomplete="name"' in html and 'autocomplete="email"' in html and 'autocomplete="tel"' in html
         assert re.search(r'value="en"[^>]*checked', html)
-        answer = client_en.post(details_url(at(wednesday, 10)), details_form())
+        answer = client_en.post(details_url(at(wednesday, 10), persons=2), details_form())
         assert answer.status_code == 302 and answer.url == "/book/done/"
         booking = Booking.objects.get()
         assert (booking.start_at, booking.persons, booking.language) == (at(wednesday, 10), 2, "sv")
-        assert booking.customer_phone == "+358 40 123 4567"
+        assert booking.customer_phone == "+358401234567"
         done = client_en.get("/book/done/")
         page = text(done)
         assert f"Reservation key {booking.reservation_key} PIN " in page
@@ -219,13 +226,12 @@ class TestDetailsAndConfirmation:
     def test_errors_are_summarised_linked_to_their_fields_and_entered_values_stay(self, client_en, smoke_network,
                                                                                  wednesday):
         page = client_en.post(details_url(at(wednesday, 10)),
-                              details_form(name=" ", email="not-an-address", phone="call me", persons="9"))
+                              details_form(name=" ", email="not-an-address", phone="call me"))
         assert page.status_code == 400 and not Booking.objects.exists()
         summary = links(page)
         assert summary["Enter your name."] == "#id_name"
         assert summary["Enter an e-mail address like name@example.com."] == "#id_email"
         assert summary["Enter a phone number using digits, for example +358 40 123 4567."] == "#id_phone"
-        assert summary["Choose from 1 to 6 persons."] == "#id_persons"
         html = page.content.decode()
         assert 'value="not-an-address"' in html and 'value="call me"' in html
         assert re.search(r'<input type="email"[^>]*aria-invalid="true"[^>]*aria-describedby="id_email_helptext '

@@ -58,6 +58,7 @@ def test_book_view_move_and_cancel_an_appointment_in_each_language(page, live_se
     visit.click(page.get_by_role("link", name=words["book"]))
 
     page.locator("#service-0").check()
+    page.locator("#id_persons").select_option("3")                       # asked before any time is shown
     visit.click(page.locator("main button.primary"))                     # → service points
     page.locator("#point-helsinki").check()
     visit.click(page.locator("main button.primary"))                     # → month
@@ -68,7 +69,6 @@ def test_book_view_move_and_cancel_an_appointment_in_each_language(page, live_se
 
     page.locator("#id_name").fill("Testi Henkilö")
     page.locator("#id_email").fill(f"{language}@example.org")
-    page.locator("#id_persons").select_option("3")
     visit.click(page.locator("main button.primary"))                     # → errors? no: a full form books
     assert page.get_by_role("heading", level=1).inner_text() == words["booked"]
     key = page.locator("#reservation-key").inner_text()

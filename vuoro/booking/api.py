@@ -5,7 +5,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import re
 from typing import Literal
 
 from django.conf import settings
@@ -30,11 +29,10 @@ from vuoro.booking.services import (
     booking_create,
     booking_reschedule,
 )
+from vuoro.contact import email_normalise, phone_normalise
 from vuoro.network.state import NetworkState, network_state, network_state_unchecked
 
 router = Router(tags=["booking"])
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{4,24}$")
 
 
 class SlotOut(Schema):
@@ -69,16 +67,12 @@ class CustomerIn(InputSchema):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
-        if not EMAIL_RE.match(value.strip()):
-            raise ValueError("not an e-mail address")
-        return value.strip()
+        return email_normalise(value)  # ContactError is a ValueError: 422 with its message
 
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str) -> str:
-        if value.strip() and not PHONE_RE.match(value.strip()):
-            raise ValueError("not a phone number (digits, optionally starting with +)")
-        return value.strip()
+        return phone_normalise(value)  # E.164, or "" when none was given
 
 
 class BookingIn(InputSchema):
@@ -128,9 +122,12 @@ def _booking_body(booking: Booking, *, pin: str | None = None, with_customer: bo
 def availability(request, service: str = Query(..., max_length=64), service_point: str | None = Query(None),
                  from_date: dt.date | None = Query(None, alias="from"),
                  to_date: dt.date | None = Query(None, alias="to"),
-                 limit: int | None = Query(None, ge=1, le=MAX_SLOTS)):
+                 limit: int | None = Query(None, ge=1, le=MAX_SLOTS),
+                 persons: int = Query(1, ge=1, le=MAX_PERSONS)):
     """`from`/`to` are inclusive local dates (default: today to the end of the booking horizon);
-    without `service_point`, every point offering the service. At most 20,000 slots an answer."""
+    without `service_point`, every point offering the service. At most 20,000 slots an answer.
+    `persons` (1–6): only starts where the visit of that many people fits, each `end` after its
+    length (the service's duration plus `minutes_per_extra_person` for each person after the first)."""
     now = timezone.now()
     rate_limit(request, kind="availability", now=now)
     state = network_state()
@@ -142,7 +139,7 @@ def availability(request, service: str = Query(..., max_length=64), service_poin
         raise ApiError(422, "invalid", "`from` is after `to`.", fields={"from": ["must not be after `to`"]})
     found = availability_list(state=state, service_code=service,
                               point_ids=None if service_point is None else [service_point],
-                              from_date=from_date, to_date=to_date, limit=limit, now=now)
+                              from_date=from_date, to_date=to_date, limit=limit, now=now, persons=persons)
     # Rendered here rather than validated item by item against AvailabilityOut (which still
     # documents it): a month can hold thousands of slots. The bytes are those ninja would send.
     return HttpResponse(_slots_json(found), content_type="application/json; charset=utf-8")

@@ -56,14 +56,15 @@ def demo_bookings_fill(*, now: dt.datetime | None = None, seed: int = 2021) -> i
                 t = opening.interval.start
                 while t < opening.interval.end:
                     code = rng.choices(services, weights)[0]
-                    duration = dt.timedelta(minutes=point.durations[code])
+                    persons = 1 if rng.random() < 0.85 else rng.randint(2, 6)
+                    duration = dt.timedelta(minutes=state.visit_minutes(point, code, persons))
                     step = dt.timedelta(minutes=state.slot_minutes)
                     if t + duration > opening.interval.end or rng.random() >= share:
                         t += step
                         continue
                     n += 1
                     rows.append(_booking(rng, n, point.id, state.service_ids[code], desk_id, t, t + duration,
-                                         opening.day, now))
+                                         opening.day, now, persons))
                     key = (point.id, opening.day)
                     loads[key] = loads.get(key, 0) + int(duration.total_seconds() // 60)
                     t += duration
@@ -77,7 +78,7 @@ def demo_bookings_fill(*, now: dt.datetime | None = None, seed: int = 2021) -> i
     return len(rows)
 
 
-def _booking(rng, n, point_id, service_id, desk_id, start_at, end_at, day, now) -> Booking:
+def _booking(rng, n, point_id, service_id, desk_id, start_at, end_at, day, now, persons) -> Booking:
     lead = dt.timedelta(days=rng.uniform(55, 95), minutes=rng.uniform(0, 600))
     created_at = min(start_at - lead, now - dt.timedelta(minutes=5)) if start_at > now else start_at - lead
     if start_at > now:
@@ -88,6 +89,6 @@ def _booking(rng, n, point_id, service_id, desk_id, start_at, end_at, day, now) 
     email = f"demo-{n}@{DEMO_DOMAIN}"
     return Booking(reservation_key=key, pin_hash=hash_pin(key, new_pin()), service_point_id=point_id,
                    service_id=service_id, desk_id=desk_id, start_at=start_at, end_at=end_at, local_date=day,
-                   status=status, persons=1 if rng.random() < 0.85 else rng.randint(2, 6),
+                   status=status, persons=persons,
                    language=rng.choices(["fi", "sv", "en"], [35, 5, 60])[0], customer_name=f"Demo Customer {n}",
                    customer_email=email, email_key=email, customer_phone="", created_at=created_at)

@@ -4,10 +4,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from vuoro.booking.api import EMAIL_RE, PHONE_RE
 from vuoro.booking.keys import KEY_RE, normalise_key
-from vuoro.booking.models import MAX_PERSONS
 from vuoro.booking.recovery import looks_like_email
+from vuoro.contact import email_normalise, form_value, phone_normalise
 
 # Names of the languages of service, each in its own language (shown with a matching lang attribute).
 SERVICE_LANGUAGES = [("fi", "Suomi"), ("sv", "Svenska"), ("en", "English")]
@@ -42,11 +41,6 @@ class DetailsForm(PageForm):
     phone = forms.CharField(label=_("Mobile phone number (optional)"), max_length=32, required=False,
                             help_text=_("For a reminder by text message, for example +358 40 123 4567."),
                             widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
-    persons = forms.TypedChoiceField(
-        label=_("Number of persons"), coerce=int, initial=1,
-        choices=[(n, str(n)) for n in range(1, MAX_PERSONS + 1)],
-        help_text=_("A family appointment covers up to six people; children under 18 come with a parent."),
-        error_messages={"invalid_choice": _("Choose from 1 to 6 persons.")})
     language = forms.ChoiceField(label=_("Language of service"), choices=SERVICE_LANGUAGES, widget=forms.RadioSelect,
                                  error_messages={"required": _("Choose the language of service.")})
 
@@ -57,17 +51,10 @@ class DetailsForm(PageForm):
         return name
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if not EMAIL_RE.match(email):
-            raise forms.ValidationError(_("Enter an e-mail address like name@example.com."), code="invalid")
-        return email
+        return form_value(email_normalise, self.cleaned_data["email"])
 
     def clean_phone(self) -> str:
-        phone = self.cleaned_data["phone"].strip()
-        if phone and not PHONE_RE.match(phone):
-            raise forms.ValidationError(_("Enter a phone number using digits, for example +358 40 123 4567."),
-                                        code="invalid")
-        return phone
+        return form_value(phone_normalise, self.cleaned_data["phone"])
 
 
 class ManageForm(PageForm):

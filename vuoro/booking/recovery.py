@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from vuoro.booking.models import Booking
+from vuoro.contact import ContactError, email_normalise
 from vuoro.notify.models import Notice
 from vuoro.notify.services import notice_queue
 
@@ -27,6 +28,15 @@ def looks_like_email(text: str) -> bool:
     return bool(_EMAIL_SHAPE.fullmatch(text.strip()))
 
 
+def email_key(text: str) -> str:
+    """The look-up key of an address as bookings store it: normalised as at booking (vuoro.contact,
+    e.g. an IDNA domain in ASCII), then in lower case; text no booking could hold stays as typed."""
+    try:
+        return email_normalise(text).lower()
+    except ContactError:
+        return text.strip().lower()
+
+
 def booking_links_send(*, reservation_key: str = "", email: str = "", now: dt.datetime) -> int:
     """Queue a `recovery` message for the live future booking with this reservation key, or for
     every one of this e-mail address (any letter case). Returns how many were queued: for tests
@@ -34,7 +44,7 @@ def booking_links_send(*, reservation_key: str = "", email: str = "", now: dt.da
     if reservation_key:
         wanted = Booking.objects.filter(reservation_key=reservation_key)
     elif email:
-        wanted = Booking.objects.filter(email_key=email.strip().lower())
+        wanted = Booking.objects.filter(email_key=email_key(email))
     else:
         return 0
     wanted = wanted.filter(status=Booking.Status.CONFIRMED, start_at__gt=now)

@@ -96,12 +96,13 @@ def _certainly_full(opening: Opening, booked_minutes: int, duration_minutes: int
     return desk_minutes - booked_minutes < duration_minutes
 
 
-def _full_days(points: list[PointState], service_code: str, first: dt.date, last: dt.date) -> dict[str, int]:
-    """Per point, the dates whose current summary shows no desk free long enough for the service,
+def _full_days(state: NetworkState, points: list[PointState], service_code: str, persons: int, first: dt.date,
+               last: dt.date) -> dict[str, int]:
+    """Per point, the dates whose current summary shows no desk free long enough for the visit,
     as a bitset: bit k set when first + k is full."""
     keys_by_duration: dict[int, list[str]] = defaultdict(list)
     for point in points:
-        keys_by_duration[point.durations[service_code]].append(point.calendar_key)
+        keys_by_duration[state.visit_minutes(point, service_code, persons)].append(point.calendar_key)
     point_ids = [p.id for p in points]
     if connection.vendor == "postgresql":
         # One short row per point, not one per day: a congested network has thousands of full days.
@@ -125,7 +126,7 @@ def _full_days(points: list[PointState], service_code: str, first: dt.date, last
 
 
 def _free_cells(state: NetworkState, wanted: list[tuple[PointState, Opening]],
-                service_code: str) -> dict[tuple[str, dt.date], list[int]]:
+                service_code: str, persons: int) -> dict[tuple[str, dt.date], list[int]]:
     """Free cells per staffed desk of each wanted day, from its DayLoad summary where that is
     current, else from the day's bookings; days certainly full are left out."""
     days = [opening.day for _, opening in wanted]
@@ -145,7 +146,7 @@ def _free_cells(state: NetworkState, wanted: list[tuple[PointState, Opening]],
             if calendar_key and calendar_key == point.calendar_key:
                 result[(point.id, opening.day)] = decode_free_cells(free_cells)
                 continue
-            if _certainly_full(opening, booked_minutes, point.durations[service_code]):
+            if _certainly_full(opening, booked_minutes, state.visit_minutes(point, service_code, persons)):
                 continue
         unknown.append((point, opening))
     if unknown:
@@ -158,10 +159,11 @@ def _free_cells(state: NetworkState, wanted: list[tuple[PointState, Opening]],
 
 def availability_list(
     *, state: NetworkState, service_code: str, point_ids: list[str] | None, from_date: dt.date | None,
-    to_date: dt.date | None, limit: int | None, now: dt.datetime,
+    to_date: dt.date | None, limit: int | None, now: dt.datetime, persons: int = 1,
 ) -> list[PointSlot]:
     """Offered starts for a service at the given points (None: every point offering it), sorted
-    by start then point, from `from_date` to `to_date` (local dates, inclusive), at most `limit`.
+    by start then point, from `from_date` to `to_date` (local dates, inclusive), at most `limit`;
+    each start leaves room for the visit of `persons` people (API.md, family time).
 
     Days are searched earliest first across all points, a few at a time when a limit is given,
     and the search stops once `limit` slots are certain. Days whose stored summary
@@ -186,7 +188,8 @@ def availability_list(
     # Skipping full days first pays off across many points and days (the earliest anywhere); a
     # month at one point reads its few summaries at once instead, full days and all.
     span = (last_day - first_day).days + 1
-    full = _full_days(points, service_code, first_day, last_day) if len(points) * span > FULL_DAYS_QUERY_FROM else {}
+    full = (_full_days(state, points, service_code, persons, first_day, last_day)
+            if len(points) * span > FULL_DAYS_QUERY_FROM else {})
     # The days worth reading, per point: open, and not certainly full (bit k: first_day + k).
     wanted = [(point, days) for point in points
               if (days := point.calendar.open_days(first_day, span) & ~full.get(point.id, 0))]
@@ -218,11 +221,11 @@ def availability_list(
         if remaining and (batch_size is None or (len(batch) < batch_size
                                                  and (day - batch_first).days < SEARCH_CHUNK_DAYS - 1)):
             continue
-        free = _free_cells(state, batch, service_code) if batch else {}
+        free = _free_cells(state, batch, service_code, persons) if batch else {}
         for batch_day, group in groupby(batch, key=lambda item: item[1].day):
             if stop_after is not None and batch_day > stop_after:
                 break
-            per_point = [_point_slots(point, opening, cells, state, service_code, now, not_after)
+            per_point = [_point_slots(point, opening, cells, state, service_code, persons, now, not_after)
                          for point, opening in group if (cells := free.get((point.id, batch_day)))]
             if limit is None:
                 found.extend(item for slots in per_point for item in slots)
@@ -238,9 +241,9 @@ def availability_list(
 
 
 def _point_slots(point: PointState, opening: Opening, cells: list[int], state: NetworkState, service_code: str,
-                 now: dt.datetime, not_after: dt.datetime) -> Iterator[PointSlot]:
+                 persons: int, now: dt.datetime, not_after: dt.datetime) -> Iterator[PointSlot]:
     """A point's slots of one day, earliest first, made one at a time."""
-    duration = point.durations[service_code]
+    duration = state.visit_minutes(point, service_code, persons)
     origin = int(opening.interval.start.timestamp())
     day = SlotDay(point=point, opening=opening, slot_minutes=state.slot_minutes, duration_minutes=duration)
     step, point_id = state.slot_minutes * 60, point.id
@@ -251,7 +254,7 @@ def _point_slots(point: PointState, opening: Opening, cells: list[int], state: N
 
 def free_day_list(
     *, state: NetworkState, service_code: str, point_ids: list[str] | None, first_date: dt.date, last_date: dt.date,
-    now: dt.datetime,
+    now: dt.datetime, persons: int = 1,
 ) -> dict[dt.date, int]:
     """How many starts are offered on each local date from `first_date` to `last_date` (inclusive)
     for a service at the given points (None: every point offering it); dates with none are left out.
@@ -269,13 +272,14 @@ def free_day_list(
     while day <= last_date:
         chunk_end = min(day + dt.timedelta(days=SEARCH_CHUNK_DAYS - 1), last_date)
         for found in availability_list(state=state, service_code=service_code, point_ids=[p.id for p in points],
-                                       from_date=day, to_date=chunk_end, limit=None, now=now):
+                                       from_date=day, to_date=chunk_end, limit=None, now=now, persons=persons):
             counts[found.day.opening.day] += 1
         day = chunk_end + dt.timedelta(days=1)
     return dict(sorted(counts.items()))
 
 
-def earliest_by_point(*, state: NetworkState, service_code: str, now: dt.datetime) -> dict[str, PointSlot]:
+def earliest_by_point(*, state: NetworkState, service_code: str, now: dt.datetime,
+                      persons: int = 1) -> dict[str, PointSlot]:
     """Each point offering the service → its earliest offered start (points with none left out).
 
     Searches all points a week at a time and drops a point from the search once it has a start.
@@ -290,7 +294,7 @@ def earliest_by_point(*, state: NetworkState, service_code: str, now: dt.datetim
     while day <= last_day and remaining:
         chunk_end = min(day + dt.timedelta(days=SEARCH_CHUNK_DAYS - 1), last_day)
         for found in availability_list(state=state, service_code=service_code, point_ids=list(remaining),
-                                       from_date=day, to_date=chunk_end, limit=None, now=now):
+                                       from_date=day, to_date=chunk_end, limit=None, now=now, persons=persons):
             held = earliest.get(found.service_point)
             if held is None or found < held:
                 earliest[found.service_point] = found
@@ -302,7 +306,7 @@ def earliest_by_point(*, state: NetworkState, service_code: str, now: dt.datetim
 
 def nearest_slot_list(
     *, state: NetworkState, service_code: str, point_id: str, start_at: dt.datetime, now: dt.datetime,
-    limit: int = 6, days_around: int = 7,
+    limit: int = 6, days_around: int = 7, persons: int = 1,
 ) -> list[PointSlot]:
     """Offered starts near a wanted one (for when it was taken meanwhile): the same point's that
     day first, nearest in time, then the same point's on the days around it, then other points'
@@ -320,14 +324,15 @@ def nearest_slot_list(
 
     wanted = (point_id, start_at)
     same = [s for s in availability_list(state=state, service_code=service_code, point_ids=[point_id],
-                                         from_date=day - around, to_date=day + around, limit=None, now=now)
+                                         from_date=day - around, to_date=day + around, limit=None, now=now,
+                                         persons=persons)
             if (s.service_point, s.slot.start) != wanted]
     nearest = sorted(same, key=rank)[:limit]
     if len(nearest) < limit:
         others = [p.id for p in state.points_offering(service_code) if p.id != point_id]
         if others:
             elsewhere = availability_list(state=state, service_code=service_code, point_ids=others, from_date=day,
-                                          to_date=day + around, limit=None, now=now)
+                                          to_date=day + around, limit=None, now=now, persons=persons)
             nearest += sorted(elsewhere, key=rank)[:limit - len(nearest)]
     return nearest
 

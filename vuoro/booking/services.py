@@ -72,9 +72,10 @@ def _lost_race(error: OperationalError) -> bool:
 
 
 def _opening_for(*, state: NetworkState, point: PointState, service_code: str, start_at: dt.datetime,
-                 now: dt.datetime) -> tuple[Opening, int, dt.date]:
-    """The opening, duration and local date of a wanted start, or SlotUnavailable before any lock is taken."""
-    duration = point.durations.get(service_code)
+                 now: dt.datetime, persons: int = 1) -> tuple[Opening, int, dt.date]:
+    """The opening, visit length (for `persons` people) and local date of a wanted start, or
+    SlotUnavailable before any lock is taken."""
+    duration = state.visit_minutes(point, service_code, persons)
     if duration is None:
         raise SlotUnavailable("This service point does not offer that service.")
     if start_at <= now or start_at > state.horizon_end(now):
@@ -98,11 +99,12 @@ def _free_desk(*, state: NetworkState, point: PointState, opening: Opening, busy
 
 
 def _place(*, state: NetworkState, point: PointState, service_code: str, start_at: dt.datetime, now: dt.datetime,
-           exclude_booking: int | None = None, preferred_desk: int | None = None,
+           persons: int = 1, exclude_booking: int | None = None, preferred_desk: int | None = None,
            ) -> tuple[int, dt.datetime, dt.date]:
-    """Check that `start_at` is offered and find a free desk, reading the day's bookings: (desk id, end, local date)."""
+    """Check that `start_at` is offered for `persons` people and find a free desk, reading the
+    day's bookings: (desk id, end, local date)."""
     opening, duration, day = _opening_for(state=state, point=point, service_code=service_code, start_at=start_at,
-                                          now=now)
+                                          now=now, persons=persons)
     busy = busy_by_point_day([point], [day]).get((point.id, day), [])
     if exclude_booking is not None:
         excluded = set(Booking.objects.filter(pk=exclude_booking).values_list("start_at", "end_at", "desk_id"))
@@ -169,7 +171,8 @@ def booking_create(
     *, state: NetworkState, service_code: str, point_id: str, start_at: dt.datetime, persons: int, language: str,
     customer: Customer, now: dt.datetime, channel: str = Booking.Channel.ONLINE,
 ) -> NewBooking:
-    """Book `start_at` for a service at a point; raise SlotUnavailable or ActiveBookingExists.
+    """Book `start_at` for a service at a point, for the visit of `persons` people (its end is the start
+    plus that length); raise SlotUnavailable or ActiveBookingExists.
 
     `state` may be this process's copy of the network unchecked (`network_state_unchecked`):
     the first statement reads the network's version, and a booking made under an outdated copy
@@ -180,12 +183,21 @@ def booking_create(
     email_key = customer.email.strip().lower()
     trust_summary = True
     for attempt in range(RACE_RETRIES):
-        point = state.points.get(point_id)
-        service_id = state.service_ids.get(service_code)
-        if point is None or service_id is None:
-            raise SlotUnavailable("No such service or service point.")
-        opening, duration, day = _opening_for(state=state, point=point, service_code=service_code,
-                                              start_at=start_at, now=now)
+        try:
+            point = state.points.get(point_id)
+            service_id = state.service_ids.get(service_code)
+            if point is None or service_id is None:
+                raise SlotUnavailable("No such service or service point.")
+            opening, duration, day = _opening_for(state=state, point=point, service_code=service_code,
+                                                  start_at=start_at, now=now, persons=persons)
+        except SlotUnavailable:
+            # Refused before the version is read: an unchecked copy may be older than a change
+            # that opened this time. Only a refusal pays for a look at the current network.
+            current = network_state()
+            if current.version == state.version:
+                raise
+            state = current
+            continue
         cells = visit_cells(opening, slot_minutes=state.slot_minutes, start=start_at, duration_minutes=duration)
         try:
             with transaction.atomic():
@@ -305,7 +317,8 @@ def _save_point_day(state: NetworkState, point_id: str, day: dt.date, minutes: i
 
 def booking_reschedule(*, state: NetworkState, booking: Booking, start_at: dt.datetime, point_id: str | None,
                        now: dt.datetime) -> Booking:
-    """Move a booking to another start (and point): all or nothing, the key and PIN stay."""
+    """Move a booking to another start (and point), for its own number of persons: all or nothing,
+    the key and PIN stay."""
     with transaction.atomic():
         booking = Booking.objects.select_for_update().select_related("service").get(pk=booking.pk)
         if booking.status != Booking.Status.CONFIRMED or booking.start_at <= now:
@@ -320,7 +333,7 @@ def booking_reschedule(*, state: NetworkState, booking: Booking, start_at: dt.da
         for attempt in range(RACE_RETRIES):
             desk_id, end_at, day = _place(
                 state=state, point=point, service_code=booking.service.code, start_at=start_at, now=now,
-                exclude_booking=booking.pk if point.id == booking.service_point_id else None,
+                persons=booking.persons, exclude_booking=booking.pk if point.id == booking.service_point_id else None,
                 preferred_desk=booking.desk_id)
             try:
                 with transaction.atomic():

@@ -31,7 +31,7 @@ from vuoro.booking.forms import SERVICE_LANGUAGES, DetailsForm, ManageForm
 from vuoro.booking.guards import pin_guard_check, pin_guard_clear, pin_guard_fail, rate_limit
 from vuoro.booking.ics import booking_calendar
 from vuoro.booking.keys import normalise_key, pin_matches
-from vuoro.booking.models import Booking
+from vuoro.booking.models import MAX_PERSONS, Booking
 from vuoro.booking.selectors import (
     PointSlot,
     availability_list,
@@ -68,12 +68,26 @@ class Flow:
     mode: str
     service_code: str
     booking: Booking | None = None
+    persons: int = 1  # asked before any time is shown: a family's visit takes longer (API.md, family time)
 
     def url(self, step: str, **params) -> str:
         query = {k: v for k, v in params.items() if v not in (None, "")}
         if self.mode == "book":
-            query = {"service": self.service_code, **query}
+            query = {"service": self.service_code, **({"persons": self.persons} if self.persons > 1 else {}),
+                     **query}
         return reverse(STEPS[self.mode][step]) + ("?" + urlencode(query) if query else "")
+
+    def minutes(self, state: NetworkState, point_id: str) -> int | None:
+        """How long this customer's visit takes at a point."""
+        point = state.points.get(point_id)
+        return state.visit_minutes(point, self.service_code, self.persons) if point else None
+
+
+def _persons(value: str | None) -> int | None:
+    """The number of persons from a URL (missing: 1), or None when it is not 1 to 6."""
+    if value in (None, ""):
+        return 1
+    return int(value) if value.isdigit() and 1 <= int(value) <= MAX_PERSONS else None
 
 
 def _too_many_page(view):
@@ -104,9 +118,10 @@ def _flow(request, mode: str, state: NetworkState) -> Flow | None:
         booking = managed_booking(request)
         if booking is None or not _changeable(booking, timezone.now()):
             return None
-        return Flow("move", booking.service.code, booking)
+        return Flow("move", booking.service.code, booking, persons=booking.persons)
     code = request.GET.get("service", "")
-    return Flow("book", code) if code in state.service_ids else None
+    persons = _persons(request.GET.get("persons"))
+    return Flow("book", code, persons=persons) if code in state.service_ids and persons else None
 
 
 def _start_over(mode: str):
@@ -145,11 +160,22 @@ def _changeable(booking: Booking, now: dt.datetime) -> bool:
 def service_choose(request):
     state = network_state()
     code = request.GET.get("service")
-    if code in state.service_ids:
-        return redirect(Flow("book", code).url("point"))
-    error = _("Choose the service you need.") if "next" in request.GET else None
-    return render(request, "booking/service.html", {"services": service_list(), "error": error},
-                  status=400 if error else 200)
+    persons = _persons(request.GET.get("persons"))
+    # A link naming only the service (front page, guidance) still asks the number of persons first.
+    if code in state.service_ids and persons and "persons" in request.GET and "change" not in request.GET:
+        return redirect(Flow("book", code, persons=persons).url("point"))
+    error = _("Choose the service you need.") if "next" in request.GET and code not in state.service_ids else None
+    persons_error = _("Choose from 1 to 6 persons.") if persons is None else None
+    return render(request, "booking/service.html", {
+        "services": _service_rows(state), "error": error, "persons_error": persons_error,
+        "persons_choices": range(1, MAX_PERSONS + 1), "persons": persons or 1,
+        "selected": code}, status=400 if error or persons_error else 200)
+
+
+def _service_rows(state: NetworkState) -> list[dict]:
+    """Each service with the visit lengths its points give one person, and its minutes per extra person."""
+    return [dict(zip(("shortest", "longest", "extra"), state.service_lengths(s.code, s.duration_minutes),
+                     strict=True), service=s) for s in service_list()]
 
 
 @require_GET
@@ -165,7 +191,7 @@ def point_choose(request, mode: str = "book"):
     choice = request.GET.get("point")
     if "next" in request.GET and choice in offering:
         return redirect(flow.url("month", point=choice))
-    earliest = earliest_by_point(state=state, service_code=flow.service_code, now=now)
+    earliest = earliest_by_point(state=state, service_code=flow.service_code, now=now, persons=flow.persons)
     first = min(earliest.values(), key=lambda s: (s.slot.start, s.service_point), default=None)
     error = None
     if "next" in request.GET:
@@ -174,8 +200,8 @@ def point_choose(request, mode: str = "book"):
             return redirect(flow.url("day", date=_local(first, state).date().isoformat()) if first else
                             flow.url("month"))
         error = _("Choose a service point, or the earliest free time at any service point.")
-    points = [{"point": p, "earliest": _local(earliest[p.id], state) if p.id in earliest else None}
-              for p in _points_by_id().values() if p.id in offering]
+    points = [{"point": p, "earliest": _local(earliest[p.id], state) if p.id in earliest else None,
+               "minutes": flow.minutes(state, p.id)} for p in _points_by_id().values() if p.id in offering]
     first_point = next((row["point"] for row in points if first and row["point"].id == first.service_point), None)
     return render(request, "booking/point.html", {
         "flow": flow, "points": points, "error": error, "selected": choice,
@@ -216,12 +242,13 @@ def month_view(request, mode: str = "book"):
     if month is None:
         earliest = availability_list(state=state, service_code=flow.service_code,
                                      point_ids=[point_id] if point_id else None, from_date=None, to_date=None,
-                                     limit=1, now=now)
+                                     limit=1, now=now, persons=flow.persons)
         month = _local(earliest[0], state).date().replace(day=1) if earliest else first_month
     month = min(max(month, first_month), last_month)
     month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     counts = free_day_list(state=state, service_code=flow.service_code, point_ids=[point_id] if point_id else None,
-                           first_date=max(month, today), last_date=min(month_end, last_day), now=now)
+                           first_date=max(month, today), last_date=min(month_end, last_day), now=now,
+                           persons=flow.persons)
     weeks = [[{"date": day, "in_month": day.month == month.month, "bookable": today <= day <= last_day,
                "count": counts.get(day, 0),
                "href": flow.url("day", point=point_id, date=day.isoformat()) if counts.get(day) else None}
@@ -236,7 +263,7 @@ def month_view(request, mode: str = "book"):
         if month > first_month else None,
         "next": (next_month, flow.url("month", point=point_id, month=f"{next_month:%Y-%m}"))
         if month < last_month else None,
-        "points_url": flow.url("point"),
+        "points_url": flow.url("point"), "minutes": flow.minutes(state, point_id) if point_id else None,
     }
     # htmx swaps only the month in; restoring history after a cache miss needs the whole page.
     partial = request.htmx and not request.htmx.history_restore_request
@@ -259,7 +286,7 @@ def day_view(request, mode: str = "book"):
     now = timezone.now()
     rate_limit(request, kind="availability", now=now)
     found = availability_list(state=state, service_code=flow.service_code, point_ids=[point_id] if point_id else None,
-                              from_date=day, to_date=day, limit=None, now=now)
+                              from_date=day, to_date=day, limit=None, now=now, persons=flow.persons)
     points = _points_by_id()
     groups: dict[str, list] = {}
     for slot in found:
@@ -268,7 +295,8 @@ def day_view(request, mode: str = "book"):
             {"start": start, "href": flow.url("pick", point=slot.service_point, start=start.isoformat())})
     return render(request, "booking/day.html", {
         "flow": flow, "service": _service(flow), "day": day, "point": points.get(point_id) if point_id else None,
-        "groups": [{"point": points[pid], "times": times} for pid, times in groups.items()],
+        "groups": [{"point": points[pid], "times": times, "minutes": flow.minutes(state, pid)}
+                   for pid, times in groups.items()],
         "month_url": flow.url("month", point=point_id, month=f"{day:%Y-%m}"),
     })
 
@@ -293,7 +321,7 @@ def _alternatives(state: NetworkState, flow: Flow, point_id: str, start_at: dt.d
     return [{"value": f"{s.service_point}|{_local(s, state).isoformat()}", "start": _local(s, state),
              "point": points[s.service_point]}
             for s in nearest_slot_list(state=state, service_code=flow.service_code, point_id=point_id,
-                                       start_at=start_at, now=now)]
+                                       start_at=start_at, now=now, persons=flow.persons)]
 
 
 @require_http_methods(["GET", "POST"])
@@ -315,7 +343,7 @@ def details(request):
         try:
             made = booking_create(
                 state=state, service_code=flow.service_code, point_id=point_id, start_at=start_at,
-                persons=data["persons"], language=data["language"],
+                persons=flow.persons, language=data["language"],
                 customer=Customer(name=data["name"], email=data["email"], phone=data["phone"]), now=now)
         except SlotUnavailable:
             problem, status = "taken", 409
@@ -328,10 +356,10 @@ def details(request):
     elif request.method == "POST":
         status = 400
     points = _points_by_id()
-    duration = state.points[point_id].durations[flow.service_code]
     return render(request, "booking/details.html", {
         "flow": flow, "form": form, "service": _service(flow), "point": points[point_id], "start": start_at,
-        "end": start_at + dt.timedelta(minutes=duration), "problem": problem, "alternatives": alternatives,
+        "end": start_at + dt.timedelta(minutes=flow.minutes(state, point_id)), "persons": flow.persons,
+        "problem": problem, "alternatives": alternatives,
         "action": flow.url("pick", point=point_id, start=start_at.isoformat()),
         "day_url": flow.url("day", point=point_id, date=start_at.date().isoformat()),
         "languages": SERVICE_LANGUAGES,
@@ -464,10 +492,10 @@ def move_confirm(request):
                                         "the same."))
             return redirect("booking:manage_booking")
     point = _points_by_id()[point_id]
-    duration = state.points[point_id].durations[flow.service_code]
     return render(request, "booking/move_confirm.html", {
         **_summary(flow.booking), "flow": flow, "point": point, "new_start": start_at,
-        "new_end": start_at + dt.timedelta(minutes=duration), "problem": problem, "alternatives": alternatives,
+        "new_end": start_at + dt.timedelta(minutes=flow.minutes(state, point_id)), "problem": problem,
+        "alternatives": alternatives,
         "action": flow.url("pick", point=point_id, start=start_at.isoformat()),
         "day_url": flow.url("day", point=point_id, date=start_at.date().isoformat()),
     }, status=status)

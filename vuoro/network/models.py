@@ -64,6 +64,9 @@ class NetworkSettings(models.Model):
 class Service(TranslatedName):
     code = models.CharField(_("code"), max_length=64, unique=True, validators=[code_validator])
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), validators=[MinValueValidator(1)])
+    minutes_per_extra_person = models.PositiveIntegerField(
+        _("minutes per extra person"), default=0,
+        help_text=_("Added to the visit for each person after the first (a multiple of the slot length)."))
     checklist_fi = models.TextField(_("what to bring, in Finnish"), blank=True, help_text=_("One item a line."))
     checklist_sv = models.TextField(_("what to bring, in Swedish"), blank=True, help_text=_("One item a line."))
     checklist_en = models.TextField(_("what to bring, in English"), blank=True, help_text=_("One item a line."))

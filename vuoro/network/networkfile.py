@@ -49,6 +49,7 @@ class ServiceSpec:
     name: Names
     duration_minutes: int
     checklist: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    minutes_per_extra_person: int = 0  # a family's visit: duration + (persons - 1) x this
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +221,7 @@ def _zones() -> set[str]:
 
 
 TOP_KEYS = {"timezone", "holidays", "horizon_days", "slot_minutes", "services", "service_points"}
-SERVICE_KEYS = {"code", "name", "duration_minutes", "checklist"}
+SERVICE_KEYS = {"code", "name", "duration_minutes", "checklist", "minutes_per_extra_person"}
 POINT_KEYS = {"id", "name", "address", "desks", "services", "durations", "walk_in", "hours", "exceptions",
               "timezone"}
 
@@ -276,8 +277,11 @@ def _parse_services(check: Checker, raw, slot: int | None) -> list[ServiceSpec]:
             f"{where}.name", "missing")
         duration = _duration(check, f"{where}.duration_minutes", item.get("duration_minutes"), slot)
         checklist = _checklist(check, f"{where}.checklist", item.get("checklist", {}))
-        if code and name and duration:
-            services.append(ServiceSpec(code=code, name=name, duration_minutes=duration, checklist=checklist))
+        extra = _extra_minutes(check, f"{where}.minutes_per_extra_person", item.get("minutes_per_extra_person", 0),
+                               slot)
+        if code and name and duration and extra is not None:
+            services.append(ServiceSpec(code=code, name=name, duration_minutes=duration, checklist=checklist,
+                                        minutes_per_extra_person=extra))
     return services
 
 
@@ -286,6 +290,14 @@ def _duration(check: Checker, where: str, value, slot: int | None) -> int | None
         check.fail(where, "missing")
         return None
     minutes = check.integer(where, value, minimum=1, maximum=1440)
+    if minutes is not None and slot and minutes % slot:
+        check.fail(where, f"{minutes} is not a multiple of slot_minutes ({slot})")
+        return None
+    return minutes
+
+
+def _extra_minutes(check: Checker, where: str, value, slot: int | None) -> int | None:
+    minutes = check.integer(where, value, minimum=0, maximum=240)
     if minutes is not None and slot and minutes % slot:
         check.fail(where, f"{minutes} is not a multiple of slot_minutes ({slot})")
         return None
@@ -453,6 +465,8 @@ def dump_network(spec: NetworkSpec) -> str:
     for service in spec.services:
         out += ["", "[[services]]", f"code = {_s(service.code)}", f"name = {_names(service.name)}",
                 f"duration_minutes = {service.duration_minutes}"]
+        if service.minutes_per_extra_person:
+            out.append(f"minutes_per_extra_person = {service.minutes_per_extra_person}")
         if service.checklist:
             items = ", ".join(f"{lang} = [{', '.join(_s(i) for i in service.checklist[lang])}]"
                               for lang in LANGUAGES if lang in service.checklist)

@@ -78,6 +78,7 @@ def network_export() -> NetworkSpec:
     settings = NetworkSettings.current()
     services = tuple(
         ServiceSpec(code=s.code, name=Names(s.name_fi, s.name_sv, s.name_en), duration_minutes=s.duration_minutes,
+                    minutes_per_extra_person=s.minutes_per_extra_person,
                     checklist={lang: tuple(s.checklist(lang)) for lang in ("fi", "sv", "en")
                                if getattr(s, f"checklist_{lang}").strip()})
         for s in service_list())

@@ -60,7 +60,7 @@ def network_load(*, spec: NetworkSpec) -> LoadReport:
     for item in spec.services:
         services[item.code] = _sync(Service, {"code": item.code}, {
             "name_fi": item.name.fi, "name_sv": item.name.sv, "name_en": item.name.en,
-            "duration_minutes": item.duration_minutes,
+            "duration_minutes": item.duration_minutes, "minutes_per_extra_person": item.minutes_per_extra_person,
             **{f"checklist_{lang}": "\n".join(item.checklist.get(lang, ())) for lang in ("fi", "sv", "en")},
         }, report, f"service {item.code}")
     for point_spec in spec.service_points:

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -47,6 +47,21 @@ class NetworkState:
     points: dict[str, PointState]
     service_ids: dict[str, int]  # service code -> id
     service_durations: dict[str, int]
+    extra_person_minutes: dict[str, int] = field(default_factory=dict)  # service code -> minutes (0 left out)
+
+    def visit_minutes(self, point: PointState, service_code: str, persons: int = 1) -> int | None:
+        """How long a visit of `persons` people takes at a point (API.md, family time), or None
+        when the point does not offer the service."""
+        duration = point.durations.get(service_code)
+        if duration is None or persons <= 1:
+            return duration
+        return duration + (persons - 1) * self.extra_person_minutes.get(service_code, 0)
+
+    def service_lengths(self, service_code: str, fallback: int) -> tuple[int, int, int]:
+        """(shortest, longest) one-person visit across the points offering a service (`fallback`
+        when none does), and its minutes per extra person: what a page tells before a point is chosen."""
+        lengths = {p.durations[service_code] for p in self.points_offering(service_code)} or {fallback}
+        return min(lengths), max(lengths), self.extra_person_minutes.get(service_code, 0)
 
     def horizon_end(self, now: dt.datetime) -> dt.datetime:
         """The latest start that may be booked at `now`."""
@@ -106,11 +121,12 @@ def _build(version: int) -> NetworkState:
             desk_numbers=desk_numbers,
             daily_tickets=point.daily_tickets, walk_in_desks=point.walk_in_desks,
             calendar_key=_calendar_key(point.id, setup.calendar, desk_numbers, settings))
-    services = list(Service.objects.values_list("code", "id", "duration_minutes"))
+    services = list(Service.objects.values_list("code", "id", "duration_minutes", "minutes_per_extra_person"))
     return NetworkState(version=version, timezone=ZoneInfo(settings.timezone), horizon_days=settings.horizon_days,
                         slot_minutes=settings.slot_minutes, points=points,
-                        service_ids={code: pk for code, pk, _ in services},
-                        service_durations={code: minutes for code, _, minutes in services})
+                        service_ids={code: pk for code, pk, _, _ in services},
+                        service_durations={code: minutes for code, _, minutes, _ in services},
+                        extra_person_minutes={code: extra for code, _, _, extra in services if extra})
 
 
 def _calendar_key(point_id: str, calendar, desk_numbers: dict[int, int], settings: NetworkSettings) -> str:

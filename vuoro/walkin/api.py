@@ -6,10 +6,11 @@ from typing import Literal
 from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from vuoro.apierrors import ApiError, InputSchema
 from vuoro.booking.guards import rate_limit
+from vuoro.contact import phone_normalise
 from vuoro.network.models import Desk
 from vuoro.network.roles import point_ids_of
 from vuoro.network.state import network_state
@@ -24,12 +25,19 @@ staff_router = Router(tags=["staff"], auth=django_auth)
 class ErrorOut(Schema):
     error: str
     detail: str
+    fields: dict[str, list[str]] | None = None
 
 
 class TicketIn(InputSchema):
     service: str | None = Field(None, max_length=64)
     language: Literal["fi", "sv", "en"] = "fi"
-    phone: str = Field("", max_length=32, description="online tickets: a text message when three are ahead")
+    phone: str = Field("", max_length=32, description="online tickets: a text message when three are ahead; "
+                       "a mobile number, stored in E.164 (without a country code: Finnish)")
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return phone_normalise(value)
 
 
 class TicketOut(Schema):
@@ -70,8 +78,8 @@ def tickets_create(request, point_id: str, payload: TicketIn):
                        fields={"service": [f"not offered here: {payload.service!r}"]})
     try:
         issued = ticket_issue(state=state, point_id=point_id, service_code=payload.service,
-                              language=payload.language, now=now, phone=payload.phone.strip(),
-                              channel="online" if payload.phone.strip() else "kiosk")
+                              language=payload.language, now=now, phone=payload.phone,
+                              channel="online" if payload.phone else "kiosk")
     except WalkInError as error:
         raise ApiError(409, error.code, error.detail) from None
     return Status(201, {"number": issued.ticket.label, "position": issued.position,

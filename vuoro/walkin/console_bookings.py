@@ -208,7 +208,7 @@ def _book_picker(request, state: NetworkState) -> Picker | None:
 
 def _wanted(picker: Picker) -> dict:
     """What the times are for, as the availability selectors take it (one place for all pickers)."""
-    return {"service_code": picker.service_code, "point_ids": [picker.point_id]}
+    return {"service_code": picker.service_code, "point_ids": [picker.point_id], "persons": picker.persons}
 
 
 def _month_param(value: str | None) -> dt.date | None:
@@ -327,7 +327,7 @@ def move_confirm(request, booking: Booking):
             else:
                 messages.success(request, _("The booking is moved and the customer is told."))
                 return redirect("walkin:staff-booking", booking.pk)
-    duration = state.points[picker.point_id].durations[picker.service_code]
+    duration = state.visit_minutes(state.points[picker.point_id], picker.service_code, picker.persons)
     return render(request, "walkin/staff_move_confirm.html", {
         **_move_context(booking), "picker": picker, "form": form, "problem": problem, "new_start": start_at,
         "new_end": start_at + dt.timedelta(minutes=duration),
@@ -412,7 +412,7 @@ def book_details(request):
                     "made": made, "booking": made.booking, "start": made.booking.start_at.astimezone(zone),
                     "end": made.booking.end_at.astimezone(zone), "service": _service(picker),
                     "point": ServicePoint.objects.filter(id=picker.point_id).first()})
-    duration = state.points[picker.point_id].durations[picker.service_code]
+    duration = state.visit_minutes(state.points[picker.point_id], picker.service_code, picker.persons)
     return render(request, "walkin/staff_book_details.html", {
         "picker": picker, "form": form, "problem": problem, "start": start_at, "service": _service(picker),
         "end": start_at + dt.timedelta(minutes=duration),

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vuoro.booking.forms import DetailsForm, PageForm
 from vuoro.booking.models import MAX_PERSONS
+from vuoro.contact import form_value, phone_normalise
 
 LANGUAGE_CHOICES = [("fi", "suomi"), ("sv", "svenska"), ("en", "English")]
 
@@ -20,13 +21,16 @@ class CheckInForm(forms.Form):
 
 class TicketForm(forms.Form):
     service = forms.ChoiceField(label=_("Your matter"), required=False)
-    phone = forms.RegexField(label=_("Mobile number for a text message when your turn is near (optional)"),
-                             regex=r"^\+?[0-9][0-9 ()-]{4,24}$", required=False, max_length=32,
-                             widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+    phone = forms.CharField(label=_("Mobile number for a text message when your turn is near (optional)"),
+                            required=False, max_length=32,
+                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
 
     def __init__(self, *args, services=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service"].choices = _service_choices(services, blank=_("Something else / I don't know"))
+
+    def clean_phone(self) -> str:
+        return form_value(phone_normalise, self.cleaned_data["phone"])
 
 
 class StaffTicketForm(TicketForm):
