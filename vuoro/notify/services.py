@@ -1,37 +1,80 @@
-"""The outbox: queue a message about a booking in the change's transaction; send what is queued.
+"""The outbox: queue a message about a booking in the change's transaction; send what is due.
 
-A change writes a `Notice` in its own transaction and wakes the sender (the worker's
-`send_notices` task). Wake-ups are coalesced: a process tries at most once every
-`NOTIFY_WAKE_EVERY_SECONDS`, and queues a sender only when none is waiting to start; the
-sender, once it has found the outbox empty, keeps looking for `NOTIFY_LINGER_SECONDS` before it
-stops, so a notice whose wake-up was coalesced away is still sent within about a second. A run
-ends after `NOTIFY_RUN_SECONDS` at most, so the worker's other tasks get their turn under steady
-load; the minutely sweep (`vuoro schedule`) sends anything left. Under load this costs a task or
-two a second instead of one per booking.
+A change writes one `Notice` per channel (e-mail, and a text when the booking has a phone) in
+its own transaction and wakes the sender (the worker's `send_notices` task). Wake-ups are
+coalesced: a process tries at most once every `NOTIFY_WAKE_EVERY_SECONDS`, and queues a sender
+only when none is waiting to start; the sender, once it has found the outbox empty, keeps looking
+for `NOTIFY_LINGER_SECONDS` before it stops. A run ends after `NOTIFY_RUN_SECONDS` at most, so
+the worker's other tasks get their turn; the periodic sweep sends anything left.
+
+A failed try is tried again after `NOTIFY_RETRY_MINUTES` (1, 5, 15, 60) and the sender moves on
+to the next message at once; after the last try the message is marked failed for staff to see.
+A refused address fails at once. A message about a state the booking has left (a reminder of a
+cancelled or moved booking) is skipped. Delivery is at least once: see docs/messages.md.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 
+from vuoro.booking.models import Booking
 from vuoro.notify.models import Notice
 
 log = logging.getLogger(__name__)
-CLAIM_TIMEOUT = dt.timedelta(minutes=10)  # a claim older than this was left by a sender that died
-MAX_ATTEMPTS = 5
+
+# Messages about the booking's current time: pointless (or wrong) once the booking has moved on.
+ABOUT_THE_VISIT = {Notice.Event.CONFIRMED, Notice.Event.RESCHEDULED, Notice.Event.REMINDER,
+                   Notice.Event.AGENCY_MOVED}
 
 _last_wake = float("-inf")
 
 
-def notice_queue(*, booking_id: int, event: str, now: dt.datetime) -> None:
-    """Queue a message about a booking; call inside the change's transaction."""
-    Notice.objects.create(booking_id=booking_id, event=event, created_at=now)
+class NoticeSkipped(Exception):
+    """The message is no longer true (the booking was cancelled or moved): not sent, not retried."""
+
+
+class PermanentFailure(Exception):
+    """The receiving end refused the message for good (a bad address, a 5xx answer): not retried."""
+
+
+def retry_delays() -> list[dt.timedelta]:
+    return [dt.timedelta(minutes=m) for m in settings.NOTIFY_RETRY_MINUTES]
+
+
+def max_attempts() -> int:
+    return len(settings.NOTIFY_RETRY_MINUTES) + 1
+
+
+def claim_timeout() -> dt.timedelta:
+    """A claim older than this was left by a sender that died: longer than any one send can take."""
+    return dt.timedelta(seconds=settings.NOTIFY_CLAIM_SECONDS)
+
+
+def notice_queue(*, booking_id: int, event: str, now: dt.datetime,
+                 channels: tuple[str, ...] = (Notice.Channel.EMAIL, Notice.Channel.SMS)) -> None:
+    """Queue a message about a booking on each of `channels` (a text only when the booking has a
+    phone); call inside the change's transaction."""
+    found = Booking.objects.filter(pk=booking_id).values_list("customer_phone", "start_at").first()
+    if found is None:
+        return
+    Notice.objects.bulk_create(notice_rows(booking_id=booking_id, event=event, now=now, start_at=found[1],
+                                           phone=found[0], channels=channels))
     sender_wake()
+
+
+def notice_rows(*, booking_id: int, event: str, now: dt.datetime, start_at: dt.datetime, phone: str,
+                channels: tuple[str, ...] = (Notice.Channel.EMAIL, Notice.Channel.SMS)) -> list[Notice]:
+    """The unsaved notices of one message: one per channel, a text only with a phone number."""
+    return [Notice(booking_id=booking_id, event=event, channel=channel, about_start=start_at, created_at=now,
+                   next_attempt_at=now)
+            for channel in channels if channel != Notice.Channel.SMS or phone]
 
 
 def sender_wake() -> None:
@@ -59,17 +102,50 @@ def sender_wake() -> None:
         send_notices.enqueue()
 
 
-def notices_send(*, now, send, linger_seconds: float = 0.0, max_seconds: float | None = None) -> int:
-    """Send every pending notice, oldest first, each claimed so that two senders never send one
-    twice; then keep looking for `linger_seconds`; stop after `max_seconds` (at least one notice
-    is tried). `now()` gives the time, `send(notice)` sends. A notice whose sending fails is
-    released for a later try (at most MAX_ATTEMPTS) and the run stops there. Returns how many
-    were sent."""
-    sent = 0
+def notice_outdated(*, notice: Notice, status: str | None, start_at: dt.datetime | None,
+                    now: dt.datetime) -> str | None:
+    """Why a message should no longer be sent (the booking left the state it tells of), or None."""
+    if status is None:
+        return "the booking is gone"
+    if notice.event not in ABOUT_THE_VISIT:
+        return None
+    if status != Booking.Status.CONFIRMED:
+        return f"the booking is {status}"
+    if notice.about_start is not None and start_at != notice.about_start:
+        return "the booking was moved"
+    if notice.event == Notice.Event.REMINDER and start_at <= now:
+        return "the visit has begun"
+    return None
+
+
+def notices_send(*, now: Callable[[], dt.datetime], send: Callable[[Notice], None], linger_seconds: float = 0.0,
+                 max_seconds: float | None = None, senders: int = 1) -> int:
+    """Send every due notice, oldest first, each claimed so that two senders never send one at
+    once; then keep looking for `linger_seconds`; stop after `max_seconds` (at least one notice
+    is tried). `now()` gives the time, `send(notice)` sends (raising NoticeSkipped or
+    PermanentFailure, or anything else for a failure worth another try). With `senders` > 1,
+    that many threads send side by side, so a stalled server holds up one message, not the
+    queue. Returns how many were sent."""
+    # Threads have connections of their own: they cannot see rows this transaction has not committed.
+    if senders <= 1 or connection.in_atomic_block:
+        return _send_loop(now=now, send=send, linger_seconds=linger_seconds, max_seconds=max_seconds)
+
+    def one_sender() -> int:
+        try:
+            return _send_loop(now=now, send=send, linger_seconds=linger_seconds, max_seconds=max_seconds)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=senders, thread_name_prefix="notice-sender") as pool:
+        return sum(future.result() for future in [pool.submit(one_sender) for _ in range(senders)])
+
+
+def _send_loop(*, now, send, linger_seconds: float, max_seconds: float | None) -> int:
+    sent = tried = 0
     quiet_until = None
     stop_at = None if max_seconds is None else time.monotonic() + max_seconds
     while True:
-        if sent and stop_at is not None and time.monotonic() >= stop_at:
+        if tried and stop_at is not None and time.monotonic() >= stop_at:
             return sent
         notice = _claim(now())
         if notice is None:
@@ -82,22 +158,48 @@ def notices_send(*, now, send, linger_seconds: float = 0.0, max_seconds: float |
             time.sleep(min(0.1, quiet_until - moment))
             continue
         quiet_until = None
-        try:
-            send(notice)
-        except Exception:
-            Notice.objects.filter(pk=notice.pk).update(claimed_at=None)
-            log.exception("sending notice %s failed (attempt %s)", notice.pk, notice.attempts)
-            return sent
-        Notice.objects.filter(pk=notice.pk).update(sent_at=now())
-        sent += 1
+        tried += 1
+        sent += _attempt(notice, send=send, now=now)
+
+
+def _attempt(notice: Notice, *, send, now) -> int:
+    """Try one claimed notice and record the outcome; 1 when it was sent."""
+    mine = Notice.objects.filter(pk=notice.pk, claimed_at=notice.claimed_at)  # unless another sender took over
+    if notice.attempts > max_attempts():  # its senders kept dying on it
+        mine.update(claimed_at=None, next_attempt_at=None, failed_at=now(),
+                    last_error=notice.last_error or "its sender stopped during every try")
+        return 0
+    try:
+        send(notice)
+    except NoticeSkipped as why:
+        mine.update(claimed_at=None, next_attempt_at=None, skipped_at=now(), last_error=str(why)[:1000])
+        return 0
+    except Exception as error:  # noqa: BLE001 - any failure of one message must not stop the others
+        permanent = isinstance(error, PermanentFailure)
+        last = permanent or notice.attempts >= max_attempts()
+        log.warning("sending %s %s of booking %s failed (try %s%s): %s", notice.event, notice.channel,
+                    notice.booking_id, notice.attempts, ", giving up" if last else "", error)
+        text = (f"{type(error).__name__}: {error}" if not permanent else str(error))[:1000]
+        if last:
+            mine.update(claimed_at=None, next_attempt_at=None, failed_at=now(), last_error=text)
+        else:
+            mine.update(claimed_at=None, next_attempt_at=now() + retry_delays()[notice.attempts - 1], last_error=text)
+        return 0
+    mine.update(claimed_at=None, next_attempt_at=None, sent_at=now(), last_error="")
+    return 1
 
 
 def _claim(now: dt.datetime) -> Notice | None:
-    """Take the oldest pending notice for this sender, or None when there is none."""
-    free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT)
-    pending = Notice.objects.filter(free, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
-    while (candidate := pending.order_by("id").values_list("id", flat=True).first()) is not None:
-        # A conditional update: of two senders after the same notice, one wins, the other looks again.
-        if pending.filter(pk=candidate).update(claimed_at=now, attempts=F("attempts") + 1):
-            return Notice.objects.select_related("booking").get(pk=candidate)
-    return None
+    """Take the oldest due notice for this sender, or None when there is none."""
+    free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_timeout())
+    due = Notice.objects.filter(free, next_attempt_at__lte=now)
+    while True:
+        with transaction.atomic():
+            # PostgreSQL: senders skip each other's rows instead of all racing for the first one.
+            candidate = (due.select_for_update(skip_locked=True).order_by("next_attempt_at", "id")
+                         .values_list("id", flat=True).first())
+            if candidate is None:
+                return None
+            # A conditional update: of two senders after the same notice, one wins, the other looks again.
+            if due.filter(pk=candidate).update(claimed_at=now, attempts=F("attempts") + 1):
+                return Notice.objects.get(pk=candidate)
