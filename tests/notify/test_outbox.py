@@ -144,7 +144,7 @@ def test_a_failed_send_backs_off_and_after_its_last_try_is_marked_failed(smoke_n
     moment = start
     for wait in [1, 5, 15, 60]:
         moment += dt.timedelta(minutes=wait)
-        notices_send(now=lambda: moment, send=broken)
+        notices_send(now=lambda at=moment: at, send=broken)
     notice.refresh_from_db()
     assert notice.attempts == max_attempts() == 5
     assert notice.failed_at == moment and notice.next_attempt_at is None and notice.sent_at is None
