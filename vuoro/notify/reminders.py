@@ -28,6 +28,7 @@ def reminder_windows() -> list[tuple[str, dt.timedelta]]:
 
 def reminders_queue(*, now: dt.datetime) -> int:
     """Queue every reminder whose time has come and that is not queued yet; returns how many."""
+    now = now.astimezone(dt.UTC)  # hours before the visit are real hours, whatever the clock does
     new = []
     for channel, before in reminder_windows():
         already = Notice.objects.filter(booking=OuterRef("pk"), event=Notice.Event.REMINDER, channel=channel,
