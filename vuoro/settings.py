@@ -144,9 +144,10 @@ NOTIFY_CLAIM_SECONDS = float(os.environ.get("VUORO_CLAIM_SECONDS", str(3 * max(S
 REMINDER_EMAIL_HOURS = float(os.environ.get("VUORO_REMINDER_EMAIL_HOURS", "48"))
 REMINDER_SMS_HOURS = float(os.environ.get("VUORO_REMINDER_SMS_HOURS", "2"))
 # The work `vuoro worker` keeps queued, whatever happens to one run: task path -> seconds between runs.
+SWEEP_SECONDS = float(os.environ.get("VUORO_SWEEP_SECONDS", "60"))
 PERIODIC_TASKS = {
-    "vuoro.notify.tasks.notices_sweep_task": 60,
-    "vuoro.notify.tasks.reminders_queue_task": 60,
+    "vuoro.notify.tasks.notices_sweep_task": SWEEP_SECONDS,
+    "vuoro.notify.tasks.reminders_queue_task": SWEEP_SECONDS,
     "vuoro.walkin.tasks.noshow_sweep_task": 60,
 }
 

@@ -9,7 +9,7 @@ from aiosmtpd.controller import Controller
 
 
 class Recorder:
-    """Keeps what arrives; refuses (550) the addresses in `refuse`, stalls those in `stall`."""
+    """Keeps what arrives; refuses (550) the addresses in `refuse`, stalls those in `stall` once."""
 
     def __init__(self):
         self.messages: list[Message] = []
@@ -21,6 +21,7 @@ class Recorder:
         if address in self.refuse:
             return "550 5.1.1 No such user here"
         if address in self.stall:
+            self.stall.discard(address)  # once: a later try goes through
             await asyncio.sleep(self.stall_seconds)
         envelope.rcpt_tos.append(address)
         return "250 OK"

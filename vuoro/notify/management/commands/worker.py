@@ -17,6 +17,54 @@ from vuoro.notify.periodic import periodic_ensure
 log = logging.getLogger("vuoro.worker")
 
 
+class Supervisor:
+    """Keeps one `db_worker` child running (restarted after a growing pause when it dies young)
+    and the periodic work queued; a database error costs one check, never the supervisor."""
+
+    def __init__(self, command: list[str], out=sys.stdout):
+        self.command, self.out = command, out
+        self.child: subprocess.Popen | None = None
+        self.started = self.restart_at = 0.0
+        self.restarts = self.db_failures = 0
+
+    def step(self) -> None:
+        moment = time.monotonic()
+        if self.child is not None and self.child.poll() is not None:
+            self.restarts = self.restarts + 1 if moment - self.started < 60 else 0
+            self.restart_at = moment + (min(60, 2 ** (self.restarts - 1)) if self.restarts else 0)
+            self._say(f"worker {self.child.pid} ended with {self.child.returncode}; restarting in "
+                      f"{self.restart_at - moment:.0f} s")
+            self.child = None
+        if self.child is None and moment >= self.restart_at:
+            self.child, self.started = subprocess.Popen(self.command), moment
+            self._say(f"worker {self.child.pid} started")
+        try:
+            periodic_ensure(now=timezone.now(), tasks=settings.PERIODIC_TASKS)
+            self.db_failures = 0
+        except DatabaseError as error:
+            # The database went away: drop the connection and try again next time.
+            self.db_failures += 1
+            self._say(f"periodic check failed ({self.db_failures} in a row): {error}")
+            connection.close()
+
+    def pause(self, tick: float) -> float:
+        """How long to wait before the next step: longer while the database is away."""
+        return min(tick * 2 ** min(self.db_failures, 4), 60)
+
+    def stop(self) -> None:
+        if self.child is not None and self.child.poll() is None:
+            self.child.terminate()
+            try:
+                self.child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.child.kill()
+
+    def _say(self, text: str) -> None:
+        log.warning("%s", text)
+        self.out.write(text + "\n")
+        self.out.flush()
+
+
 class Command(BaseCommand):
     help = ("Run the task worker (`db_worker`) as a child process and restart it whenever it dies; "
             "queue the periodic work (settings.PERIODIC_TASKS) when it is due; ride out a lost database.")
@@ -26,42 +74,16 @@ class Command(BaseCommand):
         parser.add_argument("--worker-args", default="", help="extra arguments for db_worker, space separated")
 
     def handle(self, *args, tick: float, worker_args: str, **options):
-        self.stopping = False
-        signal.signal(signal.SIGTERM, self._stop)
-        signal.signal(signal.SIGINT, self._stop)
-        command = [sys.executable, "-m", "vuoro.cli", "db_worker", "--queue-name", "*", "--no-reload",
-                   *worker_args.split()]
-        child, started, restarts, restart_at, db_failures = None, 0.0, 0, 0.0, 0
+        stopping = []
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stopping.append(True))
+        supervisor = Supervisor([sys.executable, "-m", "vuoro.cli", "db_worker", "--queue-name", "*",
+                                 "--no-reload", *worker_args.split()], out=self.stdout)
         try:
-            while not self.stopping:
-                moment = time.monotonic()
-                if child is not None and child.poll() is not None:
-                    # A child that dies young is restarted after a growing pause (1, 2, 4 ... 60 s).
-                    restarts = restarts + 1 if moment - started < 60 else 0
-                    restart_at = moment + min(60, 2 ** restarts) if restarts else moment
-                    log.warning("db_worker %s ended (code %s); restarting in %.0f s", child.pid, child.returncode,
-                                restart_at - moment)
-                    self.stdout.write(f"worker {child.pid} ended with {child.returncode}; restarting")
-                    child = None
-                if child is None and moment >= restart_at:
-                    child, started = subprocess.Popen(command), moment
-                    self.stdout.write(f"worker {child.pid} started")
-                try:
-                    periodic_ensure(now=timezone.now(), tasks=settings.PERIODIC_TASKS)
-                    db_failures = 0
-                except DatabaseError as error:
-                    # The database went away: drop the connection and try again later, never die of it.
-                    db_failures += 1
-                    log.warning("periodic check failed (%s in a row): %s", db_failures, error)
-                    connection.close()
-                time.sleep(min(tick * (2 ** min(db_failures, 4)), 60) if db_failures else tick)
+            while not stopping:
+                supervisor.step()
+                deadline = time.monotonic() + supervisor.pause(tick)
+                while not stopping and time.monotonic() < deadline:
+                    time.sleep(0.1)
         finally:
-            if child is not None and child.poll() is None:
-                child.terminate()
-                try:
-                    child.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-
-    def _stop(self, signum, frame) -> None:
-        self.stopping = True
+            supervisor.stop()
