@@ -119,25 +119,30 @@ def notice_outdated(*, notice: Notice, status: str | None, start_at: dt.datetime
 
 
 def notices_send(*, now: Callable[[], dt.datetime], send: Callable[[Notice], None], linger_seconds: float = 0.0,
-                 max_seconds: float | None = None, senders: int = 1) -> int:
+                 max_seconds: float | None = None, senders: int = 1, finish: Callable[[], None] | None = None) -> int:
     """Send every due notice, oldest first, each claimed so that two senders never send one at
     once; then keep looking for `linger_seconds`; stop after `max_seconds` (at least one notice
     is tried). `now()` gives the time, `send(notice)` sends (raising NoticeSkipped or
     PermanentFailure, or anything else for a failure worth another try). With `senders` > 1,
     that many threads send side by side, so a stalled server holds up one message, not the
-    queue. Returns how many were sent."""
+    queue. `finish()` runs in each sender when it stops (to close what it kept open). Returns how
+    many were sent."""
     # Threads have connections of their own: they cannot see rows this transaction has not committed.
-    if senders <= 1 or connection.in_atomic_block:
-        return _send_loop(now=now, send=send, linger_seconds=linger_seconds, max_seconds=max_seconds)
-
-    def one_sender() -> int:
+    def one_sender(*, own_connection: bool) -> int:
         try:
             return _send_loop(now=now, send=send, linger_seconds=linger_seconds, max_seconds=max_seconds)
         finally:
-            connection.close()
+            if finish is not None:
+                finish()
+            if own_connection:
+                connection.close()
+
+    if senders <= 1 or connection.in_atomic_block:
+        return one_sender(own_connection=False)
 
     with ThreadPoolExecutor(max_workers=senders, thread_name_prefix="notice-sender") as pool:
-        return sum(future.result() for future in [pool.submit(one_sender) for _ in range(senders)])
+        futures = [pool.submit(one_sender, own_connection=True) for _ in range(senders)]
+        return sum(future.result() for future in futures)
 
 
 def _send_loop(*, now, send, linger_seconds: float, max_seconds: float | None) -> int:
@@ -164,15 +169,13 @@ def _send_loop(*, now, send, linger_seconds: float, max_seconds: float | None) -
 
 def _attempt(notice: Notice, *, send, now) -> int:
     """Try one claimed notice and record the outcome; 1 when it was sent."""
-    mine = Notice.objects.filter(pk=notice.pk, claimed_at=notice.claimed_at)  # unless another sender took over
     if notice.attempts > max_attempts():  # its senders kept dying on it
-        mine.update(claimed_at=None, next_attempt_at=None, failed_at=now(),
-                    last_error=notice.last_error or "its sender stopped during every try")
+        _record(notice, failed_at=now(), last_error=notice.last_error or "its sender stopped during every try")
         return 0
     try:
         send(notice)
     except NoticeSkipped as why:
-        mine.update(claimed_at=None, next_attempt_at=None, skipped_at=now(), last_error=str(why)[:1000])
+        _record(notice, skipped_at=now(), last_error=str(why)[:1000])
         return 0
     except Exception as error:  # noqa: BLE001 - any failure of one message must not stop the others
         permanent = isinstance(error, PermanentFailure)
@@ -181,25 +184,51 @@ def _attempt(notice: Notice, *, send, now) -> int:
                     notice.booking_id, notice.attempts, ", giving up" if last else "", error)
         text = (f"{type(error).__name__}: {error}" if not permanent else str(error))[:1000]
         if last:
-            mine.update(claimed_at=None, next_attempt_at=None, failed_at=now(), last_error=text)
+            _record(notice, failed_at=now(), last_error=text)
         else:
-            mine.update(claimed_at=None, next_attempt_at=now() + retry_delays()[notice.attempts - 1], last_error=text)
+            _record(notice, next_attempt_at=now() + retry_delays()[notice.attempts - 1], last_error=text)
         return 0
-    mine.update(claimed_at=None, next_attempt_at=None, sent_at=now(), last_error="")
+    _record(notice, sent_at=now(), last_error="")
     return 1
+
+
+def _record(notice: Notice, **outcome) -> None:
+    """Release the claim with the try's outcome (nothing left to do unless it says when to try
+    again); unless another sender has taken the notice over meanwhile."""
+    with transaction.atomic():
+        _fast_commit()
+        Notice.objects.filter(pk=notice.pk, claimed_at=notice.claimed_at).update(
+            claimed_at=None, **{"next_attempt_at": None, **outcome})
+
+
+def _fast_commit() -> None:
+    """PostgreSQL: this transaction's commit does not wait for the disk. The outbox's own
+    bookkeeping (a claim, a sent stamp) may be lost to a crash of the database server itself,
+    never of a worker; then a message is sent again, as at-least-once allows (docs/messages.md).
+    Waiting for the disk twice per message would cap a worker at a few dozen messages a second."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO off")
 
 
 def _claim(now: dt.datetime) -> Notice | None:
     """Take the oldest due notice for this sender, or None when there is none."""
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            _fast_commit()
+            # One statement; senders skip each other's rows instead of all racing for the first one.
+            found = list(Notice.objects.raw(_CLAIM_SQL, [now, now, now - claim_timeout()]))
+            return found[0] if found else None
     free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_timeout())
     due = Notice.objects.filter(free, next_attempt_at__lte=now)
-    while True:
-        with transaction.atomic():
-            # PostgreSQL: senders skip each other's rows instead of all racing for the first one.
-            candidate = (due.select_for_update(skip_locked=True).order_by("next_attempt_at", "id")
-                         .values_list("id", flat=True).first())
-            if candidate is None:
-                return None
-            # A conditional update: of two senders after the same notice, one wins, the other looks again.
-            if due.filter(pk=candidate).update(claimed_at=now, attempts=F("attempts") + 1):
-                return Notice.objects.get(pk=candidate)
+    while (candidate := due.order_by("next_attempt_at", "id").values_list("id", flat=True).first()) is not None:
+        # A conditional update: of two senders after the same notice, one wins, the other looks again.
+        if due.filter(pk=candidate).update(claimed_at=now, attempts=F("attempts") + 1):
+            return Notice.objects.get(pk=candidate)
+    return None
+
+
+_NOTICE = Notice._meta.db_table
+_CLAIM_SQL = (f"UPDATE {_NOTICE} SET claimed_at = %s, attempts = attempts + 1 WHERE id = ("
+              f"SELECT id FROM {_NOTICE} WHERE next_attempt_at <= %s AND (claimed_at IS NULL OR claimed_at < %s) "
+              f"ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING *")

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import smtplib
+import threading
 
 from django.conf import settings
+from django.core.mail import mailers
 from django.tasks import task
 from django.utils import timezone
 
@@ -19,7 +21,7 @@ from vuoro.notify.sms import send_sms
 def send_notices() -> int:
     """Send the queued messages (vuoro.notify.services), then linger a moment for more."""
     return notices_send(now=timezone.now, send=notice_deliver, linger_seconds=settings.NOTIFY_LINGER_SECONDS,
-                        max_seconds=settings.NOTIFY_RUN_SECONDS, senders=settings.NOTIFY_SENDERS)
+                        max_seconds=settings.NOTIFY_RUN_SECONDS, senders=settings.NOTIFY_SENDERS, finish=mailer_close)
 
 
 @task(queue_name="default")
@@ -27,7 +29,7 @@ def notices_sweep_task() -> int:
     """Send whatever is due (a wake-up lost, a retry whose time has come). `vuoro worker` runs it
     every minute (settings.PERIODIC_TASKS)."""
     return notices_send(now=timezone.now, send=notice_deliver, max_seconds=settings.NOTIFY_RUN_SECONDS,
-                        senders=settings.NOTIFY_SENDERS)
+                        senders=settings.NOTIFY_SENDERS, finish=mailer_close)
 
 
 @task(queue_name="default")
@@ -56,21 +58,58 @@ def notice_deliver(notice: Notice) -> None:
     email_send(mail)
 
 
+_mailers = threading.local()
+
+
+def _mailer():
+    """This sender's connection to the mail server, kept open from one message to the next
+    (opened afresh when the mail settings change, as they do between tests)."""
+    config = settings.MAILERS.get("default")
+    if getattr(_mailers, "backend", None) is None or _mailers.config != config:
+        mailer_close()
+        _mailers.backend, _mailers.config = mailers.default, config
+    return _mailers.backend
+
+
+def mailer_close() -> None:
+    """Close this sender's connection to the mail server (at the end of a run)."""
+    backend, _mailers.backend = getattr(_mailers, "backend", None), None
+    if backend is not None:
+        try:
+            backend.close()
+        except (OSError, smtplib.SMTPException):
+            pass
+
+
 def email_send(mail) -> None:
-    """Send one e-mail; raise PermanentFailure when it can never go (the address cannot be
-    written, or the server refuses it with a 5xx answer), so it is not tried again."""
-    try:
-        mail.send()
-    except smtplib.SMTPRecipientsRefused as error:
-        codes = [code for code, _ in error.recipients.values()]
-        if codes and all(code >= 500 for code in codes):
-            raise PermanentFailure(f"refused by the mail server: {error.recipients}") from error
-        raise
-    except smtplib.SMTPResponseException as error:
-        # Our own sender or login refused is the operator's to fix: worth trying again meanwhile.
-        ours = isinstance(error, smtplib.SMTPSenderRefused | smtplib.SMTPAuthenticationError)
-        if error.smtp_code >= 500 and not ours:
-            raise PermanentFailure(f"refused by the mail server: {error.smtp_code} {error.smtp_error!r}") from error
-        raise
-    except (ValueError, UnicodeError) as error:  # an address the mailer cannot even write down
-        raise PermanentFailure(f"the address cannot be used: {error}") from error
+    """Send one e-mail over this sender's open connection; raise PermanentFailure when it can
+    never go (the address cannot be written, or the server refuses it with a 5xx answer), so it
+    is not tried again. A connection the server had closed meanwhile is opened again once."""
+    for fresh in (False, True):
+        backend = _mailer()
+        reused = getattr(backend, "connection", None) is not None
+        try:
+            backend.send_messages([mail])
+            return
+        except smtplib.SMTPRecipientsRefused as error:  # the connection stays usable (smtplib sent RSET)
+            codes = [code for code, _ in error.recipients.values()]
+            if codes and all(code >= 500 for code in codes):
+                raise PermanentFailure(f"refused by the mail server: {error.recipients}") from error
+            raise
+        except (ValueError, UnicodeError, IndexError) as error:  # an address the mailer cannot even write down
+            raise PermanentFailure(f"the address cannot be used: {error}") from error
+        except smtplib.SMTPServerDisconnected:
+            mailer_close()
+            if reused and not fresh:
+                continue  # it timed out while idle: one more try on a new connection
+            raise
+        except smtplib.SMTPResponseException as error:
+            mailer_close()
+            # Our own sender or login refused is the operator's to fix: worth trying again meanwhile.
+            ours = isinstance(error, smtplib.SMTPSenderRefused | smtplib.SMTPAuthenticationError)
+            if error.smtp_code >= 500 and not ours:
+                raise PermanentFailure(f"refused by the mail server: {error.smtp_code} {error.smtp_error!r}") from error
+            raise
+        except BaseException:
+            mailer_close()  # a timeout or a broken connection: the next message starts afresh
+            raise
