@@ -191,6 +191,12 @@ class Worker:
                 pass
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_arrived(recorder: Recorder, wanted: set[str], deadline: float) -> bool:
     while time.monotonic() < deadline:
         with recorder.lock:
@@ -223,8 +229,11 @@ def main() -> None:
     load_before = load_average()
     try:
         worker.wait_ready()
+        child = worker.child_pids()[-1]
+        cpu_before = cpu_seconds(child)
         t0 = notices_reset()
         arrived = wait_arrived(recorder, set(addresses), time.monotonic() + args.deadline)
+        cpu = cpu_seconds(child) - cpu_before
     finally:
         worker.stop()
         controller.stop()
@@ -239,6 +248,8 @@ def main() -> None:
         "first_arrival_s": round(latencies[0], 3), "median_arrival_s": round(latencies[len(latencies) // 2], 2),
         "duplicates": len(recorder.arrivals) - len(set(r for r, _ in recorder.arrivals)),
         "release_50000_minutes": round(50000 / (args.messages / seconds) / 60, 1),
+        "worker_cpu_ms_per_message": round(cpu / args.messages * 1000, 2),
+        "messages_per_worker_cpu_second": round(args.messages / cpu, 1),
     }
     print()
     print(f"{'measure':<36}{'value':>12}{'goal':>12}")
@@ -248,6 +259,8 @@ def main() -> None:
     print(f"{'messages per second':<36}{result['messages_per_s']:>12}{'>= ' + str(GOAL_PER_S):>12}")
     print(f"{'50,000 confirmations take (min)':<36}{result['release_50000_minutes']:>12}{'<= 10':>12}")
     print(f"{'duplicates':<36}{result['duplicates']:>12}{'0':>12}")
+    print(f"{'worker CPU ms per message':<36}{result['worker_cpu_ms_per_message']:>12}")
+    print(f"{'messages per worker CPU-second':<36}{result['messages_per_worker_cpu_second']:>12}{'>= 100':>12}")
     print(f"load average before / after: {load_before} / {load_average()} ({os.cpu_count()} cores)")
     out = RESULTS / "messages.json"
     out.write_text(json.dumps({"measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
