@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import email
 import json
 import os
 import platform
@@ -59,8 +58,8 @@ class Recorder:
 
     async def handle_DATA(self, server, session, envelope):
         moment = time.time()
-        message = email.message_from_bytes(envelope.content)
-        assert any(p.get_content_type() == "text/calendar" for p in message.walk()), "no .ics"
+        # Cheap on purpose: the server shares the machine with the worker it measures.
+        assert b"text/calendar" in envelope.content, "no .ics"
         with self.lock:
             self.arrivals.extend((rcpt, moment) for rcpt in envelope.rcpt_tos)
         return "250 Message accepted for delivery"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -128,15 +129,21 @@ def notices_send(*, now: Callable[[], dt.datetime], send: Callable[[Notice], Non
     queue. `finish()` runs in each sender when it stops (to close what it kept open). Returns how
     many were sent."""
     # Threads have connections of their own: they cannot see rows this transaction has not committed.
+    run = _Run(max_seconds)
+
     def one_sender(*, own_connection: bool) -> int:
         try:
-            return _send_loop(now=now, send=send, linger_seconds=linger_seconds, max_seconds=max_seconds)
+            _fast_commits(True)
+            return _send_loop(now=now, send=send, linger_seconds=linger_seconds, run=run)
         finally:
             if finish is not None:
                 finish()
             if own_connection:
                 connection.close()
+            else:
+                _fast_commits(False)
 
+    # Threads have connections of their own: they cannot see rows this transaction has not committed.
     if senders <= 1 or connection.in_atomic_block:
         return one_sender(own_connection=False)
 
@@ -145,12 +152,33 @@ def notices_send(*, now: Callable[[], dt.datetime], send: Callable[[Notice], Non
         return sum(future.result() for future in futures)
 
 
-def _send_loop(*, now, send, linger_seconds: float, max_seconds: float | None) -> int:
+class _Run:
+    """What the sender threads of one run know of each other."""
+
+    STUCK_SECONDS = 0.5
+
+    def __init__(self, max_seconds: float | None):
+        self.stop_at = None if max_seconds is None else time.monotonic() + max_seconds
+        self.sending: dict[int, float] = {}  # thread -> when its current send began
+
+    def over(self) -> bool:
+        """Past its time a sender stops, unless another is stuck in a slow send (a stalled
+        server): then it keeps the queue moving until that one is done, so that the end of a run
+        never leaves the rest idle behind a stall."""
+        moment = time.monotonic()
+        if self.stop_at is None or moment < self.stop_at:
+            return False
+        me = threading.get_ident()
+        return not any(moment - since > self.STUCK_SECONDS for thread, since in list(self.sending.items())
+                       if thread != me)
+
+
+def _send_loop(*, now, send, linger_seconds: float, run: _Run) -> int:
     sent = tried = 0
     quiet_until = None
-    stop_at = None if max_seconds is None else time.monotonic() + max_seconds
+    me = threading.get_ident()
     while True:
-        if tried and stop_at is not None and time.monotonic() >= stop_at:
+        if tried and run.over():
             return sent
         notice = _claim(now())
         if notice is None:
@@ -164,11 +192,59 @@ def _send_loop(*, now, send, linger_seconds: float, max_seconds: float | None) -
             continue
         quiet_until = None
         tried += 1
-        sent += _attempt(notice, send=send, now=now)
+        run.sending[me] = time.monotonic()
+        try:
+            sent += _attempt(notice, send=send, now=now)
+        finally:
+            run.sending.pop(me, None)
+
+
+def sender_continue(*, now: dt.datetime) -> None:
+    """After a run that stopped at its time limit: queue the next one at once if anything is
+    due (the worker's other tasks queued meanwhile go first). Losing this costs a wait for the
+    periodic sweep, never a message."""
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from vuoro.notify.tasks import send_notices
+
+    if not isinstance(send_notices.get_backend(), DatabaseBackend):
+        return
+    if Notice.objects.filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_timeout()),
+                             next_attempt_at__lte=now).exists() and \
+            not DBTaskResult.objects.filter(task_path=send_notices.module_path, status="READY").exists():
+        send_notices.enqueue()
+
+
+_accepting = threading.Lock()
+_sender = threading.local()
+
+
+def point_of_no_return() -> None:
+    """A sender calls this just before the step after which its message counts as delivered (an
+    SMTP server's answer to the end of DATA). Until that message's outcome is recorded, no other
+    sender thread of this process passes the same point: a process killed at any moment leaves
+    at most one message delivered but not marked sent, to be sent again (docs/messages.md)."""
+    if not getattr(_sender, "holding", False):
+        _accepting.acquire()
+        _sender.holding = True
+
+
+def _let_go() -> None:
+    if getattr(_sender, "holding", False):
+        _sender.holding = False
+        _accepting.release()
 
 
 def _attempt(notice: Notice, *, send, now) -> int:
     """Try one claimed notice and record the outcome; 1 when it was sent."""
+    try:
+        return _try(notice, send=send, now=now)
+    finally:
+        _let_go()
+
+
+def _try(notice: Notice, *, send, now) -> int:
     if notice.attempts > max_attempts():  # its senders kept dying on it
         _record(notice, failed_at=now(), last_error=notice.last_error or "its sender stopped during every try")
         return 0
@@ -194,31 +270,27 @@ def _attempt(notice: Notice, *, send, now) -> int:
 
 def _record(notice: Notice, **outcome) -> None:
     """Release the claim with the try's outcome (nothing left to do unless it says when to try
-    again); unless another sender has taken the notice over meanwhile."""
-    with transaction.atomic():
-        _fast_commit()
-        Notice.objects.filter(pk=notice.pk, claimed_at=notice.claimed_at).update(
-            claimed_at=None, **{"next_attempt_at": None, **outcome})
+    again); unless another sender has taken the notice over meanwhile. One statement."""
+    Notice.objects.filter(pk=notice.pk, claimed_at=notice.claimed_at).update(
+        claimed_at=None, **{"next_attempt_at": None, **outcome})
 
 
-def _fast_commit() -> None:
-    """PostgreSQL: this transaction's commit does not wait for the disk. The outbox's own
-    bookkeeping (a claim, a sent stamp) may be lost to a crash of the database server itself,
-    never of a worker; then a message is sent again, as at-least-once allows (docs/messages.md).
+def _fast_commits(on: bool) -> None:
+    """PostgreSQL: while a sender runs, its commits do not wait for the disk. The outbox's own
+    bookkeeping (a claim, a sent stamp) may then be lost to a crash of the database server itself,
+    never of a worker; a message is then sent again, as at-least-once allows (docs/messages.md).
     Waiting for the disk twice per message would cap a worker at a few dozen messages a second."""
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO off")
+            cursor.execute("SET synchronous_commit TO off" if on else "RESET synchronous_commit")
 
 
 def _claim(now: dt.datetime) -> Notice | None:
     """Take the oldest due notice for this sender, or None when there is none."""
     if connection.vendor == "postgresql":
-        with transaction.atomic():
-            _fast_commit()
-            # One statement; senders skip each other's rows instead of all racing for the first one.
-            found = list(Notice.objects.raw(_CLAIM_SQL, [now, now, now - claim_timeout()]))
-            return found[0] if found else None
+        # One statement; senders skip each other's rows instead of all racing for the first one.
+        found = list(Notice.objects.raw(_CLAIM_SQL, [now, now, now - claim_timeout()]))
+        return found[0] if found else None
     free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_timeout())
     due = Notice.objects.filter(free, next_attempt_at__lte=now)
     while (candidate := due.order_by("next_attempt_at", "id").values_list("id", flat=True).first()) is not None:

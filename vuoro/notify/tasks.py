@@ -13,23 +13,34 @@ from vuoro.booking.messages import booking_email, booking_text
 from vuoro.booking.models import Booking
 from vuoro.notify.models import Notice
 from vuoro.notify.reminders import reminders_queue
-from vuoro.notify.services import NoticeSkipped, PermanentFailure, notice_outdated, notices_send
+from vuoro.notify.services import (
+    NoticeSkipped,
+    PermanentFailure,
+    notice_outdated,
+    notices_send,
+    point_of_no_return,
+    sender_continue,
+)
 from vuoro.notify.sms import send_sms
 
 
 @task(queue_name="default")
 def send_notices() -> int:
     """Send the queued messages (vuoro.notify.services), then linger a moment for more."""
-    return notices_send(now=timezone.now, send=notice_deliver, linger_seconds=settings.NOTIFY_LINGER_SECONDS,
+    sent = notices_send(now=timezone.now, send=notice_deliver, linger_seconds=settings.NOTIFY_LINGER_SECONDS,
                         max_seconds=settings.NOTIFY_RUN_SECONDS, senders=settings.NOTIFY_SENDERS, finish=mailer_close)
+    sender_continue(now=timezone.now())
+    return sent
 
 
 @task(queue_name="default")
 def notices_sweep_task() -> int:
     """Send whatever is due (a wake-up lost, a retry whose time has come). `vuoro worker` runs it
     every minute (settings.PERIODIC_TASKS)."""
-    return notices_send(now=timezone.now, send=notice_deliver, max_seconds=settings.NOTIFY_RUN_SECONDS,
+    sent = notices_send(now=timezone.now, send=notice_deliver, max_seconds=settings.NOTIFY_RUN_SECONDS,
                         senders=settings.NOTIFY_SENDERS, finish=mailer_close)
+    sender_continue(now=timezone.now())
+    return sent
 
 
 @task(queue_name="default")
@@ -81,6 +92,19 @@ def mailer_close() -> None:
             pass
 
 
+def _guard(smtp) -> None:
+    """Make the connection call point_of_no_return() before DATA, where the server accepts."""
+    if getattr(smtp, "_vuoro_guarded", False):
+        return
+    data = smtp.data
+
+    def guarded_data(message):
+        point_of_no_return()
+        return data(message)
+
+    smtp.data, smtp._vuoro_guarded = guarded_data, True
+
+
 def email_send(mail) -> None:
     """Send one e-mail over this sender's open connection; raise PermanentFailure when it can
     never go (the address cannot be written, or the server refuses it with a 5xx answer), so it
@@ -89,6 +113,8 @@ def email_send(mail) -> None:
         backend = _mailer()
         reused = getattr(backend, "connection", None) is not None
         try:
+            if backend.open() is not None and getattr(backend, "connection", None) is not None:
+                _guard(backend.connection)
             backend.send_messages([mail])
             return
         except smtplib.SMTPRecipientsRefused as error:  # the connection stays usable (smtplib sent RSET)
@@ -98,10 +124,10 @@ def email_send(mail) -> None:
             raise
         except (ValueError, UnicodeError, IndexError) as error:  # an address the mailer cannot even write down
             raise PermanentFailure(f"the address cannot be used: {error}") from error
-        except smtplib.SMTPServerDisconnected:
+        except smtplib.SMTPServerDisconnected as error:
             mailer_close()
-            if reused and not fresh:
-                continue  # it timed out while idle: one more try on a new connection
+            if reused and not fresh and not isinstance(error.__context__, TimeoutError):
+                continue  # the server closed it while it lay idle: one more try on a new connection
             raise
         except smtplib.SMTPResponseException as error:
             mailer_close()

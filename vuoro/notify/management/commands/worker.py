@@ -15,10 +15,14 @@ from django.utils import timezone
 from vuoro.notify.periodic import periodic_ensure
 
 log = logging.getLogger("vuoro.worker")
+# A child that dies sooner than this after its start is failing to start (bad settings, no
+# database): it is restarted after a growing pause, 1, 2, 4 ... 60 s. One killed later is
+# restarted at once.
+YOUNG_SECONDS = 5.0
 
 
 class Supervisor:
-    """Keeps one `db_worker` child running (restarted after a growing pause when it dies young)
+    """Keeps one `db_worker` child running (restarted at once, or after a growing pause when it dies young)
     and the periodic work queued; a database error costs one check, never the supervisor."""
 
     def __init__(self, command: list[str], out=sys.stdout):
@@ -30,7 +34,7 @@ class Supervisor:
     def step(self) -> None:
         moment = time.monotonic()
         if self.child is not None and self.child.poll() is not None:
-            self.restarts = self.restarts + 1 if moment - self.started < 60 else 0
+            self.restarts = self.restarts + 1 if moment - self.started < YOUNG_SECONDS else 0
             self.restart_at = moment + (min(60, 2 ** (self.restarts - 1)) if self.restarts else 0)
             self._say(f"worker {self.child.pid} ended with {self.child.returncode}; restarting in "
                       f"{self.restart_at - moment:.0f} s")
