@@ -1,6 +1,6 @@
 """Message throughput of one worker to a local SMTP server (issue 10, "Done when").
 
-    .venv/bin/python bench/messages.py [--messages 2000] [--senders 4]
+    .venv/bin/python bench/messages.py [--messages 2000] [--senders 8]
 
 Builds a fresh PostgreSQL database `vuoro_bench_messages` (one point, 40 desks, one booking per
 message), starts an aiosmtpd server on a free loopback port in this process and one `vuoro
@@ -213,7 +213,7 @@ def load_average() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=2000)
-    parser.add_argument("--senders", type=int, default=4, help="sender threads in the worker (VUORO_SENDERS)")
+    parser.add_argument("--senders", type=int, default=8, help="sender threads in the worker (VUORO_SENDERS)")
     parser.add_argument("--db", default=DEFAULT_DB)
     parser.add_argument("--deadline", type=float, default=300.0, help="give up after this many seconds")
     args = parser.parse_args()

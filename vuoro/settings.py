@@ -134,7 +134,7 @@ NOTIFY_RUN_SECONDS = 10.0
 # A failed message is tried again after each of these waits, then marked failed for staff to see.
 NOTIFY_RETRY_MINUTES = [int(m) for m in os.environ.get("VUORO_RETRY_MINUTES", "1,5,15,60").split(",") if m.strip()]
 # Threads sending side by side in one worker: a stalled mail server holds up one message, not all.
-NOTIFY_SENDERS = int(os.environ.get("VUORO_SENDERS", "4"))
+NOTIFY_SENDERS = int(os.environ.get("VUORO_SENDERS", "8"))
 SMTP_TIMEOUT = float(os.environ.get("VUORO_SMTP_TIMEOUT", "10"))
 SMS_TIMEOUT = float(os.environ.get("VUORO_SMS_TIMEOUT", "10"))
 # A sender's claim on a message older than this was left by a sender that died: longer than any
