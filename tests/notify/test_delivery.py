@@ -108,7 +108,8 @@ class TestEachChannelIsDeliveredOnItsOwn:
         booking_cancel(booking=booking, now=timezone.now())
         send_all()
         assert outcome(booking).skipped_at is not None and "cancelled" in outcome(booking).last_error
-        assert [m["Subject"] for m in smtp_server.messages] == ["Your appointment was cancelled"]
+        [message] = smtp_server.messages
+        assert message["Subject"].startswith("Your appointment was cancelled")
 
 
 class BrokenSms(sms.BaseBackend):

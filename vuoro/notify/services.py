@@ -110,7 +110,8 @@ def notice_outdated(*, notice: Notice, status: str | None, start_at: dt.datetime
         return "the booking is gone"
     if notice.event not in ABOUT_THE_VISIT:
         return None
-    if status != Booking.Status.CONFIRMED:
+    if status == Booking.Status.CANCELLED or (notice.event == Notice.Event.REMINDER
+                                              and status != Booking.Status.CONFIRMED):
         return f"the booking is {status}"
     if notice.about_start is not None and start_at != notice.about_start:
         return "the booking was moved"
