@@ -302,6 +302,10 @@ def _claim(now: dt.datetime) -> Notice | None:
 
 
 _NOTICE = Notice._meta.db_table
+_BOOKING = Booking._meta.db_table
+# The booking's status and start come along, for notice_outdated() without another query.
 _CLAIM_SQL = (f"UPDATE {_NOTICE} SET claimed_at = %s, attempts = attempts + 1 WHERE id = ("
               f"SELECT id FROM {_NOTICE} WHERE next_attempt_at <= %s AND (claimed_at IS NULL OR claimed_at < %s) "
-              f"ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING *")
+              f"ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING {_NOTICE}.*, "
+              f"(SELECT status FROM {_BOOKING} b WHERE b.id = booking_id) AS booking_status, "
+              f"(SELECT start_at FROM {_BOOKING} b WHERE b.id = booking_id) AS booking_start_at")

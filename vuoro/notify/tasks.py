@@ -52,8 +52,11 @@ def reminders_queue_task() -> int:
 def notice_deliver(notice: Notice) -> None:
     """Send one notice on its channel: the booking app renders it, this only sends it."""
     now = timezone.now()
-    status, start_at = Booking.objects.filter(pk=notice.booking_id).values_list("status", "start_at").first() \
-        or (None, None)
+    if hasattr(notice, "booking_status"):  # read with the claim (PostgreSQL)
+        status, start_at = notice.booking_status, notice.booking_start_at
+    else:
+        status, start_at = Booking.objects.filter(pk=notice.booking_id).values_list("status", "start_at").first() \
+            or (None, None)
     why = notice_outdated(notice=notice, status=status, start_at=start_at, now=now)
     if why is not None:
         raise NoticeSkipped(why)
