@@ -148,8 +148,15 @@ def notices_send(*, now: Callable[[], dt.datetime], send: Callable[[Notice], Non
     if senders <= 1 or connection.in_atomic_block:
         return one_sender(own_connection=False)
 
-    with ThreadPoolExecutor(max_workers=senders, thread_name_prefix="notice-sender") as pool:
+    # A sender stuck on a stalled server is stood in for by one more (up to twice as many), so
+    # `senders` keep moving the queue whatever a few slow servers do.
+    with ThreadPoolExecutor(max_workers=2 * senders, thread_name_prefix="notice-sender") as pool:
         futures = [pool.submit(one_sender, own_connection=True) for _ in range(senders)]
+        while not all(future.done() for future in futures):
+            running, stuck = sum(not future.done() for future in futures), run.stuck()
+            if stuck and running - stuck < senders and len(futures) < 2 * senders and not run.over():
+                futures.append(pool.submit(one_sender, own_connection=True))
+            time.sleep(0.05)
         return sum(future.result() for future in futures)
 
 
@@ -161,6 +168,11 @@ class _Run:
     def __init__(self, max_seconds: float | None):
         self.stop_at = None if max_seconds is None else time.monotonic() + max_seconds
         self.sending: dict[int, float] = {}  # thread -> when its current send began
+
+    def stuck(self) -> int:
+        """How many senders have been in their current send for long."""
+        moment = time.monotonic()
+        return sum(moment - since > self.STUCK_SECONDS for since in list(self.sending.values()))
 
     def over(self) -> bool:
         """Past its time a sender stops, unless another is stuck in a slow send (a stalled
