@@ -122,10 +122,6 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Customers' names, addresses and numbers are cleared this many days after the visit or the
 # cancellation, whichever is later (vuoro.retention; README, "Privacy").
 RETENTION_DAYS = int(os.environ.get("VUORO_RETENTION_DAYS", "30"))
-# The work `vuoro worker` keeps queued: task path -> seconds between runs.
-PERIODIC_TASKS = {
-    "vuoro.retention.retention_purge_task": 24 * 60 * 60,
-}
 # Customer messages (vuoro.notify.services): a process wakes the sender at most this often; the
 # sender looks this long for more before it stops, and runs this long at most.
 NOTIFY_WAKE_EVERY_SECONDS = 0.5
@@ -149,6 +145,7 @@ PERIODIC_TASKS = {
     "vuoro.notify.tasks.notices_sweep_task": SWEEP_SECONDS,
     "vuoro.notify.tasks.reminders_queue_task": SWEEP_SECONDS,
     "vuoro.walkin.tasks.noshow_sweep_task": 60,
+    "vuoro.retention.retention_purge_task": 24 * 60 * 60,
 }
 
 AUTH_PASSWORD_VALIDATORS = [
