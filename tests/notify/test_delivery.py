@@ -207,3 +207,26 @@ def test_notice_queue_still_takes_the_old_call(smoke_network, wednesday):
     booking = make_booking(wednesday, 0, email="q@example.org", phone="+358401234567")
     notice_queue(booking_id=booking.pk, event="recovery", now=timezone.now())
     assert sorted(booking.notices.filter(event="recovery").values_list("channel", flat=True)) == ["email", "sms"]
+
+
+def test_a_manager_sees_the_failed_messages_of_own_points_only(client, smoke_network, wednesday, gateway,
+                                                              smtp_server):
+    from django.contrib.auth.models import Group
+
+    from vuoro.network.models import StaffAssignment
+    from vuoro.network.roles import MANAGER
+
+    gateway.answers.append(400)
+    booking = make_booking(wednesday, 0, email="t@example.org", phone="+358401234567")
+    send_all()
+    managers = {}
+    for name, point in (("own", "smoke-point"), ("other", None)):
+        managers[name] = User.objects.create_user(name, password="x", is_staff=True)
+        managers[name].groups.add(Group.objects.get(name=MANAGER))
+        if point:
+            StaffAssignment.objects.create(user=managers[name], service_point_id=point)
+    client.force_login(managers["own"])
+    assert booking.reservation_key in client.get("/admin/notify/notice/?state=failed").text
+    client.force_login(managers["other"])
+    page = client.get("/admin/notify/notice/?state=failed")
+    assert page.status_code == 200 and booking.reservation_key not in page.text
