@@ -44,7 +44,6 @@ messages: venv
 run: venv messages
 	$(BIN)/vuoro migrate --noinput -v0
 	$(BIN)/vuoro demo
-	$(BIN)/vuoro schedule
 	@echo ""
 	@echo "  public pages   http://127.0.0.1:$(PORT)/"
 	@echo "  back office    http://127.0.0.1:$(PORT)/admin/"
@@ -52,7 +51,7 @@ run: venv messages
 	@echo "  kiosk, board   http://127.0.0.1:$(PORT)/kiosk/helsinki-malmi/  http://127.0.0.1:$(PORT)/board/helsinki-malmi/"
 	@echo "  clerk console  http://127.0.0.1:$(PORT)/console/"
 	@echo ""
-	@trap 'kill 0' EXIT INT TERM; $(BIN)/vuoro db_worker --no-reload --queue-name "*" & \
+	@trap 'kill 0' EXIT INT TERM; $(BIN)/vuoro worker & \
 	  $(BIN)/vuoro runserver --noreload 127.0.0.1:$(PORT)
 
 lint: venv

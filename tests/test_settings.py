@@ -12,8 +12,27 @@ def run_check(**env):
 
 
 def test_production_settings_pass_check_deploy():
-    result = run_check(VUORO_DEBUG="off", VUORO_SECRET_KEY=secrets.token_urlsafe(50))
+    result = run_check(VUORO_DEBUG="off", VUORO_SECRET_KEY=secrets.token_urlsafe(50),
+                       VUORO_SMS_URL="https://sms.example.org/send", VUORO_SMS_TOKEN="t")
     assert result.returncode == 0, result.stderr
+
+
+class TestProductionSendsItsMessages:
+    def test_console_or_memory_mail_fails_the_deployment_check(self):
+        for backend in ("django.core.mail.backends.console.EmailBackend",
+                        "django.core.mail.backends.locmem.EmailBackend"):
+            result = run_check(VUORO_DEBUG="off", VUORO_SECRET_KEY=secrets.token_urlsafe(50),
+                               VUORO_SMS_URL="https://sms.example.org/send", VUORO_EMAIL_BACKEND=backend)
+            assert result.returncode != 0 and "vuoro.E101" in result.stderr
+
+    def test_console_text_messages_fail_the_deployment_check(self):
+        result = run_check(VUORO_DEBUG="off", VUORO_SECRET_KEY=secrets.token_urlsafe(50),
+                           VUORO_SMS_BACKEND="vuoro.notify.sms.ConsoleBackend")
+        assert result.returncode != 0 and "vuoro.E102" in result.stderr
+
+    def test_the_sms_gateway_needs_its_https_address(self):
+        result = run_check(VUORO_DEBUG="off", VUORO_SECRET_KEY=secrets.token_urlsafe(50))
+        assert result.returncode != 0 and "vuoro.E103" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

@@ -122,15 +122,31 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Customers' names, addresses and numbers are cleared this many days after the visit or the
 # cancellation, whichever is later (vuoro.retention; README, "Privacy").
 RETENTION_DAYS = int(os.environ.get("VUORO_RETENTION_DAYS", "30"))
-# The work `vuoro worker` keeps queued: task path -> seconds between runs.
-PERIODIC_TASKS = {
-    "vuoro.retention.retention_purge_task": 24 * 60 * 60,
-}
 # Customer messages (vuoro.notify.services): a process wakes the sender at most this often; the
 # sender looks this long for more before it stops, and runs this long at most.
 NOTIFY_WAKE_EVERY_SECONDS = 0.5
 NOTIFY_LINGER_SECONDS = 1.0
 NOTIFY_RUN_SECONDS = 10.0
+# A failed message is tried again after each of these waits, then marked failed for staff to see.
+NOTIFY_RETRY_MINUTES = [int(m) for m in os.environ.get("VUORO_RETRY_MINUTES", "1,5,15,60").split(",") if m.strip()]
+# Threads sending side by side in one worker: a stalled mail server holds up one message, not all.
+NOTIFY_SENDERS = int(os.environ.get("VUORO_SENDERS", "8"))
+SMTP_TIMEOUT = float(os.environ.get("VUORO_SMTP_TIMEOUT", "10"))
+SMS_TIMEOUT = float(os.environ.get("VUORO_SMS_TIMEOUT", "10"))
+# A sender's claim on a message older than this was left by a sender that died: longer than any
+# one send can take (connect and send, each within its timeout).
+NOTIFY_CLAIM_SECONDS = float(os.environ.get("VUORO_CLAIM_SECONDS", str(3 * max(SMTP_TIMEOUT, SMS_TIMEOUT) + 30)))
+# Reminders before the visit (0 turns one off).
+REMINDER_EMAIL_HOURS = float(os.environ.get("VUORO_REMINDER_EMAIL_HOURS", "48"))
+REMINDER_SMS_HOURS = float(os.environ.get("VUORO_REMINDER_SMS_HOURS", "2"))
+# The work `vuoro worker` keeps queued, whatever happens to one run: task path -> seconds between runs.
+SWEEP_SECONDS = float(os.environ.get("VUORO_SWEEP_SECONDS", "60"))
+PERIODIC_TASKS = {
+    "vuoro.notify.tasks.notices_sweep_task": SWEEP_SECONDS,
+    "vuoro.notify.tasks.reminders_queue_task": SWEEP_SECONDS,
+    "vuoro.walkin.tasks.noshow_sweep_task": 60,
+    "vuoro.retention.retention_purge_task": 24 * 60 * 60,
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -167,9 +183,13 @@ if _EMAIL_BACKEND == _SMTP:
         "username": os.environ.get("VUORO_SMTP_USER", ""),
         "password": os.environ.get("VUORO_SMTP_PASSWORD", ""),
         "use_tls": _flag("VUORO_SMTP_TLS", True),
+        "timeout": SMTP_TIMEOUT,
     }
 DEFAULT_FROM_EMAIL = os.environ.get("VUORO_FROM_EMAIL", "vuoro@localhost")
-SMS_BACKEND = os.environ.get("VUORO_SMS_BACKEND", "vuoro.notify.sms.ConsoleBackend")
+SMS_BACKEND = os.environ.get("VUORO_SMS_BACKEND") or (
+    "vuoro.notify.sms.ConsoleBackend" if DEBUG else "vuoro.notify.sms.HttpGatewayBackend")
+SMS_URL = os.environ.get("VUORO_SMS_URL", "")  # vuoro.notify.sms.HttpGatewayBackend posts {to, text} here
+SMS_TOKEN = os.environ.get("VUORO_SMS_TOKEN", "")
 # Messages link back to the site (manage links) and are signed with the agency's name.
 PUBLIC_URL = os.environ.get("VUORO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 AGENCY_NAME = os.environ.get("VUORO_AGENCY_NAME", "Vuoro")

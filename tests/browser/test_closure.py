@@ -74,7 +74,7 @@ def test_a_manager_closes_a_day_and_every_customer_is_told(browser, live_server,
     for booking in bookings:
         booking.refresh_from_db()
         assert booking.status == Booking.Status.CANCELLED
-        notice = Notice.objects.get(booking=booking, event=Notice.Event.AGENCY_CANCELLED)
+        notice = Notice.objects.get(booking=booking, event=Notice.Event.AGENCY_CANCELLED, channel="email")
         assert notice.sent_at is not None  # the outbox sent it once the change committed
     told = sorted(message.to[0] for message in mail.outbox[sent_before:])
     assert told == ["early@example.org", "late@example.org"]

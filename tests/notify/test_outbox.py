@@ -13,7 +13,7 @@ from tests.booking.conftest import at, booking_body
 from vuoro.booking.models import Booking
 from vuoro.notify import services
 from vuoro.notify.models import Notice
-from vuoro.notify.services import MAX_ATTEMPTS, notices_send
+from vuoro.notify.services import claim_timeout, max_attempts, notices_send
 from vuoro.notify.tasks import notices_sweep_task
 
 
@@ -46,7 +46,7 @@ def test_wake_ups_are_coalesced_and_one_run_sends_every_queued_message(client, s
     settings.NOTIFY_WAKE_EVERY_SECONDS = 60
     book(client, at(wednesday, 9), email="a@example.org")
     book(client, at(wednesday, 9), email="b@example.org")
-    assert Notice.objects.filter(sent_at=None).count() == 2
+    assert Notice.objects.filter(sent_at=None).count() == 4  # an e-mail and a text for each
     assert ready_senders() == 1  # the second booking's wake-up was coalesced into the first
     run_worker()
     assert sorted(m.to[0] for m in mail.outbox) == ["a@example.org", "b@example.org"]
@@ -66,9 +66,7 @@ def test_no_second_sender_is_queued_while_one_waits_to_start(client, smoke_netwo
 
 @pytest.mark.django_db
 def test_a_run_stops_after_its_time_and_leaves_the_rest_for_the_next(smoke_network, wednesday):
-    booking = _booking(wednesday)
-    Notice.objects.bulk_create([Notice(booking=booking, event="confirmed", created_at=timezone.now())
-                                for _ in range(3)])
+    _notices(_booking(wednesday), 3)
     assert notices_send(now=timezone.now, send=lambda n: None, max_seconds=0) == 1
     assert notices_send(now=timezone.now, send=lambda n: None) == 2
 
@@ -102,14 +100,13 @@ def test_a_lingering_sender_sends_a_message_committed_after_it_found_the_outbox_
     time.sleep(0.5)
     book(client, at(wednesday, 9))
     thread.join(timeout=30)
-    assert result["sent"] == 1 and [n.event for n in mail.outbox] == ["confirmed"]
+    assert result["sent"] == 2 and [(n.event, n.channel) for n in mail.outbox] == [("confirmed", "email"),
+                                                                                   ("confirmed", "sms")]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_senders_never_send_one_message_twice(smoke_network, wednesday):
-    booking = _booking(wednesday)
-    Notice.objects.bulk_create([Notice(booking=booking, event="confirmed", created_at=timezone.now())
-                                for _ in range(40)])
+    _notices(_booking(wednesday), 40)
     sent, barrier = [], threading.Barrier(4)
 
     def sender():
@@ -129,28 +126,58 @@ def test_two_senders_never_send_one_message_twice(smoke_network, wednesday):
 
 
 @pytest.mark.django_db
-def test_a_failed_send_is_released_and_tried_again_a_few_times(smoke_network, wednesday):
-    notice = Notice.objects.create(booking=_booking(wednesday), event="confirmed", created_at=timezone.now())
+def test_a_failed_send_backs_off_and_after_its_last_try_is_marked_failed(smoke_network, wednesday, settings):
+    settings.NOTIFY_RETRY_MINUTES = [1, 5, 15, 60]
+    start = timezone.now()
+    notice = _notices(_booking(wednesday), 1, now=start)[0]
 
     def broken(_):
         raise OSError("mail server unreachable")
 
-    assert notices_send(now=timezone.now, send=broken) == 0
+    assert notices_send(now=lambda: start, send=broken) == 0
     notice.refresh_from_db()
-    assert (notice.attempts, notice.claimed_at, notice.sent_at) == (1, None, None)
-    for _ in range(MAX_ATTEMPTS + 2):
-        notices_send(now=timezone.now, send=broken)
+    assert (notice.attempts, notice.claimed_at, notice.sent_at, notice.failed_at) == (1, None, None, None)
+    assert notice.next_attempt_at == start + dt.timedelta(minutes=1) and "unreachable" in notice.last_error
+    assert notices_send(now=lambda: start + dt.timedelta(seconds=59), send=broken) == 0
     notice.refresh_from_db()
-    assert notice.attempts == MAX_ATTEMPTS  # then left alone (and logged), not tried forever
-    assert notices_send(now=timezone.now, send=lambda n: None) == 0
+    assert notice.attempts == 1  # not due yet: left alone
+    moment = start
+    for wait in [1, 5, 15, 60]:
+        moment += dt.timedelta(minutes=wait)
+        notices_send(now=lambda at=moment: at, send=broken)
+    notice.refresh_from_db()
+    assert notice.attempts == max_attempts() == 5
+    assert notice.failed_at == moment and notice.next_attempt_at is None and notice.sent_at is None
+    assert notices_send(now=lambda: moment + dt.timedelta(days=1), send=lambda n: None) == 0  # never tried again
+
+
+@pytest.mark.django_db
+def test_a_failing_message_never_holds_up_the_ones_after_it(smoke_network, wednesday):
+    first, second, third = _notices(_booking(wednesday), 3)
+    sent = []
+
+    def send(notice):
+        if notice.pk == first.pk:
+            raise OSError("this one fails")
+        sent.append(notice.pk)
+
+    assert notices_send(now=timezone.now, send=send) == 2
+    assert sent == [second.pk, third.pk]
 
 
 @pytest.mark.django_db
 def test_a_claim_left_by_a_dead_sender_is_taken_over_after_a_while(smoke_network, wednesday):
     now = timezone.now()
-    Notice.objects.create(booking=_booking(wednesday), event="confirmed", created_at=now, claimed_at=now, attempts=1)
-    assert notices_send(now=lambda: now + dt.timedelta(minutes=1), send=lambda n: None) == 0
-    assert notices_send(now=lambda: now + dt.timedelta(minutes=11), send=lambda n: None) == 1
+    Notice.objects.create(booking=_booking(wednesday), event="confirmed", created_at=now, next_attempt_at=now,
+                          claimed_at=now, attempts=1)
+    assert notices_send(now=lambda: now + dt.timedelta(seconds=30), send=lambda n: None) == 0
+    assert notices_send(now=lambda: now + claim_timeout() + dt.timedelta(seconds=1), send=lambda n: None) == 1
+
+
+def _notices(booking, count, now=None) -> list[Notice]:
+    now = now or timezone.now()
+    return Notice.objects.bulk_create([Notice(booking=booking, event="confirmed", created_at=now, next_attempt_at=now)
+                                       for _ in range(count)])
 
 
 def _booking(day) -> Booking:
@@ -169,9 +196,9 @@ def test_the_back_office_shows_what_the_customer_was_told_and_when(client, smoke
     from django.contrib.auth.models import User
 
     booking = _booking(wednesday)
-    Notice.objects.create(booking=booking, event="confirmed", created_at=timezone.now())
+    _notices(booking, 1)
     client.force_login(User.objects.create_superuser("admin", password="x"))
     page = f"/admin/booking/booking/{booking.pk}/change/"
-    assert "booking confirmed: waiting to be sent" in client.get(page, headers={"Accept-Language": "en"}).text
+    assert "booking confirmed, e-mail: waiting to be sent" in client.get(page, headers={"Accept-Language": "en"}).text
     notices_send(now=timezone.now, send=lambda n: None)
-    assert "varaus vahvistettu: lähetetty" in client.get(page, headers={"Accept-Language": "fi"}).text
+    assert "varaus vahvistettu, sähköposti: lähetetty" in client.get(page, headers={"Accept-Language": "fi"}).text

@@ -47,7 +47,7 @@ def staff(name, role, *points):
 
 
 def events(booking):
-    return list(Notice.objects.filter(booking=booking).order_by("id").values_list("event", flat=True))
+    return list(Notice.objects.filter(booking=booking, channel="email").order_by("id").values_list("event", flat=True))
 
 
 class TestSearch:

@@ -52,13 +52,8 @@ class BookingAdmin(ReadOnlyAdminMixin, PointScopedAdmin):
     @admin.display(description=gettext_lazy("messages to the customer"))
     def messages(self, booking: Booking) -> str:
         """What the customer was told and when (the outbox, vuoro.notify), for "did they get it?"."""
-        lines = []
-        for notice in booking.notices.order_by("id"):
-            if notice.sent_at is not None:
-                state = _("sent %(time)s") % {"time": timezone.localtime(notice.sent_at).strftime("%Y-%m-%d %H:%M")}
-            elif notice.attempts:
-                state = _("not sent yet (failed tries: %(count)s)") % {"count": notice.attempts}
-            else:
-                state = _("waiting to be sent")
-            lines.append((notice.get_event_display(), state))
+        from vuoro.notify.admin import notice_state
+
+        lines = [(f"{notice.get_event_display()}, {notice.get_channel_display()}", notice_state(notice))
+                 for notice in booking.notices.order_by("id")]
         return format_html_join("", "<div>{}: {}</div>", lines) or "–"

@@ -52,6 +52,7 @@ def booking_links_send(*, reservation_key: str = "", email: str = "", now: dt.da
         # Locked, so two requests at once cannot both pass the per-booking count.
         ids = list(wanted.select_for_update().order_by("start_at").values_list("pk", flat=True)[:MOST_BOOKINGS])
         recent = dict(Notice.objects.filter(booking_id__in=ids, event=Notice.Event.RECOVERY,
+                                            channel=Notice.Channel.EMAIL,  # one row per message
                                             created_at__gt=now - RECOVERY_WINDOW)
                       .values("booking_id").annotate(sent=Count("id")).values_list("booking_id", "sent"))
         queued = 0

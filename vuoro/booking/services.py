@@ -20,7 +20,7 @@ from vuoro.booking.models import MAX_PERSONS, Booking, DayLoad
 from vuoro.booking.selectors import busy_by_point_day, day_summary, decode_free_cells, encode_free_cells
 from vuoro.network.state import VERSION_SUBQUERY, NetworkState, PointState, network_state, network_state_at
 from vuoro.notify.models import Notice
-from vuoro.notify.services import notice_queue, sender_wake
+from vuoro.notify.services import notice_queue, notice_rows, sender_wake
 from vuoro.scheduling.availability import (
     Busy,
     free_cells_by_desk,
@@ -130,7 +130,11 @@ _LOCK_BOTH_SQL = (f"WITH customer AS (SELECT pg_advisory_xact_lock(%s)) "
                   f"RETURNING calendar_key, free_cells, {VERSION_SUBQUERY}")
 _CUSTOMER_HAS_SQL = (f"SELECT 1 FROM {_BOOKING} WHERE email_key = %s AND service_id = %s "
                      f"AND status IN ({_LIVE_FUTURE_SQL}) AND start_at > %s")
-_NOTICE_SQL = f"INSERT INTO {Notice._meta.db_table} (booking_id, event, created_at, attempts)"
+# One notice per channel: e-mail always, a text when the booking has a phone number.
+_NOTICE_SQL = (f"INSERT INTO {Notice._meta.db_table} (booking_id, event, channel, about_start, created_at, "
+               f"next_attempt_at, attempts, last_error) SELECT new.id, %s, c.channel, new.start_at, %s, %s, 0, '' "
+               f"FROM new CROSS JOIN (VALUES ('email'), ('sms')) AS c(channel) "
+               f"WHERE c.channel = 'email' OR new.customer_phone <> ''")
 _DAY_UPDATE_SQL = (f"UPDATE {_DAYLOAD} SET booked_minutes = booked_minutes + %s, calendar_key = %s, free_cells = %s, "
                    f"free_run_minutes = %s WHERE service_point_id = %s AND date = %s")
 
@@ -271,16 +275,17 @@ def _insert_with_day(booking: Booking, *, minutes: int, calendar_key: str, free_
             return False
         booking.save(force_insert=True)
         prepared.rows(_DAY_UPDATE_SQL, day_params)
-        Notice.objects.create(booking=booking, event=Notice.Event.CONFIRMED, created_at=now)
+        Notice.objects.bulk_create(notice_rows(booking_id=booking.pk, event=Notice.Event.CONFIRMED, now=now,
+                                               start_at=booking.start_at, phone=booking.customer_phone))
         return True
     insert, insert_params = prepared.insert(booking)
     # Django's INSERT ... VALUES (...) becomes INSERT ... SELECT ... WHERE NOT EXISTS (the customer's booking).
     columns, values = insert.split(" VALUES ", 1)
     found = prepared.rows(
         f"WITH new AS ({columns} SELECT {values.strip()[1:-1]} WHERE NOT EXISTS ({_CUSTOMER_HAS_SQL}) "
-        f"RETURNING id), notice AS ({_NOTICE_SQL} SELECT id, %s, %s, 0 FROM new) "
+        f"RETURNING id, start_at, customer_phone), notice AS ({_NOTICE_SQL}) "
         f"{_DAY_UPDATE_SQL} AND EXISTS (SELECT 1 FROM new) RETURNING (SELECT id FROM new)",
-        [*insert_params, booking.email_key, service_id, now, Notice.Event.CONFIRMED.value, now, *day_params])
+        [*insert_params, booking.email_key, service_id, now, Notice.Event.CONFIRMED.value, now, now, *day_params])
     if not found:
         return False
     booking.pk = found[0][0]

@@ -29,6 +29,9 @@ ROLE_PERMISSIONS[MANAGER] |= {"guidance.view_guidancerule", "guidance.view_guida
 # The audit log: every role reads the entries of its own points; nobody changes them.
 for _role in (ADMINISTRATOR, MANAGER, CLERK):
     ROLE_PERMISSIONS[_role] |= {"audit.view_auditentry"}
+# Messages to customers: every role sees its own points' messages, the failed ones among them.
+for _role in (ADMINISTRATOR, MANAGER, CLERK):
+    ROLE_PERMISSIONS[_role] |= {"notify.view_notice"}
 
 
 def ensure_staff_groups(**kwargs) -> None:

@@ -1,37 +1,81 @@
-"""The outbox: queue a message about a booking in the change's transaction; send what is queued.
+"""The outbox: queue a message about a booking in the change's transaction; send what is due.
 
-A change writes a `Notice` in its own transaction and wakes the sender (the worker's
-`send_notices` task). Wake-ups are coalesced: a process tries at most once every
-`NOTIFY_WAKE_EVERY_SECONDS`, and queues a sender only when none is waiting to start; the
-sender, once it has found the outbox empty, keeps looking for `NOTIFY_LINGER_SECONDS` before it
-stops, so a notice whose wake-up was coalesced away is still sent within about a second. A run
-ends after `NOTIFY_RUN_SECONDS` at most, so the worker's other tasks get their turn under steady
-load; the minutely sweep (`vuoro schedule`) sends anything left. Under load this costs a task or
-two a second instead of one per booking.
+A change writes one `Notice` per channel (e-mail, and a text when the booking has a phone) in
+its own transaction and wakes the sender (the worker's `send_notices` task). Wake-ups are
+coalesced: a process tries at most once every `NOTIFY_WAKE_EVERY_SECONDS`, and queues a sender
+only when none is waiting to start; the sender, once it has found the outbox empty, keeps looking
+for `NOTIFY_LINGER_SECONDS` before it stops. A run ends after `NOTIFY_RUN_SECONDS` at most, so
+the worker's other tasks get their turn; the periodic sweep sends anything left.
+
+A failed try is tried again after `NOTIFY_RETRY_MINUTES` (1, 5, 15, 60) and the sender moves on
+to the next message at once; after the last try the message is marked failed for staff to see.
+A refused address fails at once. A message about a state the booking has left (a reminder of a
+cancelled or moved booking) is skipped. Delivery is at least once: see docs/messages.md.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 
+from vuoro.booking.models import Booking
 from vuoro.notify.models import Notice
 
 log = logging.getLogger(__name__)
-CLAIM_TIMEOUT = dt.timedelta(minutes=10)  # a claim older than this was left by a sender that died
-MAX_ATTEMPTS = 5
+
+# Messages about the booking's current time: pointless (or wrong) once the booking has moved on.
+ABOUT_THE_VISIT = {Notice.Event.CONFIRMED, Notice.Event.RESCHEDULED, Notice.Event.REMINDER,
+                   Notice.Event.AGENCY_MOVED}
 
 _last_wake = float("-inf")
 
 
-def notice_queue(*, booking_id: int, event: str, now: dt.datetime) -> None:
-    """Queue a message about a booking; call inside the change's transaction."""
-    Notice.objects.create(booking_id=booking_id, event=event, created_at=now)
+class NoticeSkipped(Exception):
+    """The message is no longer true (the booking was cancelled or moved): not sent, not retried."""
+
+
+class PermanentFailure(Exception):
+    """The receiving end refused the message for good (a bad address, a 5xx answer): not retried."""
+
+
+def retry_delays() -> list[dt.timedelta]:
+    return [dt.timedelta(minutes=m) for m in settings.NOTIFY_RETRY_MINUTES]
+
+
+def max_attempts() -> int:
+    return len(settings.NOTIFY_RETRY_MINUTES) + 1
+
+
+def claim_timeout() -> dt.timedelta:
+    """A claim older than this was left by a sender that died: longer than any one send can take."""
+    return dt.timedelta(seconds=settings.NOTIFY_CLAIM_SECONDS)
+
+
+def notice_queue(*, booking_id: int, event: str, now: dt.datetime,
+                 channels: tuple[str, ...] = (Notice.Channel.EMAIL, Notice.Channel.SMS)) -> None:
+    """Queue a message about a booking on each of `channels` (a text only when the booking has a
+    phone); call inside the change's transaction."""
+    found = Booking.objects.filter(pk=booking_id).values_list("customer_phone", "start_at").first()
+    if found is None:
+        return
+    Notice.objects.bulk_create(notice_rows(booking_id=booking_id, event=event, now=now, start_at=found[1],
+                                           phone=found[0], channels=channels))
     sender_wake()
+
+
+def notice_rows(*, booking_id: int, event: str, now: dt.datetime, start_at: dt.datetime, phone: str,
+                channels: tuple[str, ...] = (Notice.Channel.EMAIL, Notice.Channel.SMS)) -> list[Notice]:
+    """The unsaved notices of one message: one per channel, a text only with a phone number."""
+    return [Notice(booking_id=booking_id, event=event, channel=channel, about_start=start_at, created_at=now,
+                   next_attempt_at=now)
+            for channel in channels if channel != Notice.Channel.SMS or phone]
 
 
 def sender_wake() -> None:
@@ -59,17 +103,95 @@ def sender_wake() -> None:
         send_notices.enqueue()
 
 
-def notices_send(*, now, send, linger_seconds: float = 0.0, max_seconds: float | None = None) -> int:
-    """Send every pending notice, oldest first, each claimed so that two senders never send one
-    twice; then keep looking for `linger_seconds`; stop after `max_seconds` (at least one notice
-    is tried). `now()` gives the time, `send(notice)` sends. A notice whose sending fails is
-    released for a later try (at most MAX_ATTEMPTS) and the run stops there. Returns how many
-    were sent."""
-    sent = 0
+def notice_outdated(*, notice: Notice, status: str | None, start_at: dt.datetime | None,
+                    now: dt.datetime) -> str | None:
+    """Why a message should no longer be sent (the booking left the state it tells of), or None."""
+    if status is None:
+        return "the booking is gone"
+    if notice.event not in ABOUT_THE_VISIT:
+        return None
+    if status == Booking.Status.CANCELLED or (notice.event == Notice.Event.REMINDER
+                                              and status != Booking.Status.CONFIRMED):
+        return f"the booking is {status}"
+    if notice.about_start is not None and start_at != notice.about_start:
+        return "the booking was moved"
+    if notice.event == Notice.Event.REMINDER and start_at <= now:
+        return "the visit has begun"
+    return None
+
+
+def notices_send(*, now: Callable[[], dt.datetime], send: Callable[[Notice], None], linger_seconds: float = 0.0,
+                 max_seconds: float | None = None, senders: int = 1, finish: Callable[[], None] | None = None) -> int:
+    """Send every due notice, oldest first, each claimed so that two senders never send one at
+    once; then keep looking for `linger_seconds`; stop after `max_seconds` (at least one notice
+    is tried). `now()` gives the time, `send(notice)` sends (raising NoticeSkipped or
+    PermanentFailure, or anything else for a failure worth another try). With `senders` > 1,
+    that many threads send side by side, so a stalled server holds up one message, not the
+    queue. `finish()` runs in each sender when it stops (to close what it kept open). Returns how
+    many were sent."""
+    # Threads have connections of their own: they cannot see rows this transaction has not committed.
+    run = _Run(max_seconds)
+
+    def one_sender(*, own_connection: bool) -> int:
+        try:
+            _fast_commits(True)
+            return _send_loop(now=now, send=send, linger_seconds=linger_seconds, run=run)
+        finally:
+            if finish is not None:
+                finish()
+            if own_connection:
+                connection.close()
+            else:
+                _fast_commits(False)
+
+    # Threads have connections of their own: they cannot see rows this transaction has not committed.
+    if senders <= 1 or connection.in_atomic_block:
+        return one_sender(own_connection=False)
+
+    # A sender stuck on a stalled server is stood in for by one more (up to twice as many), so
+    # `senders` keep moving the queue whatever a few slow servers do.
+    with ThreadPoolExecutor(max_workers=2 * senders, thread_name_prefix="notice-sender") as pool:
+        futures = [pool.submit(one_sender, own_connection=True) for _ in range(senders)]
+        while not all(future.done() for future in futures):
+            running, stuck = sum(not future.done() for future in futures), run.stuck()
+            if stuck and running - stuck < senders and len(futures) < 2 * senders and not run.over():
+                futures.append(pool.submit(one_sender, own_connection=True))
+            time.sleep(0.05)
+        return sum(future.result() for future in futures)
+
+
+class _Run:
+    """What the sender threads of one run know of each other."""
+
+    STUCK_SECONDS = 0.5
+
+    def __init__(self, max_seconds: float | None):
+        self.stop_at = None if max_seconds is None else time.monotonic() + max_seconds
+        self.sending: dict[int, float] = {}  # thread -> when its current send began
+
+    def stuck(self) -> int:
+        """How many senders have been in their current send for long."""
+        moment = time.monotonic()
+        return sum(moment - since > self.STUCK_SECONDS for since in list(self.sending.values()))
+
+    def over(self) -> bool:
+        """Past its time a sender stops, unless another is stuck in a slow send (a stalled
+        server): then it keeps the queue moving until that one is done, so that the end of a run
+        never leaves the rest idle behind a stall."""
+        moment = time.monotonic()
+        if self.stop_at is None or moment < self.stop_at:
+            return False
+        me = threading.get_ident()
+        return not any(moment - since > self.STUCK_SECONDS for thread, since in list(self.sending.items())
+                       if thread != me)
+
+
+def _send_loop(*, now, send, linger_seconds: float, run: _Run) -> int:
+    sent = tried = 0
     quiet_until = None
-    stop_at = None if max_seconds is None else time.monotonic() + max_seconds
+    me = threading.get_ident()
     while True:
-        if sent and stop_at is not None and time.monotonic() >= stop_at:
+        if tried and run.over():
             return sent
         notice = _claim(now())
         if notice is None:
@@ -82,22 +204,120 @@ def notices_send(*, now, send, linger_seconds: float = 0.0, max_seconds: float |
             time.sleep(min(0.1, quiet_until - moment))
             continue
         quiet_until = None
+        tried += 1
+        run.sending[me] = time.monotonic()
         try:
-            send(notice)
-        except Exception:
-            Notice.objects.filter(pk=notice.pk).update(claimed_at=None)
-            log.exception("sending notice %s failed (attempt %s)", notice.pk, notice.attempts)
-            return sent
-        Notice.objects.filter(pk=notice.pk).update(sent_at=now())
-        sent += 1
+            sent += _attempt(notice, send=send, now=now)
+        finally:
+            run.sending.pop(me, None)
+
+
+def sender_continue(*, now: dt.datetime) -> None:
+    """After a run that stopped at its time limit: queue the next one at once if anything is
+    due (the worker's other tasks queued meanwhile go first). Losing this costs a wait for the
+    periodic sweep, never a message."""
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from vuoro.notify.tasks import send_notices
+
+    if not isinstance(send_notices.get_backend(), DatabaseBackend):
+        return
+    if Notice.objects.filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_timeout()),
+                             next_attempt_at__lte=now).exists() and \
+            not DBTaskResult.objects.filter(task_path=send_notices.module_path, status="READY").exists():
+        send_notices.enqueue()
+
+
+_accepting = threading.Lock()
+_sender = threading.local()
+
+
+def point_of_no_return() -> None:
+    """A sender calls this just before the step after which its message counts as delivered (an
+    SMTP server's answer to the end of DATA). Until that message's outcome is recorded, no other
+    sender thread of this process passes the same point: a process killed at any moment leaves
+    at most one message delivered but not marked sent, to be sent again (docs/messages.md)."""
+    if not getattr(_sender, "holding", False):
+        _accepting.acquire()
+        _sender.holding = True
+
+
+def _let_go() -> None:
+    if getattr(_sender, "holding", False):
+        _sender.holding = False
+        _accepting.release()
+
+
+def _attempt(notice: Notice, *, send, now) -> int:
+    """Try one claimed notice and record the outcome; 1 when it was sent."""
+    try:
+        return _try(notice, send=send, now=now)
+    finally:
+        _let_go()
+
+
+def _try(notice: Notice, *, send, now) -> int:
+    if notice.attempts > max_attempts():  # its senders kept dying on it
+        _record(notice, failed_at=now(), last_error=notice.last_error or "its sender stopped during every try")
+        return 0
+    try:
+        send(notice)
+    except NoticeSkipped as why:
+        _record(notice, skipped_at=now(), last_error=str(why)[:1000])
+        return 0
+    except Exception as error:  # noqa: BLE001 - any failure of one message must not stop the others
+        permanent = isinstance(error, PermanentFailure)
+        last = permanent or notice.attempts >= max_attempts()
+        log.warning("sending %s %s of booking %s failed (try %s%s): %s", notice.event, notice.channel,
+                    notice.booking_id, notice.attempts, ", giving up" if last else "", error)
+        text = (f"{type(error).__name__}: {error}" if not permanent else str(error))[:1000]
+        if last:
+            _record(notice, failed_at=now(), last_error=text)
+        else:
+            _record(notice, next_attempt_at=now() + retry_delays()[notice.attempts - 1], last_error=text)
+        return 0
+    _record(notice, sent_at=now(), last_error="")
+    return 1
+
+
+def _record(notice: Notice, **outcome) -> None:
+    """Release the claim with the try's outcome (nothing left to do unless it says when to try
+    again); unless another sender has taken the notice over meanwhile. One statement."""
+    Notice.objects.filter(pk=notice.pk, claimed_at=notice.claimed_at).update(
+        claimed_at=None, **{"next_attempt_at": None, **outcome})
+
+
+def _fast_commits(on: bool) -> None:
+    """PostgreSQL: while a sender runs, its commits do not wait for the disk. The outbox's own
+    bookkeeping (a claim, a sent stamp) may then be lost to a crash of the database server itself,
+    never of a worker; a message is then sent again, as at-least-once allows (docs/messages.md).
+    Waiting for the disk twice per message would cap a worker at a few dozen messages a second."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO off" if on else "RESET synchronous_commit")
 
 
 def _claim(now: dt.datetime) -> Notice | None:
-    """Take the oldest pending notice for this sender, or None when there is none."""
-    free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT)
-    pending = Notice.objects.filter(free, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
-    while (candidate := pending.order_by("id").values_list("id", flat=True).first()) is not None:
+    """Take the oldest due notice for this sender, or None when there is none."""
+    if connection.vendor == "postgresql":
+        # One statement; senders skip each other's rows instead of all racing for the first one.
+        found = list(Notice.objects.raw(_CLAIM_SQL, [now, now, now - claim_timeout()]))
+        return found[0] if found else None
+    free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_timeout())
+    due = Notice.objects.filter(free, next_attempt_at__lte=now)
+    while (candidate := due.order_by("next_attempt_at", "id").values_list("id", flat=True).first()) is not None:
         # A conditional update: of two senders after the same notice, one wins, the other looks again.
-        if pending.filter(pk=candidate).update(claimed_at=now, attempts=F("attempts") + 1):
-            return Notice.objects.select_related("booking").get(pk=candidate)
+        if due.filter(pk=candidate).update(claimed_at=now, attempts=F("attempts") + 1):
+            return Notice.objects.get(pk=candidate)
     return None
+
+
+_NOTICE = Notice._meta.db_table
+_BOOKING = Booking._meta.db_table
+# The booking's status and start come along, for notice_outdated() without another query.
+_CLAIM_SQL = (f"UPDATE {_NOTICE} SET claimed_at = %s, attempts = attempts + 1 WHERE id = ("
+              f"SELECT id FROM {_NOTICE} WHERE next_attempt_at <= %s AND (claimed_at IS NULL OR claimed_at < %s) "
+              f"ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING {_NOTICE}.*, "
+              f"(SELECT status FROM {_BOOKING} b WHERE b.id = booking_id) AS booking_status, "
+              f"(SELECT start_at FROM {_BOOKING} b WHERE b.id = booking_id) AS booking_start_at")

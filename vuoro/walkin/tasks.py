@@ -1,16 +1,12 @@
 """Background work of the day: texts to online ticket holders, and the no-show sweep."""
 from __future__ import annotations
 
-import datetime as dt
-
 from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from vuoro.notify.sms import send_sms
 from vuoro.walkin.models import Ticket
-
-SWEEP_EVERY = dt.timedelta(minutes=1)
 
 
 @task()
@@ -26,9 +22,7 @@ def ticket_notify(ticket_id: int) -> None:
 
 @task()
 def noshow_sweep_task() -> int:
-    """Mark missed appointments as no-shows, then schedule the next sweep."""
+    """Mark missed appointments as no-shows. `vuoro worker` runs it every minute (settings.PERIODIC_TASKS)."""
     from vuoro.walkin.services import noshow_sweep
 
-    marked = noshow_sweep(now=timezone.now())
-    noshow_sweep_task.using(run_after=timezone.now() + SWEEP_EVERY).enqueue()
-    return marked
+    return noshow_sweep(now=timezone.now())

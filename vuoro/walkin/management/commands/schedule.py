@@ -1,17 +1,15 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
-from django_tasks_db.models import DBTaskResult
+from django.utils import timezone
 
-from vuoro.notify.tasks import notices_sweep_task
-from vuoro.walkin.tasks import noshow_sweep_task
+from vuoro.notify.periodic import periodic_ensure
 
 
 class Command(BaseCommand):
-    help = "Queue the periodic background work (no-show sweep, message sweep) unless it is queued already."
+    help = ("Queue the periodic background work (settings.PERIODIC_TASKS) that is not queued already. "
+            "`vuoro worker` does this by itself every few seconds; this is for a plain `db_worker`.")
 
     def handle(self, *args, **options):
-        for task, what in ((noshow_sweep_task, "the no-show sweep"), (notices_sweep_task, "the message sweep")):
-            if DBTaskResult.objects.filter(task_path=task.module_path, status="READY").exists():
-                self.stdout.write(f"{what} is already queued")
-                continue
-            task.enqueue()
-            self.stdout.write(f"queued {what} (it runs every minute on the worker)")
+        queued = periodic_ensure(now=timezone.now(), tasks=settings.PERIODIC_TASKS)
+        for path in settings.PERIODIC_TASKS:
+            self.stdout.write(f"queued {path}" if path in queued else f"{path} is already queued")
