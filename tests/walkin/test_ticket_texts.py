@@ -234,3 +234,17 @@ class TestSkippedWhenTooLate:
         notice = text_of(online)
         assert notice.failed_at == local(day, 8, 40) and "503" in notice.last_error and "too late" in notice.last_error
         assert len(gateway.received) == 1
+
+
+class TestTasksQueuedBeforeTheOutbox:
+    def test_a_ticket_notify_task_left_from_before_queues_the_text_while_the_ticket_waits(self, office_network):
+        from vuoro.walkin.tasks import ticket_notify
+
+        day = next_monday()
+        online = waiting_line(day)
+        called = issue(local(day, 8, 6), phone="+358408888888", channel="online")
+        Ticket.objects.filter(pk=called.pk).update(status="called")
+        ticket_notify.call(online.pk)
+        ticket_notify.call(called.pk)
+        notice = Notice.objects.get()
+        assert (notice.subject_id, notice.channel, notice.event) == (online.pk, "sms", "turn_near")
