@@ -14,6 +14,8 @@ from vuoro.network.models import Desk, StaffAssignment
 from vuoro.network.roles import CLERK
 from vuoro.network.state import network_state
 from vuoro.notify import sms
+from vuoro.notify.services import notices_send
+from vuoro.notify.tasks import notice_deliver
 from vuoro.walkin.models import Ticket
 from vuoro.walkin.services import (
     CheckInRefused,
@@ -123,10 +125,12 @@ class TestCallNext:
         assert online.number == 5
         with django_capture_on_commit_callbacks(execute=True):
             call_next(desk=desk(), now=local(day, 8, 10), state=network_state())
+        notices_send(now=lambda: local(day, 8, 10), send=notice_deliver)  # the outbox's sender
         assert [m.to for m in sms.outbox] == ["+358409999999"]
         assert "A-005" in sms.outbox[0].text
         with django_capture_on_commit_callbacks(execute=True):
             call_next(desk=desk(), now=local(day, 8, 11), state=network_state())
+        notices_send(now=lambda: local(day, 8, 11), send=notice_deliver)
         assert len(sms.outbox) == 1  # once only
 
 

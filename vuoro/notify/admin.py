@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,17 +51,31 @@ class NoticeAdmin(ReadOnlyAdminMixin, PointScopedAdmin):
     """Every message to customers; `?state=failed` is the list of those that could not be sent."""
 
     point_field = "booking__service_point"
-    list_display = ["created_at", "booking", "event", "channel", "state", "attempts"]
+    list_display = ["created_at", "about", "event", "channel", "state", "attempts"]
     list_filter = [StateFilter, "event", "channel"]
     list_select_related = ["booking"]
-    search_fields = ["booking__reservation_key", "booking__email_key"]
+    search_fields = ["booking__reservation_key", "booking__email_key", "subject_label"]
     date_hierarchy = "created_at"
-    exclude = ["claimed_at"]
+    exclude = ["claimed_at", "subject_kind", "subject_id"]
 
     @admin.display(description=gettext_lazy("state"))
     def state(self, notice: Notice) -> str:
         return notice_state(notice)
 
+    @admin.display(description=gettext_lazy("about"))
+    def about(self, notice: Notice) -> str:
+        return str(notice.booking) if notice.booking_id else notice.subject_label
+
+    def get_queryset(self, request):
+        # A message about a booking belongs to the booking's point; any other, to its own point.
+        queryset = super(PointScopedAdmin, self).get_queryset(request)
+        points = self._points(request)
+        if points is None:
+            return queryset
+        return queryset.filter(Q(booking__service_point__in=points) | Q(service_point__in=points))
+
     def _allowed(self, request, obj) -> bool:
         points = self._points(request)
-        return obj is None or points is None or obj.booking.service_point_id in points
+        if obj is None or points is None:
+            return True
+        return (obj.booking.service_point_id if obj.booking_id else obj.service_point_id) in points

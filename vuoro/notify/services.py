@@ -1,4 +1,5 @@
-"""The outbox: queue a message about a booking in the change's transaction; send what is due.
+"""The outbox: queue a message about a booking (or another app's subject) in the change's
+transaction; send what is due.
 
 A change writes one `Notice` per channel (e-mail, and a text when the booking has a phone) in
 its own transaction and wakes the sender (the worker's `send_notices` task). Wake-ups are
@@ -10,7 +11,8 @@ the worker's other tasks get their turn; the periodic sweep sends anything left.
 A failed try is tried again after `NOTIFY_RETRY_MINUTES` (1, 5, 15, 60) and the sender moves on
 to the next message at once; after the last try the message is marked failed for staff to see.
 A refused address fails at once. A message about a state the booking has left (a reminder of a
-cancelled or moved booking) is skipped. Delivery is at least once: see docs/messages.md.
+cancelled or moved booking), or one past its `expires_at`, is skipped; one that failed and would
+be retried only after its `expires_at` is failed at once. Delivery is at least once: see docs/messages.md.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from django.db.models import F, Q
 
 from vuoro.booking.models import Booking
 from vuoro.notify.models import Notice
+from vuoro.notify.renderers import renderer_get
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,19 @@ def notice_rows(*, booking_id: int, event: str, now: dt.datetime, start_at: dt.d
     return [Notice(booking_id=booking_id, event=event, channel=channel, about_start=start_at, created_at=now,
                    next_attempt_at=now)
             for channel in channels if channel != Notice.Channel.SMS or phone]
+
+
+def notice_subject_queue(*, kind: str, subject_id: int, point_id: str, label: str, event: str,
+                         channels: tuple[str, ...], now: dt.datetime, expires_at: dt.datetime | None = None) -> None:
+    """Queue a message about another app's subject (its `kind` has a renderer registered,
+    vuoro.notify.renderers) on each of `channels`; call inside the change's transaction. `label`
+    names the subject for staff; after `expires_at` the message is of no use and is not sent."""
+    renderer_get(kind)  # a kind nobody renders would fail every try: refuse it now
+    rows = [Notice(subject_kind=kind, subject_id=subject_id, subject_label=label[:64], service_point_id=point_id,
+                   event=event, channel=channel, created_at=now, next_attempt_at=now, expires_at=expires_at)
+            for channel in channels]
+    Notice.objects.bulk_create(rows)
+    sender_wake()
 
 
 def sender_wake() -> None:
@@ -261,6 +277,12 @@ def _try(notice: Notice, *, send, now) -> int:
     if notice.attempts > max_attempts():  # its senders kept dying on it
         _record(notice, failed_at=now(), last_error=notice.last_error or "its sender stopped during every try")
         return 0
+    if notice.expires_at is not None and now() >= notice.expires_at:
+        if notice.last_error:  # it failed while it was of use: staff should know
+            _record(notice, failed_at=now(), last_error=f"{notice.last_error} (too late for another try)"[:1000])
+        else:
+            _record(notice, skipped_at=now(), last_error="too late to be of use")
+        return 0
     try:
         send(notice)
     except NoticeSkipped as why:
@@ -268,14 +290,18 @@ def _try(notice: Notice, *, send, now) -> int:
         return 0
     except Exception as error:  # noqa: BLE001 - any failure of one message must not stop the others
         permanent = isinstance(error, PermanentFailure)
-        last = permanent or notice.attempts >= max_attempts()
-        log.warning("sending %s %s of booking %s failed (try %s%s): %s", notice.event, notice.channel,
-                    notice.booking_id, notice.attempts, ", giving up" if last else "", error)
+        retry_at = None if permanent or notice.attempts >= max_attempts() else \
+            now() + retry_delays()[notice.attempts - 1]
+        # A message of no use by its next try has had its last one.
+        last = retry_at is None or (notice.expires_at is not None and retry_at >= notice.expires_at)
+        log.warning("sending %s %s about %s failed (try %s%s): %s", notice.event, notice.channel,
+                    notice.booking_id or f"{notice.subject_kind} {notice.subject_id}", notice.attempts,
+                    ", giving up" if last else "", error)
         text = (f"{type(error).__name__}: {error}" if not permanent else str(error))[:1000]
         if last:
             _record(notice, failed_at=now(), last_error=text)
         else:
-            _record(notice, next_attempt_at=now() + retry_delays()[notice.attempts - 1], last_error=text)
+            _record(notice, next_attempt_at=retry_at, last_error=text)
         return 0
     _record(notice, sent_at=now(), last_error="")
     return 1

@@ -13,6 +13,7 @@ from vuoro.booking.messages import booking_email, booking_text
 from vuoro.booking.models import Booking
 from vuoro.notify.models import Notice
 from vuoro.notify.reminders import reminders_queue
+from vuoro.notify.renderers import notice_render
 from vuoro.notify.services import (
     NoticeSkipped,
     PermanentFailure,
@@ -50,8 +51,18 @@ def reminders_queue_task() -> int:
 
 
 def notice_deliver(notice: Notice) -> None:
-    """Send one notice on its channel: the booking app renders it, this only sends it."""
+    """Send one notice on its channel: the booking app (or the app that registered a renderer for
+    the notice's kind of subject) renders it, this only sends it."""
     now = timezone.now()
+    if notice.subject_kind:
+        message = notice_render(notice=notice, now=now)
+        if message is None:
+            raise NoticeSkipped("nothing to send")
+        if notice.channel == Notice.Channel.SMS:
+            send_sms(to=message[0], text=message[1])
+        else:
+            email_send(message)
+        return
     if hasattr(notice, "booking_status"):  # read with the claim (PostgreSQL)
         status, start_at = notice.booking_status, notice.booking_start_at
     else:

@@ -17,6 +17,7 @@ from vuoro.apierrors import DomainError
 from vuoro.booking.models import Booking
 from vuoro.network.models import Desk
 from vuoro.network.state import NetworkState, PointState
+from vuoro.walkin.messages import turn_text_queue
 from vuoro.walkin.models import Outcome, Ticket, TicketDay
 
 CHECK_IN_OPENS_BEFORE = dt.timedelta(minutes=30)
@@ -206,12 +207,11 @@ def noshow_sweep(*, now: dt.datetime) -> int:
 
 
 def _notify_soon(point_id: str, day: dt.date, now: dt.datetime) -> None:
-    """Text each online ticket holder who has three or fewer people ahead, once."""
+    """Text each online ticket holder who has three or fewer people ahead, once: queued in the
+    outbox in this transaction, so the text exists if and only if the call committed."""
     first_in_line = (Ticket.objects.filter(service_point_id=point_id, local_date=day, status=Ticket.Status.WAITING)
                      .order_by("-urgent", "number").values_list("pk", flat=True)[:NOTIFY_WHEN_AHEAD + 1])
     due = Ticket.objects.filter(pk__in=list(first_in_line), notified_at__isnull=True).exclude(phone="")
-    for pk in list(due.values_list("pk", flat=True)):
-        if Ticket.objects.filter(pk=pk, notified_at__isnull=True).update(notified_at=now):
-            from vuoro.walkin.tasks import ticket_notify
-
-            transaction.on_commit(lambda pk=pk: ticket_notify.enqueue(pk))
+    for ticket in list(due.only("pk", "service_point_id", "local_date", "number", "urgent")):
+        if Ticket.objects.filter(pk=ticket.pk, notified_at__isnull=True).update(notified_at=now):
+            turn_text_queue(ticket=ticket, now=now)

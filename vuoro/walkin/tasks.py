@@ -1,23 +1,22 @@
-"""Background work of the day: texts to online ticket holders, and the no-show sweep."""
+"""Background work of the day: the no-show sweep (texts to ticket holders go through the outbox)."""
 from __future__ import annotations
 
+from django.db import transaction
 from django.tasks import task
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
-from vuoro.notify.sms import send_sms
+from vuoro.walkin.messages import turn_text_queue
 from vuoro.walkin.models import Ticket
 
 
 @task()
 def ticket_notify(ticket_id: int) -> None:
-    """Tell an online ticket holder that their turn is near."""
-    ticket = Ticket.objects.select_related("service_point").filter(pk=ticket_id).first()
-    if ticket is None or ticket.status != Ticket.Status.WAITING:
-        return
-    with translation.override(ticket.language):
-        send_sms(to=ticket.phone, text=_("Your turn at %(point)s is near: number %(number)s. Please come in now.")
-                 % {"point": ticket.service_point.name, "number": ticket.label})
+    """Texts queued as tasks before they went through the outbox (vuoro.walkin.messages): queued
+    there now, still only while the ticket waits. Nothing queues this task any more."""
+    ticket = Ticket.objects.filter(pk=ticket_id, status=Ticket.Status.WAITING).exclude(phone="").first()
+    if ticket is not None:
+        with transaction.atomic():
+            turn_text_queue(ticket=ticket, now=timezone.now())
 
 
 @task()
