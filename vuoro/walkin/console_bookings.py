@@ -126,38 +126,36 @@ def booking_page(request, booking: Booking):
     return _booking_page(request, booking)
 
 
+def _reason_act(request, booking: Booking, *, prefix: str, act, refused: str, done: str):
+    """An act on a booking that needs a reason (cancel, resend): check the form, act, say how it went."""
+    form = ReasonForm(request.POST, prefix=prefix)
+    if not form.is_valid():
+        return _booking_page(request, booking, status=400, **{f"{prefix}_form": form})
+    try:
+        act(booking=booking, actor=request.user, reason=form.cleaned_data["reason"], now=timezone.now())
+    except BookingError:
+        messages.error(request, refused)
+    else:
+        messages.success(request, done)
+    return redirect(_back(request) or reverse("walkin:staff-booking", args=[booking.pk]))
+
+
 @require_POST
 @staff_booking
 def booking_cancel(request, booking: Booking):
-    form = ReasonForm(request.POST, prefix="cancel")
-    if not form.is_valid():
-        return _booking_page(request, booking, cancel_form=form, status=400)
-    try:
-        booking_staff_cancel(booking=booking, actor=request.user, reason=form.cleaned_data["reason"],
-                             now=timezone.now())
-    except BookingError:
-        messages.error(request, _("This booking can no longer be cancelled: it is cancelled already, or its time "
-                                  "has started or passed."))
-    else:
-        messages.success(request, _("The booking is cancelled and the customer is told."))
-    return redirect(_back(request) or reverse("walkin:staff-booking", args=[booking.pk]))
+    return _reason_act(request, booking, prefix="cancel", act=booking_staff_cancel,
+                       refused=_("This booking can no longer be cancelled: it is cancelled already, or its time "
+                                 "has started or passed."),
+                       done=_("The booking is cancelled and the customer is told."))
 
 
 @require_POST
 @staff_booking
 def booking_resend(request, booking: Booking):
-    form = ReasonForm(request.POST, prefix="resend")
-    if not form.is_valid():
-        return _booking_page(request, booking, resend_form=form, status=400)
-    try:
-        booking_confirmation_resend(booking=booking, actor=request.user, reason=form.cleaned_data["reason"],
-                                    now=timezone.now())
-    except BookingError:
-        messages.error(request, _("The confirmation is sent again only for a live booking whose time has not "
-                                  "passed."))
-    else:
-        messages.success(request, _("The confirmation is on its way to the customer again."))
-    return redirect(_back(request) or reverse("walkin:staff-booking", args=[booking.pk]))
+    return _reason_act(request, booking, prefix="resend", act=booking_confirmation_resend,
+                       refused=_("The confirmation is sent again only for a live booking whose time has not "
+                                 "passed."),
+                       done=_("The confirmation is on its way to the customer again."))
 
 
 # Picking a time: the month, then the day -----------------------------------------------------------------------
