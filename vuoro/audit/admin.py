@@ -2,11 +2,12 @@
 from django.contrib import admin
 
 from vuoro.audit.models import AuditEntry
+from vuoro.network.admin import ReadOnlyAdminMixin
 from vuoro.network.roles import point_ids_of
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "actor", "action", "object_type", "object_id", "service_point_id", "reason"]
     list_filter = ["action", "object_type", "service_point_id"]
     search_fields = ["object_id", "reason", "actor__username"]
@@ -19,11 +20,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
         # A staff member sees the entries of their own points; entries of no point only administrators.
         return queryset if points is None else queryset.filter(service_point_id__in=points)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

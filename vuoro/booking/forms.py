@@ -1,6 +1,8 @@
 """Forms of the public booking pages: what a customer types, checked as the API checks it."""
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -89,3 +91,12 @@ class RecoverForm(PageForm):
             raise forms.ValidationError(_("Enter a reservation key of 10 letters and digits, or an e-mail address."),
                                         code="invalid")
         return "reservation_key", key
+
+
+def month_param(value: str | None) -> dt.date | None:
+    """The first day of the month a `?month=YYYY-MM` query names, or None when it names none."""
+    try:
+        year, month = (value or "").split("-")
+        return dt.date(int(year), int(month), 1)
+    except ValueError:
+        return None

@@ -27,7 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vuoro.apierrors import ApiError
-from vuoro.booking.forms import SERVICE_LANGUAGES, DetailsForm, ManageForm
+from vuoro.booking.forms import SERVICE_LANGUAGES, DetailsForm, ManageForm, month_param
 from vuoro.booking.guards import pin_guard_check, pin_guard_clear, pin_guard_fail, rate_limit
 from vuoro.booking.ics import booking_calendar
 from vuoro.booking.keys import normalise_key, pin_matches
@@ -216,14 +216,6 @@ def _service(flow: Flow):
     return service_list().filter(code=flow.service_code).first()
 
 
-def _month_param(value: str | None) -> dt.date | None:
-    try:
-        year, month = (value or "").split("-")
-        return dt.date(int(year), int(month), 1)
-    except ValueError:
-        return None
-
-
 @require_GET
 @_too_many_page
 def month_view(request, mode: str = "book"):
@@ -238,7 +230,7 @@ def month_view(request, mode: str = "book"):
     today = now.astimezone(zone).date()
     last_day = state.horizon_end(now).astimezone(zone).date()
     first_month, last_month = today.replace(day=1), last_day.replace(day=1)
-    month = _month_param(request.GET.get("month"))
+    month = month_param(request.GET.get("month"))
     if month is None:
         earliest = availability_list(state=state, service_code=flow.service_code,
                                      point_ids=[point_id] if point_id else None, from_date=None, to_date=None,

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from vuoro.audit.models import AuditEntry
 from vuoro.audit.selectors import audit_list
-from vuoro.booking.forms import SERVICE_LANGUAGES
+from vuoro.booking.forms import SERVICE_LANGUAGES, month_param
 from vuoro.booking.models import MAX_PERSONS, Booking
 from vuoro.booking.selectors import availability_list, free_day_list
 from vuoro.booking.services import ActiveBookingExists, BookingError, Customer, SlotUnavailable
@@ -209,21 +209,13 @@ def _wanted(picker: Picker) -> dict:
     return {"service_code": picker.service_code, "point_ids": [picker.point_id], "persons": picker.persons}
 
 
-def _month_param(value: str | None) -> dt.date | None:
-    try:
-        year, month = (value or "").split("-")
-        return dt.date(int(year), int(month), 1)
-    except ValueError:
-        return None
-
-
 def _month(request, picker: Picker, state: NetworkState, template: str, context: dict):
     """The month of free days at the picker's point, as the public month page shows it."""
     now = timezone.now()
     zone = state.points[picker.point_id].zone
     today, last_day = now.astimezone(zone).date(), state.horizon_end(now).astimezone(zone).date()
     first_month, last_month = today.replace(day=1), last_day.replace(day=1)
-    month = _month_param(request.GET.get("month"))
+    month = month_param(request.GET.get("month"))
     if month is None:
         earliest = availability_list(state=state, **_wanted(picker), from_date=None, to_date=None, limit=1,
                                      now=now)
