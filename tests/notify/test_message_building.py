@@ -85,3 +85,18 @@ class TestTheMimeHeaders:
         first, second = (message.message(policy=email.policy.SMTP) for message in two_emails)
         assert first["MIME-Version"] is second["MIME-Version"]  # parsed once
         assert first.as_bytes().count(b"MIME-Version: 1.0\r\n") == second.as_bytes().count(b"MIME-Version: 1.0\r\n")
+
+    def test_each_multipart_has_its_own_boundary_that_no_part_contains(self, two_emails):
+        boundaries = []
+        for message in two_emails:
+            mime = message.message(policy=email.policy.SMTP)
+            data = mime.as_bytes()
+            for part in mime.walk():
+                if part.is_multipart():
+                    boundary = part.get_boundary()
+                    boundaries.append(boundary)
+                    # Only the delimiter lines of its own multipart carry it.
+                    assert data.count(f"--{boundary}".encode()) == len(part.get_payload()) + 1
+            assert [p.get_content_type() for p in email.message_from_bytes(data, policy=email.policy.SMTP).walk()] \
+                == [p.get_content_type() for p in mime.walk()]
+        assert len(set(boundaries)) == len(boundaries) == 6

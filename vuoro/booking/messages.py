@@ -16,6 +16,7 @@ import datetime as dt
 import email.message
 import email.policy
 import io
+import secrets
 from email.headerregistry import HeaderRegistry
 from functools import lru_cache
 
@@ -113,10 +114,17 @@ class BookingEmail(EmailMultiAlternatives):
         self.related = list(related)  # (content, "image/png", content id without <>)
 
     def message(self, *, policy=email.policy.default):
-        """As Django builds it, under the caller's policy with header classes made once."""
+        """As Django builds it, under the caller's policy with header classes made once, and each
+        multipart's boundary a random 128-bit token: no part can contain it by chance, so the
+        writer need not search the parts for its own guess (a regular expression compiled anew
+        for each boundary)."""
         if isinstance(policy, email.policy.EmailPolicy) and type(policy.header_factory) is HeaderRegistry:
             policy = _quick(policy)
-        return super().message(policy=policy)
+        msg = super().message(policy=policy)
+        for part in msg.walk():
+            if part.is_multipart():
+                part.set_boundary(f"=_{secrets.token_hex(16)}")
+        return msg
 
     def _add_bodies(self, msg: email.message.EmailMessage):
         msg = super()._add_bodies(msg)
