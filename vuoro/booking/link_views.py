@@ -7,6 +7,8 @@ state, not its key or PIN). A dead or tampered link gets one page that says what
 """
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,20 +25,26 @@ from vuoro.booking.session import managed_hold
 from vuoro.booking.views import _summary, _too_many_page
 
 
-def _dead_link(request):
-    return render(request, "booking/link_dead.html", status=410)
+def _linked_booking(view):
+    """Give the view the booking a live link names (and the moment), under the managing limit;
+    a dead or tampered link gets one page that says what to do next."""
+    @functools.wraps(view)
+    def wrapped(request, token: str):
+        now = timezone.now()
+        rate_limit(request, kind="manage", now=now)
+        booking = manage_token_booking(token, now=now)
+        if booking is None:
+            return render(request, "booking/link_dead.html", status=410)
+        return view(request, booking, token=token, now=now)
+    return wrapped
 
 
 @require_GET
 @never_cache
 @_too_many_page
-def manage_link(request, token: str):
+@_linked_booking
+def manage_link(request, booking, *, token: str, now):
     """Open the booking the link names, in this session, and show it."""
-    now = timezone.now()
-    rate_limit(request, kind="manage", now=now)
-    booking = manage_token_booking(token, now=now)
-    if booking is None:
-        return _dead_link(request)
     request.session.cycle_key()
     managed_hold(request, booking)
     return redirect("booking:manage_booking")
@@ -45,13 +53,9 @@ def manage_link(request, token: str):
 @require_http_methods(["GET", "POST"])
 @never_cache
 @_too_many_page
-def cannot_come(request, token: str):
+@_linked_booking
+def cannot_come(request, booking, *, token: str, now):
     """Ask once; on yes cancel at once (the time is offered again) and offer another time."""
-    now = timezone.now()
-    rate_limit(request, kind="manage", now=now)
-    booking = manage_token_booking(token, now=now)
-    if booking is None:
-        return _dead_link(request)
     changeable = booking.status == booking.Status.CONFIRMED and booking.start_at > now
     if request.method == "POST" and changeable:
         try:
