@@ -71,6 +71,15 @@ def test_a_run_stops_after_its_time_and_leaves_the_rest_for_the_next(smoke_netwo
     assert notices_send(now=timezone.now, send=lambda n: None) == 2
 
 
+@pytest.mark.django_db
+def test_what_a_run_claimed_but_did_not_try_is_given_back_without_counting_a_try(smoke_network, wednesday):
+    first, *rest = _notices(_booking(wednesday), 5)
+    assert notices_send(now=timezone.now, send=lambda n: None, max_seconds=0) == 1
+    assert list(Notice.objects.filter(pk__in=[n.pk for n in rest]).values_list("claimed_at", "attempts")) == \
+        [(None, 0)] * 4
+    assert Notice.objects.get(pk=first.pk).attempts == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_message_whose_wake_up_was_coalesced_after_the_run_is_sent_by_the_sweep(client, smoke_network, wednesday,
                                                                                  worker_tasks, settings):

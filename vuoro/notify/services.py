@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 
+from vuoro import prepared
 from vuoro.booking.models import Booking
 from vuoro.notify.models import Notice
 from vuoro.notify.renderers import renderer_get
@@ -145,8 +146,15 @@ def notices_send(*, now: Callable[[], dt.datetime], send: Callable[[Notice], Non
     that many threads send side by side, so a stalled server holds up one message, not the
     queue. `finish()` runs in each sender when it stops (to close what it kept open). Returns how
     many were sent."""
-    # Threads have connections of their own: they cannot see rows this transaction has not committed.
     run = _Run(max_seconds)
+    try:
+        return _senders_run(now=now, send=send, linger_seconds=linger_seconds, run=run, senders=senders,
+                            finish=finish)
+    finally:
+        run.release()
+
+
+def _senders_run(*, now, send, linger_seconds: float, run: _Run, senders: int, finish) -> int:
 
     def one_sender(*, own_connection: bool) -> int:
         try:
@@ -184,6 +192,24 @@ class _Run:
     def __init__(self, max_seconds: float | None):
         self.stop_at = None if max_seconds is None else time.monotonic() + max_seconds
         self.sending: dict[int, float] = {}  # thread -> when its current send began
+        # Notices claimed together and not yet taken by a sender: shared, so a stalled send holds
+        # up only its own message, never the rest of a batch.
+        self.claimed: list[Notice] = []
+        self.claiming = threading.Lock()
+
+    def next(self, now: dt.datetime) -> Notice | None:
+        """The oldest claimed notice not yet taken; claims the next few when none is left."""
+        with self.claiming:
+            if not self.claimed:
+                self.claimed = _claim(now, CLAIM_BATCH)
+            return self.claimed.pop(0) if self.claimed else None
+
+    def release(self) -> None:
+        """Give back what this run claimed and did not try, for the next run (not a try)."""
+        with self.claiming:
+            left, self.claimed = self.claimed, []
+        if left:
+            _unclaim(left)
 
     def stuck(self) -> int:
         """How many senders have been in their current send for long."""
@@ -209,7 +235,7 @@ def _send_loop(*, now, send, linger_seconds: float, run: _Run) -> int:
     while True:
         if tried and run.over():
             return sent
-        notice = _claim(now())
+        notice = run.next(now())
         if notice is None:
             if linger_seconds <= 0:
                 return sent
@@ -307,11 +333,28 @@ def _try(notice: Notice, *, send, now) -> int:
     return 1
 
 
-def _record(notice: Notice, **outcome) -> None:
+def _record(notice: Notice, *, last_error: str, next_attempt_at: dt.datetime | None = None,
+            sent_at: dt.datetime | None = None, failed_at: dt.datetime | None = None,
+            skipped_at: dt.datetime | None = None) -> None:
     """Release the claim with the try's outcome (nothing left to do unless it says when to try
-    again); unless another sender has taken the notice over meanwhile. One statement."""
+    again); unless another sender has taken the notice over meanwhile. One statement, prepared
+    on PostgreSQL (it runs once per message)."""
+    if connection.vendor == "postgresql":
+        prepared.rows(_RECORD_SQL, [next_attempt_at, sent_at, failed_at, skipped_at, last_error, notice.pk,
+                                    notice.claimed_at])
+        return
+    stamps = {"sent_at": sent_at, "failed_at": failed_at, "skipped_at": skipped_at}
     Notice.objects.filter(pk=notice.pk, claimed_at=notice.claimed_at).update(
-        claimed_at=None, **{"next_attempt_at": None, **outcome})
+        claimed_at=None, next_attempt_at=next_attempt_at, last_error=last_error,
+        **{name: value for name, value in stamps.items() if value is not None})
+
+
+def _unclaim(notices: list[Notice]) -> None:
+    """Give claimed notices back untried (their claim did not count as a try); unless another
+    sender has taken one over meanwhile."""
+    for claimed_at in {notice.claimed_at for notice in notices}:
+        Notice.objects.filter(pk__in=[n.pk for n in notices if n.claimed_at == claimed_at],
+                              claimed_at=claimed_at).update(claimed_at=None, attempts=F("attempts") - 1)
 
 
 def _fast_commits(on: bool) -> None:
@@ -324,26 +367,42 @@ def _fast_commits(on: bool) -> None:
             cursor.execute("SET synchronous_commit TO off" if on else "RESET synchronous_commit")
 
 
-def _claim(now: dt.datetime) -> Notice | None:
-    """Take the oldest due notice for this sender, or None when there is none."""
+def _claim(now: dt.datetime, limit: int) -> list[Notice]:
+    """Take up to `limit` of the oldest due notices (one on SQLite), oldest first; none when none is due."""
     if connection.vendor == "postgresql":
-        # One statement; senders skip each other's rows instead of all racing for the first one.
-        found = list(Notice.objects.raw(_CLAIM_SQL, [now, now, now - claim_timeout()]))
-        return found[0] if found else None
+        # One prepared statement; senders skip each other's rows instead of all racing for the first ones.
+        found = [_notice(row) for row in prepared.rows(_CLAIM_SQL, [now, now, now - claim_timeout(), limit])]
+        return sorted(found, key=lambda notice: (notice.next_attempt_at, notice.pk))
     free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_timeout())
     due = Notice.objects.filter(free, next_attempt_at__lte=now)
     while (candidate := due.order_by("next_attempt_at", "id").values_list("id", flat=True).first()) is not None:
         # A conditional update: of two senders after the same notice, one wins, the other looks again.
         if due.filter(pk=candidate).update(claimed_at=now, attempts=F("attempts") + 1):
-            return Notice.objects.get(pk=candidate)
-    return None
+            return [Notice.objects.get(pk=candidate)]
+    return []
 
+
+def _notice(row: tuple) -> Notice:
+    notice = Notice.from_db(connection.alias, _FIELDS, row[:len(_FIELDS)])
+    notice.booking_status, notice.booking_start_at = row[len(_FIELDS):]
+    return notice
+
+
+# How many notices one claim takes: fewer statements per message, while a killed worker leaves
+# only a few claimed (each counts as a try, taken over after the claim timeout).
+CLAIM_BATCH = 4
 
 _NOTICE = Notice._meta.db_table
 _BOOKING = Booking._meta.db_table
+_FIELDS = [field.attname for field in Notice._meta.concrete_fields]
+_COLUMNS = ", ".join(f"{_NOTICE}.{field.column}" for field in Notice._meta.concrete_fields)
 # The booking's status and start come along, for notice_outdated() without another query.
-_CLAIM_SQL = (f"UPDATE {_NOTICE} SET claimed_at = %s, attempts = attempts + 1 WHERE id = ("
+_CLAIM_SQL = (f"UPDATE {_NOTICE} SET claimed_at = %s, attempts = attempts + 1 WHERE id IN ("
               f"SELECT id FROM {_NOTICE} WHERE next_attempt_at <= %s AND (claimed_at IS NULL OR claimed_at < %s) "
-              f"ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING {_NOTICE}.*, "
+              f"ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING {_COLUMNS}, "
               f"(SELECT status FROM {_BOOKING} b WHERE b.id = booking_id) AS booking_status, "
               f"(SELECT start_at FROM {_BOOKING} b WHERE b.id = booking_id) AS booking_start_at")
+# A stamp given as NULL leaves the column as it was.
+_RECORD_SQL = (f"UPDATE {_NOTICE} SET claimed_at = NULL, next_attempt_at = %s, sent_at = COALESCE(%s, sent_at), "
+               f"failed_at = COALESCE(%s, failed_at), skipped_at = COALESCE(%s, skipped_at), last_error = %s "
+               f"WHERE id = %s AND claimed_at = %s")
