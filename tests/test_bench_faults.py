@@ -1,6 +1,6 @@
 """bench/faults.py --quick: bookings through two app servers and the worker while each fault is done
-once, on a PostgreSQL cluster of its own (about 70-80 s; marked `bench`, so `-m "not bench"` leaves it
-out). Asserts what must hold however slow the machine is: no double booking, no booking made twice,
+once, on a PostgreSQL cluster of its own. It takes 77 s on a quiet 2-core machine but over two
+minutes on a busy one, so it runs only with VUORO_BENCH_TESTS=1 (and is marked `bench`). Asserts what must hold however slow the machine is: no double booking, no booking made twice,
 no lost confirmation, and every fault recovered from without hands."""
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _cannot_run() -> str | None:
+    if os.environ.get("VUORO_BENCH_TESTS") != "1":
+        return "VUORO_BENCH_TESTS=1 runs it (77 s on a quiet 2-core machine, over 2 minutes on a busy one)"
     if not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
         return "no PostgreSQL server binaries (initdb) under /usr/lib/postgresql"
     if os.geteuid() == 0:
