@@ -1,7 +1,8 @@
 """bench/faults.py --quick: bookings through two app servers and the worker while each fault is done
 once, on a PostgreSQL cluster of its own. It takes 77 s on a quiet 2-core machine but over two
-minutes on a busy one, so it runs only with VUORO_BENCH_TESTS=1 (and is marked `bench`). Asserts what must hold however slow the machine is: no double booking, no booking made twice,
-no lost confirmation, and every fault recovered from without hands."""
+minutes on a busy one, so it runs only with VUORO_BENCH_TESTS=1 (and is marked `bench`).
+Asserts what must hold however slow the machine is: no double booking, no booking made twice, no
+lost confirmation, and every fault recovered from without hands."""
 from __future__ import annotations
 
 import glob
