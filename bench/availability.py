@@ -272,14 +272,21 @@ def free_port() -> int:
 class Server:
     """gunicorn with the production WSGI app and bench settings, on a free loopback port."""
 
-    def __init__(self, env: dict[str, str], workers: int, worker_class: str, threads: int):
-        self.port = free_port()
+    def __init__(self, env: dict[str, str], workers: int = 2, worker_class: str = "gthread", threads: int = 4, *,
+                 port: int | None = None, config: Path | None = None):
+        """With `config` (a gunicorn.conf.py), its settings hold except the address; otherwise the
+        bench's own. `port` serves a restart on the address of a server that died."""
+        self.port = port or free_port()
         self.log = tempfile.NamedTemporaryFile("w+", prefix="vuoro-bench-gunicorn-", suffix=".log", delete=False)
         command = [str(VENV_BIN / "gunicorn"), "vuoro.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-                   "--workers", str(workers), "--worker-class", worker_class, "--chdir", str(ROOT),
-                   "--backlog", "2048", "--log-level", "warning", "--graceful-timeout", "5"]
-        if worker_class == "gthread":
-            command += ["--threads", str(threads)]
+                   "--chdir", str(ROOT)]
+        if config is not None:
+            command += ["--config", str(config)]
+        else:
+            command += ["--workers", str(workers), "--worker-class", worker_class, "--backlog", "2048",
+                        "--log-level", "warning", "--graceful-timeout", "5"]
+            if worker_class == "gthread":
+                command += ["--threads", str(threads)]
         self.process = subprocess.Popen(command, env={**os.environ, **env}, stdout=self.log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 30

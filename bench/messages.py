@@ -148,18 +148,21 @@ def notices_reset() -> float:
 class Worker:
     """One `vuoro worker` (supervisor + db_worker child) with its output in a log file."""
 
-    def __init__(self, *, db: str, smtp_port: int, senders: int, smtp_timeout: float, claim_seconds: float,
-                 log: Path):
+    def __init__(self, *, db: str = DEFAULT_DB, smtp_port: int, senders: int, smtp_timeout: float,
+                 claim_seconds: float, log: Path, database_url: str | None = None, sweep_seconds: float = 1,
+                 start_new_session: bool = False):
         self.log = log
-        env = {**os.environ, "DATABASE_URL": f"{PG_BASE}/{db}", "DJANGO_SETTINGS_MODULE": "vuoro.settings",
+        env = {**os.environ, "DATABASE_URL": database_url or f"{PG_BASE}/{db}",
+               "DJANGO_SETTINGS_MODULE": "vuoro.settings",
                "VUORO_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
                "VUORO_SMTP_HOST": "127.0.0.1", "VUORO_SMTP_PORT": str(smtp_port), "VUORO_SMTP_TLS": "off",
                "VUORO_SMTP_TIMEOUT": str(smtp_timeout), "VUORO_CLAIM_SECONDS": str(claim_seconds),
-               "VUORO_SENDERS": str(senders), "VUORO_SWEEP_SECONDS": "1", "VUORO_LOG_LEVEL": "ERROR",
+               "VUORO_SENDERS": str(senders), "VUORO_SWEEP_SECONDS": str(sweep_seconds), "VUORO_LOG_LEVEL": "ERROR",
                "VUORO_SMS_BACKEND": "vuoro.notify.sms.LocmemBackend", "VUORO_FROM_EMAIL": "bench@bench.invalid"}
         with open(log, "w") as out:
             self.process = subprocess.Popen([sys.executable, "-m", "vuoro.cli", "worker", "--tick", "0.2"],
-                                            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+                                            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+                                            start_new_session=start_new_session)
 
     def child_pids(self) -> list[int]:
         import re
@@ -183,7 +186,7 @@ class Worker:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-        for pid in self.child_pids():  # a child orphaned by a kill of the supervisor (never done here)
+        for pid in self.child_pids():  # a child orphaned by a kill of the supervisor
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import F, Q
 
 from vuoro import prepared
@@ -147,6 +147,7 @@ def notices_send(*, now: Callable[[], dt.datetime], send: Callable[[Notice], Non
     queue. `finish()` runs in each sender when it stops (to close what it kept open). Returns how
     many were sent."""
     run = _Run(max_seconds)
+    _database_lost.clear()
     try:
         return _senders_run(now=now, send=send, linger_seconds=linger_seconds, run=run, senders=senders,
                             finish=finish)
@@ -273,6 +274,9 @@ def sender_continue(*, now: dt.datetime) -> None:
 
 _accepting = threading.Lock()
 _sender = threading.local()
+# Set when a sender of this process met a database error: the database (or the connections to
+# it) may be gone, and a message delivered now could not be marked sent.
+_database_lost = threading.Event()
 
 
 def point_of_no_return() -> None:
@@ -283,6 +287,10 @@ def point_of_no_return() -> None:
     if not getattr(_sender, "holding", False):
         _accepting.acquire()
         _sender.holding = True
+        # Another sender lost its stamp with the database: deliver only over a connection that still
+        # works, or every waiting sender would send a message it cannot mark sent (a duplicate each).
+        if _database_lost.is_set() and (connection.connection is None or not connection.is_usable()):
+            raise OperationalError("the database connection is lost: not sending what could not be marked sent")
 
 
 def _let_go() -> None:
@@ -295,6 +303,9 @@ def _attempt(notice: Notice, *, send, now) -> int:
     """Try one claimed notice and record the outcome; 1 when it was sent."""
     try:
         return _try(notice, send=send, now=now)
+    except DatabaseError:
+        _database_lost.set()
+        raise
     finally:
         _let_go()
 
