@@ -94,8 +94,20 @@ TEMPLATES = [
 ]
 
 
+# Threads that serve requests in one web process (gunicorn.conf.py reads the same variable).
+WEB_THREADS = int(os.environ.get("VUORO_WEB_THREADS", "16"))
+# PostgreSQL connections one process keeps in its pool at most (a request waits for one up to
+# VUORO_DB_POOL_TIMEOUT seconds): by default 20, or more when a worker's sender threads need it
+# (2 × VUORO_SENDERS and the worker's own).
+DB_POOL_MAX = int(os.environ.get("VUORO_DB_POOL_MAX") or max(20, 2 * int(os.environ.get("VUORO_SENDERS", "8")) + 2))
+DB_POOL_TIMEOUT = float(os.environ.get("VUORO_DB_POOL_TIMEOUT", "30"))
+# Display-board event streams (/board/<point>/events/) open at once in one process: each holds a
+# thread for up to five minutes; beyond this the browser is told to come back later and polls.
+BOARD_STREAMS = max(1, int(os.environ.get("VUORO_BOARD_STREAMS") or WEB_THREADS // 2))
+
+
 def _database(url: str) -> dict:
-    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    config = dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN,
         # so two writers queue instead of failing half-way through a transaction.
@@ -115,6 +127,15 @@ def _database(url: str) -> dict:
         # while this is None, Django's default); Django's own queries never are (its client-side
         # binding cursor cannot prepare), whatever this says.
         config.setdefault("OPTIONS", {})["prepare_threshold"] = 5
+        # Django's connection pool (psycopg_pool), one per process: a request takes a connection for
+        # its duration and gives it back, so a process never holds more than `max_size`, however many
+        # threads it runs (runserver starts one per request); beyond that, requests wait up to
+        # `timeout` seconds for one instead of failing. A connection is checked before it is handed
+        # out (CONN_HEALTH_CHECKS: one the server ended, or lost in a restart, is replaced). Session
+        # state goes back with a connection: prepared statements are welcome (vuoro.prepared); the
+        # sender's `synchronous_commit` is reset before its connection is returned (vuoro.notify).
+        config["OPTIONS"]["pool"] = {"min_size": min(2, DB_POOL_MAX), "max_size": max(DB_POOL_MAX, 1),
+                                     "timeout": DB_POOL_TIMEOUT, "max_idle": 300}
     return config
 
 
@@ -173,7 +194,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+# In production WhiteNoise serves what `vuoro collectstatic` gathered under STATIC_ROOT (docs/deploy.md).
+WHITENOISE_USE_FINDERS = DEBUG
 
 LOGIN_URL = "/admin/login/"
 _SMTP = "django.core.mail.backends.smtp.EmailBackend"
