@@ -7,6 +7,7 @@ VUORO_RATE_LIMITS "off" lifts every per-client request limit except the PIN-gues
 VUORO_ALLOWED_HOSTS, VUORO_SMS_BACKEND, VUORO_EMAIL_BACKEND, VUORO_FROM_EMAIL: see README
 VUORO_PUBLIC_URL  the site's address as customers reach it, for links in messages
 VUORO_AGENCY_NAME the agency's name, as messages sign it
+VUORO_DB_POOL_MAX, VUORO_WEB_THREADS, VUORO_BOARD_STREAMS and the rest: docs/deploy.md
 """
 import os
 from pathlib import Path
@@ -98,8 +99,9 @@ TEMPLATES = [
 WEB_THREADS = int(os.environ.get("VUORO_WEB_THREADS", "16"))
 # PostgreSQL connections one process keeps in its pool at most (a request waits for one up to
 # VUORO_DB_POOL_TIMEOUT seconds): by default 20, or more when a worker's sender threads need it
-# (2 × VUORO_SENDERS and the worker's own).
-DB_POOL_MAX = int(os.environ.get("VUORO_DB_POOL_MAX") or max(20, 2 * int(os.environ.get("VUORO_SENDERS", "8")) + 2))
+# (2 × VUORO_SENDERS and the worker's own); 0 turns the pool off.
+_POOL_MAX = os.environ.get("VUORO_DB_POOL_MAX", "")
+DB_POOL_MAX = int(_POOL_MAX) if _POOL_MAX.strip() else max(20, 2 * int(os.environ.get("VUORO_SENDERS", "8")) + 2)
 DB_POOL_TIMEOUT = float(os.environ.get("VUORO_DB_POOL_TIMEOUT", "30"))
 # Display-board event streams (/board/<point>/events/) open at once in one process: each holds a
 # thread for up to five minutes; beyond this the browser is told to come back later and polls.
@@ -134,8 +136,10 @@ def _database(url: str) -> dict:
         # out (CONN_HEALTH_CHECKS: one the server ended, or lost in a restart, is replaced). Session
         # state goes back with a connection: prepared statements are welcome (vuoro.prepared); the
         # sender's `synchronous_commit` is reset before its connection is returned (vuoro.notify).
-        config["OPTIONS"]["pool"] = {"min_size": min(2, DB_POOL_MAX), "max_size": max(DB_POOL_MAX, 1),
-                                     "timeout": DB_POOL_TIMEOUT, "max_idle": 300}
+        # VUORO_DB_POOL_MAX=0: no pool, a connection per request (behind PgBouncer, docs/deploy.md).
+        if DB_POOL_MAX > 0:
+            config["OPTIONS"]["pool"] = {"min_size": min(2, DB_POOL_MAX), "max_size": DB_POOL_MAX,
+                                         "timeout": DB_POOL_TIMEOUT, "max_idle": 300}
     return config
 
 
