@@ -102,7 +102,7 @@ WEB_THREADS = int(os.environ.get("VUORO_WEB_THREADS", "16"))
 # (2 × VUORO_SENDERS and the worker's own); 0 turns the pool off.
 _POOL_MAX = os.environ.get("VUORO_DB_POOL_MAX", "")
 DB_POOL_MAX = int(_POOL_MAX) if _POOL_MAX.strip() else max(20, 2 * int(os.environ.get("VUORO_SENDERS", "8")) + 2)
-DB_POOL_TIMEOUT = float(os.environ.get("VUORO_DB_POOL_TIMEOUT", "30"))
+DB_POOL_TIMEOUT = float(os.environ.get("VUORO_DB_POOL_TIMEOUT", "10"))
 # Display-board event streams (/board/<point>/events/) open at once in one process: each holds a
 # thread for up to five minutes; beyond this the browser is told to come back later and polls.
 BOARD_STREAMS = max(1, int(os.environ.get("VUORO_BOARD_STREAMS") or WEB_THREADS // 2))
