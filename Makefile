@@ -21,7 +21,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt 2>&1 | grep -v "^WARNING: Location" || true
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e . 2>&1 | grep -v "^WARNING: Location" || true
-	@$(BIN)/python -c "import django, psycopg, playwright, hypothesis" || { echo "the virtual environment is incomplete"; exit 1; }
+	@$(BIN)/python -c "import django, psycopg, psycopg_pool, playwright, hypothesis" || { echo "the virtual environment is incomplete"; exit 1; }
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json

@@ -7,6 +7,7 @@ VUORO_RATE_LIMITS "off" lifts every per-client request limit except the PIN-gues
 VUORO_ALLOWED_HOSTS, VUORO_SMS_BACKEND, VUORO_EMAIL_BACKEND, VUORO_FROM_EMAIL: see README
 VUORO_PUBLIC_URL  the site's address as customers reach it, for links in messages
 VUORO_AGENCY_NAME the agency's name, as messages sign it
+VUORO_DB_POOL_MAX, VUORO_WEB_THREADS, VUORO_BOARD_STREAMS and the rest: docs/deploy.md
 """
 import os
 from pathlib import Path
@@ -94,8 +95,21 @@ TEMPLATES = [
 ]
 
 
+# Threads that serve requests in one web process (gunicorn.conf.py reads the same variable).
+WEB_THREADS = int(os.environ.get("VUORO_WEB_THREADS", "16"))
+# PostgreSQL connections one process keeps in its pool at most (a request waits for one up to
+# VUORO_DB_POOL_TIMEOUT seconds): by default 20, or more when a worker's sender threads need it
+# (2 × VUORO_SENDERS and the worker's own); 0 turns the pool off.
+_POOL_MAX = os.environ.get("VUORO_DB_POOL_MAX", "")
+DB_POOL_MAX = int(_POOL_MAX) if _POOL_MAX.strip() else max(20, 2 * int(os.environ.get("VUORO_SENDERS", "8")) + 2)
+DB_POOL_TIMEOUT = float(os.environ.get("VUORO_DB_POOL_TIMEOUT", "10"))
+# Display-board event streams (/board/<point>/events/) open at once in one process: each holds a
+# thread for up to five minutes; beyond this the browser is told to come back later and polls.
+BOARD_STREAMS = max(1, int(os.environ.get("VUORO_BOARD_STREAMS") or WEB_THREADS // 2))
+
+
 def _database(url: str) -> dict:
-    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    config = dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN,
         # so two writers queue instead of failing half-way through a transaction.
@@ -115,6 +129,17 @@ def _database(url: str) -> dict:
         # while this is None, Django's default); Django's own queries never are (its client-side
         # binding cursor cannot prepare), whatever this says.
         config.setdefault("OPTIONS", {})["prepare_threshold"] = 5
+        # Django's connection pool (psycopg_pool), one per process: a request takes a connection for
+        # its duration and gives it back, so a process never holds more than `max_size`, however many
+        # threads it runs (runserver starts one per request); beyond that, requests wait up to
+        # `timeout` seconds for one instead of failing. A connection is checked before it is handed
+        # out (CONN_HEALTH_CHECKS: one the server ended, or lost in a restart, is replaced). Session
+        # state goes back with a connection: prepared statements are welcome (vuoro.prepared); the
+        # sender's `synchronous_commit` is reset before its connection is returned (vuoro.notify).
+        # VUORO_DB_POOL_MAX=0: no pool, a connection per request (behind PgBouncer, docs/deploy.md).
+        if DB_POOL_MAX > 0:
+            config["OPTIONS"]["pool"] = {"min_size": min(2, DB_POOL_MAX), "max_size": DB_POOL_MAX,
+                                         "timeout": DB_POOL_TIMEOUT, "max_idle": 300}
     return config
 
 
@@ -173,7 +198,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+# In production WhiteNoise serves what `vuoro collectstatic` gathered under STATIC_ROOT (docs/deploy.md).
+WHITENOISE_USE_FINDERS = DEBUG
 
 LOGIN_URL = "/admin/login/"
 _SMTP = "django.core.mail.backends.smtp.EmailBackend"

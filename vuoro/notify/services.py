@@ -164,10 +164,9 @@ def _senders_run(*, now, send, linger_seconds: float, run: _Run, senders: int, f
         finally:
             if finish is not None:
                 finish()
+            _fast_commits_end()
             if own_connection:
-                connection.close()
-            else:
-                _fast_commits(False)
+                connection.close()  # back to the pool, as any request's
 
     # Threads have connections of their own: they cannot see rows this transaction has not committed.
     if senders <= 1 or connection.in_atomic_block:
@@ -376,6 +375,17 @@ def _fast_commits(on: bool) -> None:
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO off" if on else "RESET synchronous_commit")
+
+
+def _fast_commits_end() -> None:
+    """Undo `_fast_commits(True)` before the connection serves anything else (from the pool, a web
+    request's transaction): a connection whose setting cannot be reset is closed, never reused."""
+    if connection.vendor != "postgresql" or connection.connection is None:
+        return
+    try:
+        _fast_commits(False)
+    except DatabaseError:
+        connection.connection.close()  # the pool discards a closed connection
 
 
 def _claim(now: dt.datetime, limit: int) -> list[Notice]:

@@ -4,11 +4,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import threading
 import time
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.db import connection
 from django.http import Http404, HttpResponseForbidden, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,6 +39,10 @@ BOARD_LANGUAGES = ("fi", "sv", "en")
 BOARD_ROTATE_SECONDS = 10
 SSE_POLL_SECONDS = 0.5
 SSE_MAX_SECONDS = 300  # the browser reconnects; no worker is held for ever
+# Open board streams in one process at most (settings.BOARD_STREAMS, by default half the web
+# threads), so streams never take every thread; a stream beyond it is asked to come back this much later.
+SSE_FULL_RETRY_SECONDS = 30
+_board_streams = threading.BoundedSemaphore(settings.BOARD_STREAMS)
 
 
 def _point_or_404(point_id: str):
@@ -114,18 +121,29 @@ def board_events(request, point_id: str):
     zone = state.points[point_id].zone
 
     def stream():
-        last = None
-        started = time.monotonic()
-        yield "retry: 1000\n\n"
-        while time.monotonic() - started < SSE_MAX_SECONDS:
-            now = timezone.now()
-            fingerprint = board_fingerprint(point_id=point_id, day=now.astimezone(zone).date())
-            if fingerprint != last:
-                last = fingerprint
-                yield f"data: {json.dumps({'changed_at': now.isoformat()})}\n\n"
-            else:
-                yield ": keep-alive\n\n"
-            time.sleep(SSE_POLL_SECONDS)
+        # Taken at the first byte, given back when the stream ends or the browser goes: a stream
+        # never started holds nothing.
+        if not _board_streams.acquire(blocking=False):
+            # Full: come back later; the board polls meanwhile (board.js) and still shows the queue.
+            yield f"retry: {SSE_FULL_RETRY_SECONDS * 1000}\n: busy\n\n"
+            return
+        try:
+            last = None
+            started = time.monotonic()
+            yield "retry: 1000\n\n"
+            while time.monotonic() - started < SSE_MAX_SECONDS:
+                now = timezone.now()
+                fingerprint = board_fingerprint(point_id=point_id, day=now.astimezone(zone).date())
+                if not connection.in_atomic_block:
+                    connection.close()  # back to the pool between looks: a stream holds a thread, not a connection
+                if fingerprint != last:
+                    last = fingerprint
+                    yield f"data: {json.dumps({'changed_at': now.isoformat()})}\n\n"
+                else:
+                    yield ": keep-alive\n\n"
+                time.sleep(SSE_POLL_SECONDS)
+        finally:
+            _board_streams.release()
 
     response = StreamingHttpResponse(stream(), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
