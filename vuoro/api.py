@@ -7,6 +7,7 @@ from vuoro.apierrors import ApiError, error_response, validation_fields
 from vuoro.booking.api import router as booking_router
 from vuoro.guidance.api import router as guidance_router
 from vuoro.network.api import router as network_router
+from vuoro.unavailable import DATABASE_ERRORS, unavailable_response
 from vuoro.walkin.api import router as walkin_router
 from vuoro.walkin.api import staff_router
 
@@ -50,3 +51,11 @@ def _http_error(request, exc: HttpError):
     code = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "not_allowed",
             409: "conflict", 429: "too_many_requests"}.get(exc.status_code, "error")
     return error_response(request, exc.status_code, code, str(exc))
+
+
+def _database_unavailable(request, exc):
+    return unavailable_response(request)
+
+
+for _error in DATABASE_ERRORS:
+    api.add_exception_handler(_error, _database_unavailable)

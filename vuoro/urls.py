@@ -13,3 +13,5 @@ urlpatterns = [
     path("", include("vuoro.guidance.urls")),
     path("", include("vuoro.public.urls")),
 ]
+
+handler500 = "vuoro.unavailable.server_error"
