@@ -73,8 +73,7 @@ class TestDayLoadSummary:
         from_summaries = every_slot(state, now, days)
         DayLoad.objects.update(calendar_key="")  # stale: availability must read the bookings instead
         assert every_slot(state, now, days) == from_summaries
-        DayLoad.objects.all().delete()
-        assert every_slot(state, now, days) == from_summaries
+        DayLoad.objects.update(calendar_key="", free_cells="")
         dayload_refresh(state=state, first_day=days[0], last_day=days[-1])
         assert_summaries_match_bookings()
         assert every_slot(state, now, days) == from_summaries
@@ -110,3 +109,50 @@ class TestDayLoadSummary:
         for limit in range(1, 14):
             assert availability_list(state=state, service_code="residence-card", point_ids=None, from_date=wednesday,
                                      to_date=None, limit=limit, now=now) == everything[:limit]
+
+
+class TestADayWithoutASummary:
+    """A day nobody has booked yet has no summary row: it is answered from the network alone."""
+
+    def test_is_answered_without_reading_bookings_and_a_booking_there_is_seen_at_once(
+            self, smoke_network, wednesday, django_assert_max_num_queries):
+        state, now = network_state(), timezone.now()
+        thursday = wednesday + dt.timedelta(days=1)
+
+        def slots(day):
+            return [(s.slot.start, s.slot.free_desks) for s in availability_list(
+                state=state, service_code="residence-card", point_ids=["smoke-point"], from_date=day,
+                to_date=day, limit=None, now=now)]
+
+        def book(start, email):
+            return booking_create(state=state, service_code="residence-card", point_id="smoke-point",
+                                  start_at=start, persons=1, language="fi",
+                                  customer=Customer(name="E", email=email), now=now).booking
+
+        # A row written behind the services' back (no summary made) proves the bookings go unread.
+        made = book(at(thursday, 9), "t@example.org")
+        behind = {f.attname: getattr(made, f.attname) for f in Booking._meta.concrete_fields if f.attname != "id"}
+        behind.update(reservation_key="0000000001", email_key="w@example.org", start_at=at(wednesday, 9),
+                      end_at=at(wednesday, 9, 40), local_date=wednesday)
+        unseen = Booking.objects.create(**behind)
+        assert not DayLoad.objects.filter(date=wednesday).exists()
+        with django_assert_max_num_queries(1):  # the summaries' read only
+            empty = slots(wednesday)
+        assert empty[0] == (at(wednesday, 9), 2) and all(desks == 2 for _, desks in empty)
+        unseen.delete()
+        book(at(wednesday, 9), "e@example.org")  # through the services: the day's row is made with it
+        assert DayLoad.objects.filter(date=wednesday).exists()
+        after = slots(wednesday)
+        assert after[0] == (at(wednesday, 9), 1) and after != empty
+        assert_summaries_match_bookings()
+
+    def test_a_cancelled_day_keeps_its_row_and_offers_its_time_again(self, smoke_network, wednesday):
+        state, now = network_state(), timezone.now()
+        made = booking_create(state=state, service_code="residence-card", point_id="smoke-point",
+                              start_at=at(wednesday, 9), persons=1, language="fi",
+                              customer=Customer(name="C", email="c@example.org"), now=now).booking
+        booking_cancel(booking=made, now=now)
+        assert DayLoad.objects.filter(date=wednesday).exists()
+        first = availability_list(state=state, service_code="residence-card", point_ids=["smoke-point"],
+                                  from_date=wednesday, to_date=wednesday, limit=1, now=now)
+        assert [(s.slot.start, s.slot.free_desks) for s in first] == [(at(wednesday, 9), 2)]

@@ -128,7 +128,8 @@ def _full_days(state: NetworkState, points: list[PointState], service_code: str,
 def _free_cells(state: NetworkState, wanted: list[tuple[PointState, Opening]],
                 service_code: str, persons: int) -> dict[tuple[str, dt.date], list[int]]:
     """Free cells per staffed desk of each wanted day, from its DayLoad summary where that is
-    current, else from the day's bookings; days certainly full are left out."""
+    current, from the network alone where the day has no summary (no booking yet), else from the
+    day's bookings; days certainly full are left out."""
     days = [opening.day for _, opening in wanted]
     point_ids = sorted({p.id for p, _ in wanted})
     # The one read of every availability answer.
@@ -141,13 +142,19 @@ def _free_cells(state: NetworkState, wanted: list[tuple[PointState, Opening]],
     unknown: list[tuple[PointState, Opening]] = []
     for point, opening in wanted:
         load = loads.get((point.id, opening.day))
-        if load is not None:
-            booked_minutes, calendar_key, free_cells = load
-            if calendar_key and calendar_key == point.calendar_key:
-                result[(point.id, opening.day)] = decode_free_cells(free_cells)
-                continue
-            if _certainly_full(opening, booked_minutes, state.visit_minutes(point, service_code, persons)):
-                continue
+        if load is None:
+            # No summary row: no booking was ever written on the day, since every booking writer
+            # makes the row under the day's lock (services._lock_day) in the booking's own
+            # transaction. Every staffed desk is free all day, as the network says.
+            result[(point.id, opening.day)] = list(
+                free_cells_by_desk(opening, (), slot_minutes=state.slot_minutes).values())
+            continue
+        booked_minutes, calendar_key, free_cells = load
+        if calendar_key and calendar_key == point.calendar_key:
+            result[(point.id, opening.day)] = decode_free_cells(free_cells)
+            continue
+        if _certainly_full(opening, booked_minutes, state.visit_minutes(point, service_code, persons)):
+            continue
         unknown.append((point, opening))
     if unknown:
         busy = busy_by_point_day({p.id: p for p, _ in unknown}.values(), {o.day for _, o in unknown})
@@ -168,7 +175,8 @@ def availability_list(
     Days are searched earliest first across all points, a few at a time when a limit is given,
     and the search stops once `limit` slots are certain. Days whose stored summary
     (DayLoad) leaves no desk free long enough are skipped without reading anything more; the
-    others are answered from that summary, or from their bookings when it is missing or stale.
+    others are answered from that summary, from the network alone when it is missing (no booking
+    was ever written on the day), or from their bookings when it is stale.
     """
     points = state.points_offering(service_code)
     if point_ids is not None:
