@@ -159,6 +159,8 @@ def _count(key: str, window_start_at: dt.datetime) -> int:
 def rate_limit_count(request, *, kind: str, now: dt.datetime) -> None:
     """Count one request of this kind from this client, in each of its windows; refuse with 429
     (Retry-After: the end of the window that is full) when one holds too many."""
+    if kind not in RATE_LIMITS_PER_MINUTE and kind not in RATE_LIMITS_PER_HOUR:
+        raise KeyError(f"no per-client limit for {kind!r}")  # a misspelt kind must not mean no limit
     if not settings.RATE_LIMITS:
         return
     client = client_address(request)
