@@ -114,10 +114,10 @@ class TestShortLivedRecords:
     def test_deletes_expired_sessions_and_passed_guard_and_counter_windows(self, smoke_network):
         Session.objects.create(session_key="a" * 32, session_data="x", expire_date=NOW - dt.timedelta(seconds=1))
         Session.objects.create(session_key="b" * 32, session_data="x", expire_date=NOW + DAY)
-        PinGuard.objects.create(reservation_key="OLDKEY0000", failures=5, window_start_at=NOW - dt.timedelta(hours=1))
-        PinGuard.objects.create(reservation_key="NEWKEY0000", failures=5,
+        PinGuard.objects.create(reservation_key="OLDKEY0000", attempts=5, window_start_at=NOW - dt.timedelta(hours=1))
+        PinGuard.objects.create(reservation_key="NEWKEY0000", attempts=5,
                                 window_start_at=NOW - dt.timedelta(minutes=5))
-        RateCounter.objects.create(key="booking:1.2.3.4", window_start_at=NOW - dt.timedelta(minutes=2), count=9)
+        RateCounter.objects.create(key="booking/h:1.2.3.4", window_start_at=NOW - dt.timedelta(minutes=61), count=9)
         RateCounter.objects.create(key="booking:1.2.3.4", window_start_at=NOW.replace(second=0), count=9)
         report = retention_purge(now=NOW)
         assert (report.sessions_deleted, report.pin_guards_deleted, report.rate_counters_deleted) == (1, 1, 1)

@@ -2,8 +2,10 @@
 
 DATABASE_URL      default: SQLite under var/ (WAL); postgres://... for PostgreSQL
 VUORO_SECRET_KEY  required when VUORO_DEBUG is off
+VUORO_SECRET_KEY_FALLBACKS  earlier secret keys (comma-separated), still accepted after a rotation
 VUORO_DEBUG       "on" for development (the default), "off" for production
 VUORO_RATE_LIMITS "off" lifts every per-client request limit except the PIN-guessing limit
+VUORO_TRUSTED_PROXIES  reverse proxies (addresses, networks) whose X-Forwarded-For names the client
 VUORO_ALLOWED_HOSTS, VUORO_SMS_BACKEND, VUORO_EMAIL_BACKEND, VUORO_FROM_EMAIL: see README
 VUORO_PUBLIC_URL  the site's address as customers reach it, for links in messages
 VUORO_AGENCY_NAME the agency's name, as messages sign it
@@ -35,9 +37,28 @@ if not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("VUORO_SECRET_KEY must be set when VUORO_DEBUG is off")
+# Earlier secret keys, newest first: still accepted (PINs, manage links, sessions, sealed values)
+# so the key can be rotated; whatever is made or re-hashed from now on uses SECRET_KEY.
+SECRET_KEY_FALLBACKS = [k.strip() for k in os.environ.get("VUORO_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()]
 
 ALLOWED_HOSTS = [h for h in os.environ.get("VUORO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
 RATE_LIMITS = _flag("VUORO_RATE_LIMITS", True)
+
+
+def _networks(text: str) -> list[str]:
+    import ipaddress
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        return [str(ipaddress.ip_network(item.strip(), strict=False)) for item in text.split(",") if item.strip()]
+    except ValueError as error:
+        raise ImproperlyConfigured(f"VUORO_TRUSTED_PROXIES: {error}") from None
+
+
+# Reverse proxies (addresses or networks) whose X-Forwarded-For is believed; empty: REMOTE_ADDR is
+# the client (vuoro.booking.guards.client_address).
+TRUSTED_PROXIES = _networks(os.environ.get("VUORO_TRUSTED_PROXIES", ""))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -72,6 +93,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Per-client limits before the view parses anything; after LocaleMiddleware (its 429 page is in
+    # the visitor's language). It answers a lost database with 503 itself (vuoro.limits).
+    "vuoro.limits.RequestLimitMiddleware",
     "vuoro.unavailable.DatabaseUnavailableMiddleware",
 ]
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.booking.conftest import at
 from tests.factories import load_network
-from vuoro.booking.guards import PIN_FAILURES_ALLOWED
+from vuoro.booking.guards import PIN_ATTEMPTS_ALLOWED
 from vuoro.booking.models import Booking
 from vuoro.booking.services import Customer, booking_create
 from vuoro.network.models import Service
@@ -298,7 +298,7 @@ class TestManage:
 
     def test_repeated_wrong_pins_lock_the_key_with_a_429_page(self, client_en, made):
         wrong = "000000" if made.pin != "000000" else "111111"
-        for _ in range(PIN_FAILURES_ALLOWED):
+        for _ in range(PIN_ATTEMPTS_ALLOWED):
             assert sign_in(client_en, made, pin=wrong).status_code == 400
         locked = sign_in(client_en, made)
         assert locked.status_code == 429 and int(locked["Retry-After"]) > 0

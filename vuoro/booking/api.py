@@ -7,7 +7,6 @@ import hmac
 import json
 from typing import Literal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
@@ -16,12 +15,12 @@ from ninja.responses import NinjaJSONEncoder
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from vuoro.apierrors import ApiError, InputSchema
-from vuoro.booking.guards import pin_guard_check, pin_guard_clear, pin_guard_fail, rate_limit
+from vuoro.booking.guards import booking_authorise
 from vuoro.booking.ics import booking_calendar
-from vuoro.booking.keys import KEY_RE, normalise_key, pin_matches
+from vuoro.booking.keys import KEY_RE, normalise_key, seal, unseal
 from vuoro.booking.models import MAX_PERSONS, Booking, IdempotentAnswer
 from vuoro.booking.recovery import booking_links_send, looks_like_email
-from vuoro.booking.selectors import MAX_SLOTS, PointSlot, availability_list, booking_get
+from vuoro.booking.selectors import MAX_SLOTS, PointSlot, availability_list
 from vuoro.booking.services import (
     BookingError,
     Customer,
@@ -129,7 +128,6 @@ def availability(request, service: str = Query(..., max_length=64), service_poin
     `persons` (1–6): only starts where the visit of that many people fits, each `end` after its
     length (the service's duration plus `minutes_per_extra_person` for each person after the first)."""
     now = timezone.now()
-    rate_limit(request, kind="availability", now=now)
     state = network_state()
     if service not in state.service_ids:
         raise ApiError(404, "not_found", f"No service {service!r}.")
@@ -187,16 +185,12 @@ def _day_form(day, encode) -> tuple | None:
     return head, opens.date().isoformat(), minute, day.slot_minutes, day.duration_minutes, encode(opens)[19:]
 
 
-def _seal(pin: str, idempotency_key: str) -> str:
+def _idempotency_pad(idempotency_key: str):
     # The stored first answer must replay the PIN, yet PINs are never stored readable: it is
     # kept XORed with a pad only the client's own Idempotency-Key (never stored) can make.
-    pad = hmac.new(settings.SECRET_KEY.encode(), f"idem:{idempotency_key}".encode(), hashlib.sha256).digest()
-    return bytes(a ^ b for a, b in zip(pin.encode(), pad, strict=False)).hex()
-
-
-def _unseal(sealed: str, idempotency_key: str) -> str:
-    pad = hmac.new(settings.SECRET_KEY.encode(), f"idem:{idempotency_key}".encode(), hashlib.sha256).digest()
-    return bytes(a ^ b for a, b in zip(bytes.fromhex(sealed), pad, strict=False)).decode()
+    def pad(secret: str) -> bytes:
+        return hmac.new(secret.encode(), f"idem:{idempotency_key}".encode(), hashlib.sha256).digest()
+    return pad
 
 
 def _create(payload: BookingIn, now: dt.datetime) -> tuple[int, dict]:
@@ -227,7 +221,6 @@ def bookings_create(request, payload: BookingIn,
     """A retry with the same `Idempotency-Key` and body returns the first answer without booking
     twice; the same key with another body is 422 `idempotency_key_reused`."""
     now = timezone.now()
-    rate_limit(request, kind="booking", now=now)
     if not idempotency_key:
         status, body = _create(payload, now)
         return JsonResponse(body, status=status)
@@ -245,13 +238,14 @@ def bookings_create(request, payload: BookingIn,
                                "This Idempotency-Key was used with another request body.") from None
             body = dict(record.body)
             if "pin_sealed" in body:
-                pin = _unseal(body.pop("pin_sealed"), idempotency_key)
-                body = {"reservation_key": body.pop("reservation_key"), "pin": pin, **body}
+                pin = unseal(body.pop("pin_sealed"), _idempotency_pad(idempotency_key))
+                # None only when the secret that sealed it is no longer accepted: the answer without the PIN
+                body = {"reservation_key": body.pop("reservation_key"), **({"pin": pin} if pin else {}), **body}
             return JsonResponse(body, status=record.status)
         status, body = _create(payload, now)
         stored = dict(body)
         if "pin" in stored:
-            stored["pin_sealed"] = _seal(stored.pop("pin"), idempotency_key)
+            stored["pin_sealed"] = seal(stored.pop("pin"), _idempotency_pad(idempotency_key))
         record.status, record.body = status, stored
         record.save(update_fields=["status", "body"])
     return JsonResponse(body, status=status)
@@ -295,24 +289,16 @@ def bookings_recover(request, payload: RecoverIn):
     e-mail: to every live future booking of that address), at most 3 a booking an hour. The
     answer is the same whether or not anything was found. 5 requests a minute per client."""
     now = timezone.now()
-    rate_limit(request, kind="recover", now=now)
     booking_links_send(reservation_key=payload.reservation_key or "", email=payload.email or "", now=now)
     return JsonResponse({"status": "sent_if_found"}, status=202)
 
 
 def _authorised(request, reservation_key: str, pin: str | None) -> Booking:
-    """The booking for a key and PIN; 404 for any mismatch, 429 while the key is locked."""
-    now = timezone.now()
-    rate_limit(request, kind="manage", now=now)
-    key = normalise_key(reservation_key)[:32]
-    if "\x00" in key:  # never a key (and PostgreSQL text cannot hold it): nothing to guard or find
+    """The booking for a key and PIN; 404 for any mismatch, 429 while the key's PIN attempts are
+    used up. (The per-client limit counted the request before it was parsed: vuoro.limits.)"""
+    booking = booking_authorise(reservation_key=normalise_key(reservation_key), pin=pin, now=timezone.now())
+    if booking is None:
         raise ApiError(404, "not_found", "No booking with that reservation key and PIN.")
-    pin_guard_check(reservation_key=key, now=now)
-    booking = booking_get(reservation_key=key) if len(key) == 10 else None
-    if booking is None or not pin or not pin_matches(key, pin.strip(), booking.pin_hash):
-        pin_guard_fail(reservation_key=key, now=now)
-        raise ApiError(404, "not_found", "No booking with that reservation key and PIN.")
-    pin_guard_clear(reservation_key=key)
     return booking
 
 

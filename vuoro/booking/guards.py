@@ -1,21 +1,37 @@
-"""Limits on guessing PINs (never lifted) and on requests per client (lifted by VUORO_RATE_LIMITS=off)."""
+"""Limits on guessing PINs (never lifted) and on requests per client (lifted by VUORO_RATE_LIMITS=off).
+
+A PIN is checked only after an attempt has been taken from the key's allowance, in one
+conditional UPDATE, so wrong PINs sent at the same instant never get more checks than allowed.
+Per-client limits count by client_address(): the single place that decides who the client is.
+"""
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import math
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from vuoro.apierrors import ApiError
-from vuoro.booking.models import PinGuard, RateCounter
+from vuoro.booking.keys import hash_pin, pin_match_secret
+from vuoro.booking.models import Booking, PinGuard, RateCounter
+from vuoro.booking.selectors import booking_get
 
-PIN_FAILURES_ALLOWED = 5
+PIN_ATTEMPTS_ALLOWED = 5  # PIN checks per reservation key and window; a right PIN starts afresh
 PIN_WINDOW = dt.timedelta(minutes=15)
 
-# requests a client may make per minute, by kind of request
+# Requests a client may make per minute, and per hour where a minute's allowance kept up for an
+# hour would let one client do too much, by kind of request (vuoro.limits.LIMITED_ROUTES).
 RATE_LIMITS_PER_MINUTE = {"availability": 240, "booking": 30, "manage": 60, "ticket": 20, "recover": 5}
+RATE_LIMITS_PER_HOUR = {"booking": 120, "manage": 600, "recover": 20}
+RATE_WINDOW_LONGEST = dt.timedelta(hours=1)  # counters older than this are done with (vuoro.retention)
+IPV6_CLIENT_PREFIX = 64  # one IPv6 customer holds a whole /64: limits count the network
+FORWARDED_HOPS_READ = 20  # X-Forwarded-For entries looked at, from the right, at most
+
+_PIN_LOCKED = "Too many wrong PINs for this reservation key; try again later."
 
 
 def _too_many(retry_after_seconds: float, detail: str) -> ApiError:
@@ -23,56 +39,146 @@ def _too_many(retry_after_seconds: float, detail: str) -> ApiError:
     return ApiError(429, "too_many_requests", detail, headers={"Retry-After": str(seconds)})
 
 
-def pin_guard_check(*, reservation_key: str, now: dt.datetime) -> None:
-    """Refuse with 429 while a key is locked by too many wrong PINs, whatever the client address."""
-    guard = PinGuard.objects.filter(reservation_key=reservation_key).first()
-    if guard and guard.failures >= PIN_FAILURES_ALLOWED and now < guard.window_start_at + PIN_WINDOW:
-        raise _too_many((guard.window_start_at + PIN_WINDOW - now).total_seconds(),
-                        "Too many wrong PINs for this reservation key; try again later.")
-
-
-def pin_guard_fail(*, reservation_key: str, now: dt.datetime) -> None:
-    """Count a wrong PIN; committed even though the request itself fails."""
-    with transaction.atomic():
-        guard = PinGuard.objects.select_for_update().filter(reservation_key=reservation_key).first()
+def pin_attempt_take(*, reservation_key: str, now: dt.datetime) -> None:
+    """Take one PIN check from the key's allowance, or refuse with 429 when the window's attempts
+    are used up, whatever the client address. Each step is one statement whose condition the
+    database re-checks under the row's lock, so parallel attempts never take more than allowed."""
+    guards = PinGuard.objects.filter(reservation_key=reservation_key)
+    fresh_after = now - PIN_WINDOW
+    for _ in range(4):
+        if guards.filter(window_start_at__gt=fresh_after, attempts__lt=PIN_ATTEMPTS_ALLOWED).update(
+                attempts=F("attempts") + 1):
+            return
+        if guards.filter(window_start_at__lte=fresh_after).update(attempts=1, window_start_at=now):
+            return  # the last window has passed: this attempt opens a new one
+        guard = guards.first()
         if guard is None:
             try:
                 with transaction.atomic():
-                    PinGuard.objects.create(reservation_key=reservation_key, failures=1, window_start_at=now)
+                    PinGuard.objects.create(reservation_key=reservation_key, attempts=1, window_start_at=now)
                 return
             except IntegrityError:
-                guard = PinGuard.objects.select_for_update().get(reservation_key=reservation_key)
-        if now >= guard.window_start_at + PIN_WINDOW:
-            guard.failures, guard.window_start_at = 1, now
-            guard.save(update_fields=["failures", "window_start_at"])
-        else:
-            PinGuard.objects.filter(pk=guard.pk).update(failures=F("failures") + 1)
+                continue  # another attempt made the row a moment ago: take from it
+        if guard.attempts >= PIN_ATTEMPTS_ALLOWED and guard.window_start_at > fresh_after:
+            raise _too_many((guard.window_start_at + PIN_WINDOW - now).total_seconds(), _PIN_LOCKED)
+    raise _too_many(PIN_WINDOW.total_seconds(), _PIN_LOCKED)  # the row kept changing under us: refuse
 
 
-def pin_guard_clear(*, reservation_key: str) -> None:
+def pin_attempt_clear(*, reservation_key: str) -> None:
+    """A right PIN: the key's allowance starts afresh."""
     PinGuard.objects.filter(reservation_key=reservation_key).delete()
 
 
+def booking_authorise(*, reservation_key: str, pin: str | None, now: dt.datetime) -> Booking | None:
+    """The booking a reservation key and PIN open, or None for any mismatch; raises ApiError 429
+    while the key's PIN attempts are used up. Every check of a customer's PIN goes through here.
+    A PIN hashed with an earlier secret (VUORO_SECRET_KEY_FALLBACKS) is hashed anew with the current one."""
+    key = reservation_key[:32]
+    if "\x00" in key:  # never a key (and PostgreSQL text cannot hold it): nothing to guard or find
+        return None
+    pin_attempt_take(reservation_key=key, now=now)
+    booking = booking_get(reservation_key=key) if len(key) == 10 else None
+    matched = pin_match_secret(key, pin.strip(), booking.pin_hash) if booking is not None and pin else None
+    if matched is None:
+        return None
+    pin_attempt_clear(reservation_key=key)
+    if matched > 0:
+        booking.pin_hash = hash_pin(key, pin.strip())
+        Booking.objects.filter(pk=booking.pk).update(pin_hash=booking.pin_hash)
+    return booking
+
+
+@lru_cache(maxsize=8)
+def _networks(trusted: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in trusted)
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An address from a header entry: plain, "[v6]:port", "v4:port"; None when it is none."""
+    text = text.strip().strip('"')
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped or address
+
+
+def _client_ip(request) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    remote = _ip(request.META.get("REMOTE_ADDR", ""))
+    networks = _networks(tuple(settings.TRUSTED_PROXIES))
+    if remote is None or not networks:
+        return remote
+
+    def trusted(address) -> bool:
+        return any(address.version == network.version and address in network for network in networks)
+
+    if not trusted(remote):
+        return remote
+    # The right-most entry our own proxies did not add: entries to its left are the client's word.
+    client = remote
+    for entry in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-FORWARDED_HOPS_READ:]):
+        address = _ip(entry)
+        if address is None:
+            return client  # malformed: the last hop we can trust stands for the client
+        client = address
+        if not trusted(address):
+            return address
+    return client
+
+
 def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
+    """Who a request comes from, for per-client limits: REMOTE_ADDR, or behind a proxy named in
+    VUORO_TRUSTED_PROXIES the right-most X-Forwarded-For entry that is not itself a trusted proxy.
+    An IPv6 client is its /64 network (one customer's line holds a whole /64)."""
+    address = _client_ip(request)
+    if address is None:
+        return "unknown"
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/{IPV6_CLIENT_PREFIX}", strict=False))
+    return str(address)
+
+
+def _count(key: str, window_start_at: dt.datetime) -> int:
+    """Add one to a counter and return it (shared by every application server)."""
+    counters = RateCounter.objects.filter(key=key, window_start_at=window_start_at)
+    with transaction.atomic():
+        if not counters.update(count=F("count") + 1):
+            try:
+                with transaction.atomic():
+                    RateCounter.objects.create(key=key, window_start_at=window_start_at, count=1)
+            except IntegrityError:
+                counters.update(count=F("count") + 1)
+        return counters.values_list("count", flat=True).first() or 0
+
+
+def rate_limit_count(request, *, kind: str, now: dt.datetime) -> None:
+    """Count one request of this kind from this client, in each of its windows; refuse with 429
+    (Retry-After: the end of the window that is full) when one holds too many."""
+    if kind not in RATE_LIMITS_PER_MINUTE and kind not in RATE_LIMITS_PER_HOUR:
+        raise KeyError(f"no per-client limit for {kind!r}")  # a misspelt kind must not mean no limit
+    if not settings.RATE_LIMITS:
+        return
+    client = client_address(request)
+    windows = [(RATE_LIMITS_PER_MINUTE.get(kind), now.replace(second=0, microsecond=0), dt.timedelta(minutes=1), ""),
+               (RATE_LIMITS_PER_HOUR.get(kind), now.replace(minute=0, second=0, microsecond=0),
+                dt.timedelta(hours=1), "/h")]
+    retry_after = 0.0
+    for limit, start_at, length, suffix in windows:
+        if limit is not None and _count(f"{kind}{suffix}:{client}", start_at) > limit:
+            retry_after = max(retry_after, (start_at + length - now).total_seconds())
+    if retry_after:
+        raise _too_many(retry_after, "Too many requests from this address; try again in a moment.")
 
 
 def rate_limit(request, *, kind: str, now: dt.datetime) -> None:
-    """Refuse with 429 when this client has made too many requests of this kind this minute."""
-    if not settings.RATE_LIMITS:
+    """Refuse with 429 when this client has made too many requests of this kind (per minute, and
+    per hour for some kinds). A request vuoro.limits.RequestLimitMiddleware already counted under
+    this kind is not counted twice."""
+    if kind in getattr(request, "limits_counted", ()):
         return
-    limit = RATE_LIMITS_PER_MINUTE[kind]
-    window = now.replace(second=0, microsecond=0)
-    key = f"{kind}:{client_address(request)}"
-    with transaction.atomic():
-        updated = RateCounter.objects.filter(key=key, window_start_at=window).update(count=F("count") + 1)
-        if not updated:
-            try:
-                with transaction.atomic():
-                    RateCounter.objects.create(key=key, window_start_at=window, count=1)
-            except IntegrityError:
-                RateCounter.objects.filter(key=key, window_start_at=window).update(count=F("count") + 1)
-        count = RateCounter.objects.filter(key=key, window_start_at=window).values_list("count", flat=True).first()
-    if count and count > limit:
-        raise _too_many((window + dt.timedelta(minutes=1) - now).total_seconds(),
-                        "Too many requests from this address; try again in a moment.")
+    rate_limit_count(request, kind=kind, now=now)

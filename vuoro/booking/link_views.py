@@ -17,21 +17,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from vuoro.booking.forms import RecoverForm
-from vuoro.booking.guards import rate_limit
 from vuoro.booking.links import manage_token_booking
 from vuoro.booking.recovery import booking_links_send
 from vuoro.booking.services import NotChangeable, booking_cancel
 from vuoro.booking.session import managed_hold
-from vuoro.booking.views import _summary, _too_many_page
+from vuoro.booking.views import _summary
 
 
 def _linked_booking(view):
-    """Give the view the booking a live link names (and the moment), under the managing limit;
-    a dead or tampered link gets one page that says what to do next."""
+    """Give the view the booking a live link names (and the moment); a dead or tampered link gets
+    one page that says what to do next. (Counted under the managing limit by vuoro.limits.)"""
     @functools.wraps(view)
     def wrapped(request, token: str):
         now = timezone.now()
-        rate_limit(request, kind="manage", now=now)
         booking = manage_token_booking(token, now=now)
         if booking is None:
             return render(request, "booking/link_dead.html", status=410)
@@ -41,7 +39,6 @@ def _linked_booking(view):
 
 @require_GET
 @never_cache
-@_too_many_page
 @_linked_booking
 def manage_link(request, booking, *, token: str, now):
     """Open the booking the link names, in this session, and show it."""
@@ -52,7 +49,6 @@ def manage_link(request, booking, *, token: str, now):
 
 @require_http_methods(["GET", "POST"])
 @never_cache
-@_too_many_page
 @_linked_booking
 def cannot_come(request, booking, *, token: str, now):
     """Ask once; on yes cancel at once (the time is offered again) and offer another time."""
@@ -73,14 +69,12 @@ def cannot_come(request, booking, *, token: str, now):
 
 @require_http_methods(["GET", "POST"])
 @never_cache
-@_too_many_page
 def recover(request):
     """The key or e-mail address in; the same answer out, whether a booking was found or not."""
     form = RecoverForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
             now = timezone.now()
-            rate_limit(request, kind="recover", now=now)
             kind, value = form.cleaned_data["who"]
             booking_links_send(**{kind: value}, now=now)
             return redirect("booking:recover_sent")

@@ -124,10 +124,11 @@ class IdempotentAnswer(models.Model):
 
 
 class PinGuard(models.Model):
-    """Wrong PINs per reservation key (existing or not): too many in a window locks the key."""
+    """PIN checks per reservation key (existing or not) in the window since `window_start_at`, each
+    taken before the check (vuoro.booking.guards.pin_attempt_take); a right PIN deletes the row."""
 
     reservation_key = models.CharField(max_length=32, unique=True)
-    failures = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
     window_start_at = models.DateTimeField()
 
 

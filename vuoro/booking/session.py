@@ -2,7 +2,8 @@
 
 - The booking just made (for its confirmation page, which shows the PIN once): the booking's id
   and its PIN sealed with a pad only the server's secret makes (a stolen session store alone does
-  not give it), for HELD_SECONDS.
+  not give it; vuoro.booking.keys.seal, opened with the current secret or a fallback), for
+  HELD_SECONDS.
 - The booking being managed: its id and the fingerprint of its state when the customer proved
   they may manage it (PIN or signed link). A change by someone else (staff, the agency) ends the
   hold; the customer's own changes through these pages renew it. Sliding, HELD_SECONDS unused.
@@ -14,6 +15,7 @@ import secrets
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from vuoro.booking.keys import seal, unseal
 from vuoro.booking.links import booking_fingerprint
 from vuoro.booking.models import Booking
 
@@ -24,8 +26,11 @@ MANAGED = "booking.managed"  # session: the booking the customer opened on the m
 HELD_SECONDS = 30 * 60
 
 
-def _pad(booking_id: int, nonce: str) -> bytes:
-    return salted_hmac("vuoro.booking.session.booked-pin", f"{booking_id}:{nonce}", algorithm="sha256").digest()
+def _pad(booking_id: int, nonce: str):
+    def pad(secret: str) -> bytes:
+        return salted_hmac("vuoro.booking.session.booked-pin", f"{booking_id}:{nonce}", secret=secret,
+                           algorithm="sha256").digest()
+    return pad
 
 
 def _until() -> float:
@@ -40,7 +45,7 @@ def _booking(booking_id) -> Booking | None:
 
 def booked_hold(request, booking: Booking, pin: str) -> None:
     nonce = secrets.token_hex(8)
-    sealed = bytes(a ^ b for a, b in zip(pin.encode(), _pad(booking.pk, nonce), strict=False)).hex()
+    sealed = seal(pin, _pad(booking.pk, nonce))
     request.session[BOOKED] = {"booking": booking.pk, "nonce": nonce, "pin_sealed": sealed, "until": _until()}
 
 
@@ -53,8 +58,10 @@ def booked_get(request) -> tuple[Booking, str] | None:
     booking = _booking(held.get("booking"))
     if booking is None:
         return None
-    pad = _pad(booking.pk, held["nonce"])
-    pin = bytes(a ^ b for a, b in zip(bytes.fromhex(held["pin_sealed"]), pad, strict=False)).decode()
+    pin = unseal(held.get("pin_sealed", ""), _pad(booking.pk, held.get("nonce", "")))
+    if pin is None:  # sealed with a secret no longer accepted
+        request.session.pop(BOOKED, None)
+        return None
     return booking, pin
 
 

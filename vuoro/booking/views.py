@@ -13,7 +13,6 @@ import calendar
 import datetime as dt
 import math
 from dataclasses import dataclass
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -28,14 +27,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from vuoro.apierrors import ApiError
 from vuoro.booking.forms import SERVICE_LANGUAGES, DetailsForm, ManageForm, month_param
-from vuoro.booking.guards import pin_guard_check, pin_guard_clear, pin_guard_fail, rate_limit
+from vuoro.booking.guards import booking_authorise
 from vuoro.booking.ics import booking_calendar
-from vuoro.booking.keys import normalise_key, pin_matches
+from vuoro.booking.keys import normalise_key
 from vuoro.booking.models import MAX_PERSONS, Booking
 from vuoro.booking.selectors import (
     PointSlot,
     availability_list,
-    booking_get,
     earliest_by_point,
     free_day_list,
     nearest_slot_list,
@@ -88,21 +86,6 @@ def _persons(value: str | None) -> int | None:
     if value in (None, ""):
         return 1
     return int(value) if value.isdigit() and 1 <= int(value) <= MAX_PERSONS else None
-
-
-def _too_many_page(view):
-    """A per-client request limit (lifted by VUORO_RATE_LIMITS=off) answers a 429 page, not a JSON body."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except ApiError as error:
-            if error.status != 429:
-                raise
-            return _too_many(request, error, pin_locked=False)
-
-    return wrapper
 
 
 def _too_many(request, error: ApiError, *, pin_locked: bool) -> HttpResponse:
@@ -179,14 +162,12 @@ def _service_rows(state: NetworkState) -> list[dict]:
 
 
 @require_GET
-@_too_many_page
 def point_choose(request, mode: str = "book"):
     state = network_state()
     flow = _flow(request, mode, state)
     if flow is None:
         return _start_over(mode)
     now = timezone.now()
-    rate_limit(request, kind="availability", now=now)
     offering = {p.id for p in state.points_offering(flow.service_code)}
     choice = request.GET.get("point")
     if "next" in request.GET and choice in offering:
@@ -217,7 +198,6 @@ def _service(flow: Flow):
 
 
 @require_GET
-@_too_many_page
 def month_view(request, mode: str = "book"):
     state = network_state()
     chosen = _flow_at_point(request, mode, state)
@@ -225,7 +205,6 @@ def month_view(request, mode: str = "book"):
         return chosen
     flow, point_id = chosen
     now = timezone.now()
-    rate_limit(request, kind="availability", now=now)
     zone = state.points[point_id].zone if point_id else state.timezone
     today = now.astimezone(zone).date()
     last_day = state.horizon_end(now).astimezone(zone).date()
@@ -264,7 +243,6 @@ def month_view(request, mode: str = "book"):
 
 
 @require_GET
-@_too_many_page
 def day_view(request, mode: str = "book"):
     state = network_state()
     chosen = _flow_at_point(request, mode, state)
@@ -276,7 +254,6 @@ def day_view(request, mode: str = "book"):
     except ValueError:
         return redirect(flow.url("month", point=point_id))
     now = timezone.now()
-    rate_limit(request, kind="availability", now=now)
     found = availability_list(state=state, service_code=flow.service_code, point_ids=[point_id] if point_id else None,
                               from_date=day, to_date=day, limit=None, now=now, persons=flow.persons)
     points = _points_by_id()
@@ -317,7 +294,6 @@ def _alternatives(state: NetworkState, flow: Flow, point_id: str, start_at: dt.d
 
 
 @require_http_methods(["GET", "POST"])
-@_too_many_page
 def details(request):
     state = network_state()
     flow = _flow(request, "book", state)
@@ -330,7 +306,6 @@ def details(request):
     problem, alternatives, status = None, [], 200
     if request.method == "POST" and form.is_valid():
         now = timezone.now()
-        rate_limit(request, kind="booking", now=now)
         data = form.cleaned_data
         try:
             made = booking_create(
@@ -377,22 +352,13 @@ def done(request):
 
 # --- manage: sign in with key and PIN, view, cancel, move, calendar file ----------------------------------------
 
-def _authorise(request, reservation_key: str, pin: str) -> Booking | None:
-    """The booking for a key and PIN, or None; wrong PINs count towards the key's lock (ApiError 429)."""
-    now = timezone.now()
-    key = normalise_key(reservation_key)[:32]
-    pin_guard_check(reservation_key=key, now=now)
-    booking = booking_get(reservation_key=key) if len(key) == 10 else None
-    if booking is None or not pin_matches(key, pin.strip(), booking.pin_hash):
-        pin_guard_fail(reservation_key=key, now=now)
-        return None
-    pin_guard_clear(reservation_key=key)
-    return booking
+def _authorise(reservation_key: str, pin: str) -> Booking | None:
+    """The booking for a key and PIN, or None; ApiError 429 while the key's PIN attempts are used up."""
+    return booking_authorise(reservation_key=normalise_key(reservation_key), pin=pin, now=timezone.now())
 
 
 @require_http_methods(["GET", "POST"])
 @never_cache
-@_too_many_page
 def manage(request):
     if request.method == "GET" and managed_booking(request) is not None:
         return redirect("booking:manage_booking")
@@ -401,10 +367,9 @@ def manage(request):
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            rate_limit(request, kind="manage", now=timezone.now())
             data = form.cleaned_data
             try:
-                booking = _authorise(request, data["reservation_key"], data["pin"])
+                booking = _authorise(data["reservation_key"], data["pin"])
             except ApiError as error:
                 if error.status != 429:
                     raise
@@ -495,13 +460,11 @@ def move_confirm(request):
 
 @require_POST
 @never_cache
-@_too_many_page
 def calendar_file(request):
     """The booking as an .ics download: key and PIN from the POSTed form, else from the manage session."""
     if request.POST.get("reservation_key"):
-        rate_limit(request, kind="manage", now=timezone.now())
         try:
-            booking = _authorise(request, request.POST["reservation_key"], request.POST.get("pin", ""))
+            booking = _authorise(request.POST["reservation_key"], request.POST.get("pin", ""))
         except ApiError as error:
             if error.status != 429:
                 raise

@@ -1,0 +1,89 @@
+"""Per-client request limits, counted before anything about the request is parsed.
+
+RequestLimitMiddleware looks up the request's method and path in LIMITED_ROUTES and counts it
+under that kind of request for its client (vuoro.booking.guards: per minute, and per hour for
+some kinds) before the view, the API's body parsing or the CSRF check run: a malformed body, a
+failed form or a forged POST counts like any other. Over the limit: 429 with Retry-After, in the
+API's error shape under /api/ and as a short page in the visitor's language elsewhere.
+VUORO_RATE_LIMITS=off lifts these limits (never the limit on guessing a booking's PIN).
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+
+from django.conf import settings
+from django.shortcuts import render
+from django.utils import timezone
+
+from vuoro.apierrors import ApiError, error_response
+from vuoro.booking.guards import rate_limit_count
+from vuoro.unavailable import API_PREFIX, DATABASE_ERRORS, unavailable_response
+
+logger = logging.getLogger("vuoro.limits")
+
+# (methods, path without its trailing slash, kind of request): the first that matches counts.
+# Every public page or API call that writes, or that reads availability, is here; the staff
+# console is not (staff sign in). A kind's numbers: RATE_LIMITS_PER_MINUTE and _PER_HOUR.
+LIMITED_ROUTES: list[tuple[frozenset[str], str, str]] = [
+    (frozenset({"GET"}), r"/api/v1/availability", "availability"),
+    (frozenset({"POST"}), r"/api/v1/bookings", "booking"),
+    (frozenset({"POST"}), r"/api/v1/bookings/recover", "recover"),
+    (frozenset({"GET", "POST"}), r"/api/v1/bookings/[^/]+(?:/cancel|/reschedule|/calendar\.ics)?", "manage"),
+    (frozenset({"POST"}), r"/api/v1/service-points/[^/]+/tickets", "ticket"),
+    # the pages: booking, and moving a booking, step by step
+    (frozenset({"GET"}), r"/book/(?:point|month|day)", "availability"),
+    (frozenset({"GET"}), r"/manage/move(?:/month|/day)?", "availability"),
+    (frozenset({"POST"}), r"/book/details", "booking"),
+    (frozenset({"POST"}), r"/manage(?:/cancel|/move/confirm|/calendar|/sign-out)?", "manage"),
+    (frozenset({"GET", "POST"}), r"/manage/(?:link|cannot-come)/[^/]+", "manage"),
+    (frozenset({"POST"}), r"/manage/lost-pin", "recover"),
+]
+_COMPILED = [(methods, re.compile(pattern), kind) for methods, pattern, kind in LIMITED_ROUTES]
+
+
+def limited_kind(method: str, path: str) -> str | None:
+    """The kind of request a method and path count as, or None when no per-client limit applies."""
+    method = "GET" if method == "HEAD" else method
+    path = path.rstrip("/")
+    for methods, pattern, kind in _COMPILED:
+        if method in methods and pattern.fullmatch(path):
+            return kind
+    return None
+
+
+def too_many_response(request, error: ApiError):
+    """429 with Retry-After: the API's error body, or the page in the visitor's language."""
+    if request.path.startswith(API_PREFIX):
+        return error_response(request, 429, error.code, error.detail, headers=error.headers)
+    seconds = int((error.headers or {}).get("Retry-After", "60"))
+    response = render(request, "booking/too_many.html",
+                      {"pin_locked": False, "minutes": max(1, math.ceil(seconds / 60))}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+class RequestLimitMiddleware:
+    """Counts a limited request for its client before anything else is done with it.
+
+    In settings.MIDDLEWARE after the security headers, sessions and LocaleMiddleware (its answers
+    get the headers; its page the visitor's language), just before DatabaseUnavailableMiddleware.
+    A database lost while counting answers 503 here (DatabaseUnavailableMiddleware catches only
+    what views raise)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        kind = limited_kind(request.method, request.path_info) if settings.RATE_LIMITS else None
+        if kind is not None:
+            try:
+                rate_limit_count(request, kind=kind, now=timezone.now())
+            except ApiError as error:
+                return too_many_response(request, error)
+            except DATABASE_ERRORS as error:
+                logger.warning("database unavailable for %s %s: %s", request.method, request.path, error)
+                return unavailable_response(request)
+            request.limits_counted = {kind}  # guards.rate_limit in a view does not count it again
+        return self.get_response(request)
