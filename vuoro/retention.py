@@ -21,12 +21,12 @@ from django.tasks import task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from vuoro.booking.guards import PIN_WINDOW
+from vuoro.booking.guards import PIN_WINDOW, RATE_WINDOW_LONGEST
 from vuoro.booking.models import Booking, IdempotentAnswer, PinGuard, RateCounter
 from vuoro.notify.models import Notice
 from vuoro.walkin.models import Ticket
 
-RATE_WINDOW = dt.timedelta(minutes=1)  # vuoro.booking.guards counts requests per clock minute
+RATE_WINDOW = RATE_WINDOW_LONGEST  # vuoro.booking.guards counts requests per minute and per hour
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ PIN_FAILURES_ALLOWED = 5
 PIN_WINDOW = dt.timedelta(minutes=15)
 
 # requests a client may make per minute, by kind of request
-RATE_LIMITS_PER_MINUTE = {"availability": 240, "booking": 30, "manage": 60, "ticket": 20, "recover": 5}
+RATE_LIMITS_PER_MINUTE = {"availability": 240, "booking": 30, "manage": 60, "ticket": 5, "recover": 5,
+                          "guidance": 30, "kiosk_device": 60}
 
 
 def _too_many(retry_after_seconds: float, detail: str) -> ApiError:
@@ -76,3 +77,34 @@ def rate_limit(request, *, kind: str, now: dt.datetime) -> None:
     if count and count > limit:
         raise _too_many((window + dt.timedelta(minutes=1) - now).total_seconds(),
                         "Too many requests from this address; try again in a moment.")
+
+
+# Requests a client may make per hour, on top of the minute's limit, by kind of request.
+RATE_LIMITS_PER_HOUR = {"ticket": 10, "guidance": 300}
+RATE_WINDOW_LONGEST = dt.timedelta(hours=1)  # the purge keeps counters this long
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def rate_limit_hourly(request, *, kind: str, now: dt.datetime) -> None:
+    """Refuse with 429 when this client has made too many requests of this kind this clock hour."""
+    rate_limit_key(key=f"{kind}/hour:{client_address(request)}", limit=RATE_LIMITS_PER_HOUR[kind],
+                   window=dt.timedelta(hours=1), now=now)
+
+
+def rate_limit_key(*, key: str, limit: int, window: dt.timedelta, now: dt.datetime) -> None:
+    """Refuse with 429 when `key` has been counted more than `limit` times in this window (fixed
+    windows from the epoch); for limits that are not per client address, such as a kiosk device's."""
+    if not settings.RATE_LIMITS:
+        return
+    start = _EPOCH + ((now - _EPOCH) // window) * window
+    with transaction.atomic():
+        if not RateCounter.objects.filter(key=key, window_start_at=start).update(count=F("count") + 1):
+            try:
+                with transaction.atomic():
+                    RateCounter.objects.create(key=key, window_start_at=start, count=1)
+            except IntegrityError:
+                RateCounter.objects.filter(key=key, window_start_at=start).update(count=F("count") + 1)
+        count = RateCounter.objects.filter(key=key, window_start_at=start).values_list("count", flat=True).first()
+    if count and count > limit:
+        raise _too_many((start + window - now).total_seconds(),
+                        "Too many requests from this client; try again later.")
