@@ -271,3 +271,26 @@ class TestOneLiveNumberPerPhone:
         with pytest.raises(IntegrityError), transaction.atomic():
             Ticket.objects.create(number=2, status="called", **fields)
         Ticket.objects.create(number=3, status="done", **fields)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keeps_the_phone_on_the_first_of_several_live_numbers(big_network):
+    """A database from before the rule may hold one phone on several live numbers of a day: the
+    constraint's migration leaves the phone on the first (it gets the text), clears it on the others."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    day, phone = timezone.localdate(), "+358401234567"
+    executor = MigrationExecutor(connection)
+    executor.migrate([("walkin", "0001_initial")])
+    try:
+        old = MigrationExecutor(connection).loader.project_state([("walkin", "0001_initial")]).apps
+        OldTicket = old.get_model("walkin", "Ticket")
+        for number, status in [(1, "waiting"), (2, "called"), (3, "done"), (4, "waiting")]:
+            OldTicket.objects.create(service_point_id="malmi", local_date=day, number=number, phone=phone,
+                                     status=status, issued_at=timezone.now())
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    assert dict(Ticket.objects.values_list("number", "phone")) == {1: phone, 2: "", 3: phone, 4: ""}
