@@ -119,11 +119,14 @@ class TestShortLivedRecords:
                                 window_start_at=NOW - dt.timedelta(minutes=5))
         RateCounter.objects.create(key="booking/h:1.2.3.4", window_start_at=NOW - dt.timedelta(minutes=61), count=9)
         RateCounter.objects.create(key="booking:1.2.3.4", window_start_at=NOW.replace(second=0), count=9)
+        # an hourly counter (vuoro.booking.guards.rate_limit_count) lives through its hour
+        RateCounter.objects.create(key="ticket/h:1.2.3.4", window_start_at=NOW - dt.timedelta(minutes=30), count=9)
         report = retention_purge(now=NOW)
         assert (report.sessions_deleted, report.pin_guards_deleted, report.rate_counters_deleted) == (1, 1, 1)
         assert list(Session.objects.values_list("session_key", flat=True)) == ["b" * 32]
         assert list(PinGuard.objects.values_list("reservation_key", flat=True)) == ["NEWKEY0000"]
-        assert RateCounter.objects.get().window_start_at == NOW.replace(second=0)
+        assert set(RateCounter.objects.values_list("window_start_at", flat=True)) == {
+            NOW.replace(second=0), NOW - dt.timedelta(minutes=30)}
 
     def test_deletes_idempotency_answers_and_finished_task_results_past_retention(self, smoke_network):
         IdempotentAnswer.objects.create(key="old", request_hash="h", status=201, body={}, created_at=NOW - 31 * DAY)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from vuoro.apierrors import ApiError, error_response
 from vuoro.booking.guards import rate_limit_count
 from vuoro.unavailable import API_PREFIX, DATABASE_ERRORS, unavailable_response
+from vuoro.walkin.kiosks import ticket_rate_limit
 
 logger = logging.getLogger("vuoro.limits")
 
@@ -31,7 +32,10 @@ LIMITED_ROUTES: list[tuple[frozenset[str], str, str]] = [
     (frozenset({"POST"}), r"/api/v1/bookings", "booking"),
     (frozenset({"POST"}), r"/api/v1/bookings/recover", "recover"),
     (frozenset({"GET", "POST"}), r"/api/v1/bookings/[^/]+(?:/cancel|/reschedule|/calendar\.ics)?", "manage"),
-    (frozenset({"POST"}), r"/api/v1/service-points/[^/]+/tickets", "ticket"),
+    # queue numbers: per device for a registered kiosk, else per client (vuoro.walkin.kiosks); the
+    # kiosk page counts in its view, to answer with the kiosk's own page
+    (frozenset({"POST"}), r"/api/v1/service-points/(?P<point>[^/]+)/tickets", "ticket"),
+    (frozenset({"POST"}), r"/api/v1/guidance", "guidance"),  # the guidance page counts in its view
     # the pages: booking, and moving a booking, step by step
     (frozenset({"GET"}), r"/book/(?:point|month|day)", "availability"),
     (frozenset({"GET"}), r"/manage/move(?:/month|/day)?", "availability"),
@@ -43,14 +47,27 @@ LIMITED_ROUTES: list[tuple[frozenset[str], str, str]] = [
 _COMPILED = [(methods, re.compile(pattern), kind) for methods, pattern, kind in LIMITED_ROUTES]
 
 
-def limited_kind(method: str, path: str) -> str | None:
-    """The kind of request a method and path count as, or None when no per-client limit applies."""
+def _limited(method: str, path: str) -> tuple[str, re.Match] | None:
     method = "GET" if method == "HEAD" else method
     path = path.rstrip("/")
     for methods, pattern, kind in _COMPILED:
-        if method in methods and pattern.fullmatch(path):
-            return kind
+        if method in methods and (match := pattern.fullmatch(path)):
+            return kind, match
     return None
+
+
+def limited_kind(method: str, path: str) -> str | None:
+    """The kind of request a method and path count as, or None when no per-client limit applies."""
+    found = _limited(method, path)
+    return found[0] if found else None
+
+
+def _count(request, kind: str, match: re.Match) -> None:
+    now = timezone.now()
+    if kind == "ticket":
+        ticket_rate_limit(request, point_id=match["point"], now=now)
+    else:
+        rate_limit_count(request, kind=kind, now=now)
 
 
 def too_many_response(request, error: ApiError):
@@ -76,10 +93,11 @@ class RequestLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        kind = limited_kind(request.method, request.path_info) if settings.RATE_LIMITS else None
-        if kind is not None:
+        found = _limited(request.method, request.path_info) if settings.RATE_LIMITS else None
+        if found is not None:
+            kind, match = found
             try:
-                rate_limit_count(request, kind=kind, now=timezone.now())
+                _count(request, kind, match)
             except ApiError as error:
                 return too_many_response(request, error)
             except DATABASE_ERRORS as error:

@@ -104,8 +104,8 @@ class TestGuidanceCounting:
         assert record.date == timezone.localdate()
 
     def test_the_language_defaults_to_the_requests_language(self, ask):
-        ask(body("asylum"), accept_language="en")
-        ask(body("asylum"))
+        ask(body("asylum", visitor="one"), accept_language="en")
+        ask(body("asylum", visitor="another"))
         assert sorted(GuidanceRecord.objects.values_list("language", flat=True)) == ["en", "fi"]
 
     def test_a_record_holds_nothing_personal(self, ask):

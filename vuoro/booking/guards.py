@@ -25,8 +25,9 @@ PIN_WINDOW = dt.timedelta(minutes=15)
 
 # Requests a client may make per minute, and per hour where a minute's allowance kept up for an
 # hour would let one client do too much, by kind of request (vuoro.limits.LIMITED_ROUTES).
-RATE_LIMITS_PER_MINUTE = {"availability": 240, "booking": 30, "manage": 60, "ticket": 20, "recover": 5}
-RATE_LIMITS_PER_HOUR = {"booking": 120, "manage": 600, "recover": 20}
+RATE_LIMITS_PER_MINUTE = {"availability": 240, "booking": 30, "manage": 60, "ticket": 5, "recover": 5,
+                          "guidance": 30, "kiosk_device": 60}
+RATE_LIMITS_PER_HOUR = {"booking": 120, "manage": 600, "recover": 20, "ticket": 10, "guidance": 300}
 RATE_WINDOW_LONGEST = dt.timedelta(hours=1)  # counters older than this are done with (vuoro.retention)
 IPV6_CLIENT_PREFIX = 64  # one IPv6 customer holds a whole /64: limits count the network
 FORWARDED_HOPS_READ = 20  # X-Forwarded-For entries looked at, from the right, at most
@@ -157,8 +158,9 @@ def _count(key: str, window_start_at: dt.datetime) -> int:
 
 
 def rate_limit_count(request, *, kind: str, now: dt.datetime) -> None:
-    """Count one request of this kind from this client, in each of its windows; refuse with 429
-    (Retry-After: the end of the window that is full) when one holds too many."""
+    """Count one request of this kind from this client in its minute, then (if the minute allows
+    it) in its hour; refuse with 429 (Retry-After: the end of the window that is full) when one
+    holds too many."""
     if kind not in RATE_LIMITS_PER_MINUTE and kind not in RATE_LIMITS_PER_HOUR:
         raise KeyError(f"no per-client limit for {kind!r}")  # a misspelt kind must not mean no limit
     if not settings.RATE_LIMITS:
@@ -167,12 +169,11 @@ def rate_limit_count(request, *, kind: str, now: dt.datetime) -> None:
     windows = [(RATE_LIMITS_PER_MINUTE.get(kind), now.replace(second=0, microsecond=0), dt.timedelta(minutes=1), ""),
                (RATE_LIMITS_PER_HOUR.get(kind), now.replace(minute=0, second=0, microsecond=0),
                 dt.timedelta(hours=1), "/h")]
-    retry_after = 0.0
+    # The minute's window first: a request it refuses does not use up the hour's allowance.
     for limit, start_at, length, suffix in windows:
         if limit is not None and _count(f"{kind}{suffix}:{client}", start_at) > limit:
-            retry_after = max(retry_after, (start_at + length - now).total_seconds())
-    if retry_after:
-        raise _too_many(retry_after, "Too many requests from this address; try again in a moment.")
+            raise _too_many((start_at + length - now).total_seconds(),
+                            "Too many requests from this address; try again in a moment.")
 
 
 def rate_limit(request, *, kind: str, now: dt.datetime) -> None:
@@ -182,3 +183,16 @@ def rate_limit(request, *, kind: str, now: dt.datetime) -> None:
     if kind in getattr(request, "limits_counted", ()):
         return
     rate_limit_count(request, kind=kind, now=now)
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def rate_limit_key(*, key: str, limit: int, window: dt.timedelta, now: dt.datetime) -> None:
+    """Refuse with 429 when `key` has been counted more than `limit` times in this window (fixed
+    windows from the epoch); for limits that are not per client address, such as a kiosk device's."""
+    if not settings.RATE_LIMITS:
+        return
+    start = _EPOCH + ((now - _EPOCH) // window) * window
+    if _count(key, start) > limit:
+        raise _too_many((start + window - now).total_seconds(), "Too many requests from this client; try again later.")

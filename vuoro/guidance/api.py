@@ -8,10 +8,11 @@ from ninja import Field, Router, Schema
 from pydantic import StrictBool, StrictStr
 
 from vuoro.apierrors import ApiError
+from vuoro.booking.guards import client_address
 from vuoro.guidance import decide
 from vuoro.guidance.models import Outcome
 from vuoro.guidance.selectors import matter_is_known
-from vuoro.guidance.services import guidance_give
+from vuoro.guidance.services import guidance_give, guidance_limit
 
 router = Router(tags=["guidance"])
 
@@ -26,6 +27,11 @@ class GuidanceIn(Schema):
     language: Literal["fi", "sv", "en"] | None = Field(
         None, description="Extension: the customer's language, counted in the statistics. "
                           "Default: the request's language (Accept-Language), else Finnish.")
+    visitor: str | None = Field(
+        None, max_length=64, pattern=r"^[A-Za-z0-9._~-]+$",
+        description="Extension: an opaque name for the person asking (for example a hash of the integrator's "
+                    "session). Each matter and outcome is counted once a day per visitor; without it the "
+                    "visitor is the client address.")
 
 
 class MessagesOut(Schema):
@@ -47,11 +53,13 @@ class ErrorOut(Schema):
     fields: dict[str, list[str]] | None = None
 
 
-@router.post("/guidance", response={200: GuidanceOut, 422: ErrorOut}, exclude_none=True,
+@router.post("/guidance", response={200: GuidanceOut, 422: ErrorOut, 429: ErrorOut}, exclude_none=True,
              summary="Where to go with a matter",
              description="The first matching guidance rule decides; each answer is counted by matter, outcome, "
-                         "language and date only. An unknown `matter` is 422.")
+                         "language and date only, once a day per visitor (see `visitor`). An unknown `matter` "
+                         "is 422. 429 past 30 answers a minute or 300 an hour from one client address.")
 def guidance(request, payload: GuidanceIn):
+    guidance_limit(request, now=timezone.now())
     if not matter_is_known(payload.matter):
         raise ApiError(422, "invalid", "The request has invalid or missing fields.",
                        fields={"matter": ["Unknown matter: use a service code, asylum, first-permit or other."]})
@@ -59,5 +67,6 @@ def guidance(request, payload: GuidanceIn):
     answers = decide.Answers(matter=payload.matter, in_country=payload.in_country, strong_eid=payload.strong_eid,
                              urgent=payload.urgent)
     decision = guidance_give(answers=answers, language=language if language in ("fi", "sv", "en") else "fi",
-                             today=timezone.localdate())
+                             today=timezone.localdate(),
+                             visitor=f"client:{client_address(request)}:{payload.visitor or ''}")
     return {"outcome": decision.outcome, "service": decision.service, "message": dict(decision.messages)}

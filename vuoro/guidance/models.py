@@ -123,3 +123,14 @@ class GuidanceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.matter} → {self.outcome}"
+
+
+class GuidanceCounted(models.Model):
+    """That a visitor's guidance (matter and outcome) is already counted today: a keyed hash only, of
+    the date, the visitor, the matter and the outcome; the rows of earlier days are deleted."""
+
+    date = models.DateField(db_index=True)
+    fingerprint = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["date", "fingerprint"], name="guidance_counted_once")]

@@ -1,6 +1,8 @@
 """The guided page (works without JavaScript), its outcome pages, and the staff's weekly counts."""
 from __future__ import annotations
 
+import math
+import secrets
 from urllib.parse import urlencode
 
 from django.contrib.admin.views.decorators import staff_member_required
@@ -10,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from vuoro.apierrors import ApiError
 from vuoro.guidance import decide
 from vuoro.guidance.forms import GuidanceForm
 from vuoro.guidance.models import Outcome
@@ -19,7 +22,7 @@ from vuoro.guidance.selectors import (
     queue_point_list,
     visits_avoided_by_week,
 )
-from vuoro.guidance.services import guidance_give
+from vuoro.guidance.services import guidance_give, guidance_limit
 from vuoro.network.models import Service
 
 BOOKING_URL = "/book/"  # the booking pages take ?service=<code>
@@ -34,6 +37,16 @@ HEADINGS = {
 }
 
 
+VISITOR = "guidance.visitor"  # session: a random name for this visitor, so its guidance is counted once
+
+
+def _visitor(request) -> str:
+    token = request.session.get(VISITOR)
+    if not isinstance(token, str):
+        token = request.session[VISITOR] = secrets.token_urlsafe(16)
+    return f"session:{token}"
+
+
 def _language() -> str:
     language = (translation.get_language() or "fi")[:2]
     return language if language in ("fi", "sv", "en") else "fi"
@@ -43,9 +56,20 @@ def _language() -> str:
 def guidance_start(request):
     matters = matter_choices()
     if request.method == "POST":
+        try:
+            guidance_limit(request, now=timezone.now())
+        except ApiError as error:
+            if error.status != 429:
+                raise
+            seconds = int((error.headers or {}).get("Retry-After", "60"))
+            response = render(request, "guidance/too_many.html", {"minutes": max(1, math.ceil(seconds / 60))},
+                              status=429)
+            response["Retry-After"] = str(seconds)
+            return response
         form = GuidanceForm(request.POST, matters=matters)
         if form.is_valid():
-            guidance_give(answers=form.answers(), language=_language(), today=timezone.localdate())
+            guidance_give(answers=form.answers(), language=_language(), today=timezone.localdate(),
+                          visitor=_visitor(request))
             query = urlencode({name: form.cleaned_data[name] for name in ANSWER_FIELDS})
             return redirect(f"{reverse('guidance:result')}?{query}")
     else:

@@ -32,6 +32,9 @@ for _role in (ADMINISTRATOR, MANAGER, CLERK):
 # Messages to customers: every role sees its own points' messages, the failed ones among them.
 for _role in (ADMINISTRATOR, MANAGER, CLERK):
     ROLE_PERMISSIONS[_role] |= {"notify.view_notice"}
+# Kiosk devices: every role sees and revokes the kiosks of its own points (registered on the kiosk).
+for _role in (ADMINISTRATOR, MANAGER, CLERK):
+    ROLE_PERMISSIONS[_role] |= {"walkin.view_kioskdevice", "walkin.change_kioskdevice"}
 
 
 def ensure_staff_groups(**kwargs) -> None:

@@ -9,11 +9,11 @@ from ninja.security import django_auth
 from pydantic import Field, field_validator
 
 from vuoro.apierrors import ApiError, InputSchema
-from vuoro.booking.guards import rate_limit
 from vuoro.contact import phone_normalise
 from vuoro.network.models import Desk
 from vuoro.network.roles import point_ids_of
 from vuoro.network.state import network_state
+from vuoro.walkin.kiosks import ticket_rate_limit
 from vuoro.walkin.models import Outcome
 from vuoro.walkin.selectors import queue_status
 from vuoro.walkin.services import WalkInError, call_next, ticket_issue, visit_act
@@ -69,9 +69,12 @@ def _point(point_id: str):
                                                               422: ErrorOut, 429: ErrorOut},
              summary="Take today's queue number")
 def tickets_create(request, point_id: str, payload: TicketIn):
-    """409 `no_tickets_left` when today's quota is used, `closed` outside the opening hours."""
+    """409 `no_tickets_left` when today's quota is used, `closed` outside the opening hours; extension:
+    409 `phone_has_ticket` when the phone number already holds a live number of this point today.
+    429 past the limits per client address (5 a minute, 10 an hour), or per device for a kiosk
+    registered by the point's staff (60 a minute)."""
     now = timezone.now()
-    rate_limit(request, kind="ticket", now=now)
+    ticket_rate_limit(request, point_id=point_id, now=now)
     state = _point(point_id)
     if payload.service is not None and payload.service not in state.points[point_id].durations:
         raise ApiError(422, "invalid", "This point does not serve that matter.",

@@ -33,6 +33,10 @@ class TicketForm(forms.Form):
         return form_value(phone_normalise, self.cleaned_data["phone"])
 
 
+class KioskRegisterForm(forms.Form):
+    name = forms.CharField(label=_("Name of this kiosk"), max_length=100,
+                           help_text=_("Where the kiosk stands, e.g. “Hall, by the door”."))
+
 class StaffTicketForm(TicketForm):
     language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES)
     urgent = forms.BooleanField(label=_("Urgent: call before other queue numbers"), required=False)

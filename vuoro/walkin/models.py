@@ -1,6 +1,7 @@
 """Same-day queue numbers (tickets), the daily counter that hands them out, and visit outcomes."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -68,6 +69,10 @@ class Ticket(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["service_point", "local_date", "number"], name="one_number_per_point_day"),
             models.CheckConstraint(condition=Q(number__gte=1), name="ticket_number_positive"),
+            # one live queue number per phone number, point and day (API: 409 phone_has_ticket)
+            models.UniqueConstraint(fields=["service_point", "local_date", "phone"],
+                                    condition=Q(status__in=["waiting", "called", "in_service"]) & ~Q(phone=""),
+                                    name="one_live_ticket_per_phone"),
         ]
         indexes = [models.Index(fields=["service_point", "local_date", "status"], name="ticket_point_day_status")]
 
@@ -77,6 +82,33 @@ class Ticket(models.Model):
     @property
     def label(self) -> str:
         return ticket_label(self.number, urgent=self.urgent)
+
+
+LIVE_STATUSES = (Ticket.Status.WAITING, Ticket.Status.CALLED, Ticket.Status.IN_SERVICE)
+
+
+class KioskDevice(models.Model):
+    """A kiosk in a point's hall, registered by its staff: its browser holds a signed cookie naming
+    the point and this device, and takes queue numbers under the device's own, generous limit."""
+
+    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="kiosk_devices",
+                                      verbose_name=_("service point"))
+    name = models.CharField(_("name"), max_length=100, help_text=_("Where the kiosk stands, e.g. “Hall, by the door”."))
+    registered_at = models.DateTimeField(_("registered at"))
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="+", verbose_name=_("registered by"))
+    last_used_at = models.DateTimeField(_("last queue number at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("revoked by"))
+
+    class Meta:
+        verbose_name = _("kiosk device")
+        verbose_name_plural = _("kiosk devices")
+        ordering = ["service_point", "name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.service_point_id}: {self.name}"
 
 
 def ticket_label(number: int, *, urgent: bool = False) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from vuoro.apierrors import DomainError
@@ -18,7 +18,7 @@ from vuoro.booking.models import Booking
 from vuoro.network.models import Desk
 from vuoro.network.state import NetworkState, PointState
 from vuoro.walkin.messages import turn_text_queue
-from vuoro.walkin.models import Outcome, Ticket, TicketDay
+from vuoro.walkin.models import LIVE_STATUSES, Outcome, Ticket, TicketDay
 
 CHECK_IN_OPENS_BEFORE = dt.timedelta(minutes=30)
 GRACE_AFTER_START = dt.timedelta(minutes=10)  # later than this: a no-show, offered a number or a new time
@@ -36,6 +36,10 @@ class Closed(WalkInError):
 
 class NoTicketsLeft(WalkInError):
     code = "no_tickets_left"
+
+
+class PhoneHasTicket(WalkInError):
+    code = "phone_has_ticket"
 
 
 class CheckInRefused(WalkInError):
@@ -64,7 +68,8 @@ def today_opening(point: PointState, now: dt.datetime):
 
 def ticket_issue(*, state: NetworkState, point_id: str, service_code: str | None, language: str, now: dt.datetime,
                  channel: str = Ticket.Channel.KIOSK, phone: str = "", urgent: bool = False) -> IssuedTicket:
-    """Hand out the next queue number of the day, within the quota and the opening hours."""
+    """Hand out the next queue number of the day, within the quota and the opening hours; a phone
+    number holds one live (waiting, called or being served) number per point and day."""
     from vuoro.walkin.selectors import queue_estimate
 
     point = state.points[point_id]
@@ -73,16 +78,33 @@ def ticket_issue(*, state: NetworkState, point_id: str, service_code: str | None
     day, opening = today_opening(point, now)
     if opening is None or not (opening.interval.start <= now < opening.interval.end):
         raise Closed("The service point is closed now; queue numbers are issued while it is open.")
-    with transaction.atomic():
-        number = _next_number(point_id, day, point.daily_tickets)
-        if number is None:
-            raise NoTicketsLeft("Today's queue numbers have all been given out.")
-        ticket = Ticket.objects.create(
-            service_point_id=point_id, local_date=day, number=number,
-            service_id=state.service_ids.get(service_code) if service_code else None, language=language,
-            urgent=urgent, channel=channel, phone=phone, issued_at=now)
+    if phone and _phone_has_ticket(point_id, day, phone):
+        raise PhoneHasTicket(_PHONE_HAS_TICKET)
+    try:
+        with transaction.atomic():
+            number = _next_number(point_id, day, point.daily_tickets)
+            if number is None:
+                raise NoTicketsLeft("Today's queue numbers have all been given out.")
+            ticket = Ticket.objects.create(
+                service_point_id=point_id, local_date=day, number=number,
+                service_id=state.service_ids.get(service_code) if service_code else None, language=language,
+                urgent=urgent, channel=channel, phone=phone, issued_at=now)
+    except IntegrityError:
+        # Two requests with one phone at once: the database's constraint lets one through; the
+        # other's number goes back to the day's counter with its rolled-back transaction.
+        if phone and _phone_has_ticket(point_id, day, phone):
+            raise PhoneHasTicket(_PHONE_HAS_TICKET) from None
+        raise
     estimate = queue_estimate(state=state, point_id=point_id, now=now, ticket=ticket)
     return IssuedTicket(ticket=ticket, position=estimate.position, estimated_wait_minutes=estimate.wait_minutes)
+
+
+_PHONE_HAS_TICKET = "This phone number already has a queue number at this service point today."
+
+
+def _phone_has_ticket(point_id: str, day: dt.date, phone: str) -> bool:
+    return Ticket.objects.filter(service_point_id=point_id, local_date=day, phone=phone,
+                                 status__in=LIVE_STATUSES).exists()
 
 
 def _next_number(point_id: str, day: dt.date, quota: int) -> int | None:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("kiosk/<str:point_id>/", views.kiosk, name="kiosk"),
     path("kiosk/<str:point_id>/check-in/", views.kiosk_check_in, name="kiosk-check-in"),
     path("kiosk/<str:point_id>/ticket/", views.kiosk_ticket, name="kiosk-ticket"),
+    path("kiosk/<str:point_id>/register/", views.kiosk_register, name="kiosk-register"),
     path("board/<str:point_id>/", views.board, name="board"),
     path("board/<str:point_id>/events/", views.board_events, name="board-events"),
     path("console/", views.console, name="console"),

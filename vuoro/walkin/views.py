@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import math
 import threading
 import time
 from urllib.parse import urlencode
@@ -11,6 +12,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth import logout
 from django.db import connection
 from django.http import Http404, HttpResponseForbidden, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,11 +21,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from vuoro.apierrors import ApiError
 from vuoro.booking.keys import normalise_key
 from vuoro.network.models import Desk, ServicePoint
 from vuoro.network.roles import point_ids_of
 from vuoro.network.state import network_state
-from vuoro.walkin.forms import CheckInForm, StaffTicketForm, TicketForm
+from vuoro.walkin.forms import CheckInForm, KioskRegisterForm, StaffTicketForm, TicketForm
+from vuoro.walkin.kiosks import kiosk_cookie_set, kiosk_device_of, kiosk_device_register, ticket_rate_limit
 from vuoro.walkin.models import Outcome, Ticket
 from vuoro.walkin.selectors import board_fingerprint, desk_display_number, queue_status, waiting_list
 from vuoro.walkin.services import (
@@ -81,9 +85,19 @@ def kiosk_check_in(request, point_id: str):
 @require_POST
 def kiosk_ticket(request, point_id: str):
     state, point = _point_or_404(point_id)
-    form = TicketForm(request.POST, services=point.offers.select_related("service"))
     now = timezone.now()
     context = {"point": point, "status": queue_status(state=state, point_id=point_id, now=now)}
+    try:
+        device = ticket_rate_limit(request, point_id=point_id, now=now)
+    except ApiError as error:
+        if error.status != 429:
+            raise
+        seconds = int((error.headers or {}).get("Retry-After", "60"))
+        response = render(request, "walkin/kiosk_refused.html", {
+            **context, "reason": "too_many", "minutes": max(1, math.ceil(seconds / 60))}, status=429)
+        response["Retry-After"] = str(seconds)
+        return response
+    form = TicketForm(request.POST, services=point.offers.select_related("service"))
     if not form.is_valid():
         return render(request, "walkin/kiosk.html", {**context, "check_in_form": CheckInForm(), "ticket_form": form},
                       status=422)
@@ -94,7 +108,31 @@ def kiosk_ticket(request, point_id: str):
                               else "kiosk")
     except WalkInError as error:
         return render(request, "walkin/kiosk_refused.html", {**context, "reason": error.code}, status=409)
-    return render(request, "walkin/kiosk_ticket.html", {**context, "issued": issued})
+    response = render(request, "walkin/kiosk_ticket.html", {**context, "issued": issued})
+    if device is not None:
+        kiosk_cookie_set(response, device)  # a kiosk in use never reaches the cookie's end
+    return response
+
+
+@staff_member_required
+def kiosk_register(request, point_id: str):
+    """Staff of the point make this browser one of its kiosks: a signed cookie names the point and
+    the device, and the staff member is signed out, so the kiosk in the hall holds no staff session."""
+    _state, point = _point_or_404(point_id)
+    points = point_ids_of(request.user)
+    if points is not None and point_id not in points:
+        return HttpResponseForbidden(_("You do not work at this service point."))
+    form = KioskRegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = kiosk_device_register(point_id=point_id, name=form.cleaned_data["name"], actor=request.user,
+                                       now=timezone.now())
+        logout(request)
+        response = redirect("walkin:kiosk", point_id=point_id)
+        kiosk_cookie_set(response, device)
+        return response
+    return render(request, "walkin/kiosk_register.html", {
+        "point": point, "form": form, "device": kiosk_device_of(request, point_id=point_id)},
+        status=422 if form.errors else 200)
 
 
 # The display board ----------------------------------------------------------------------------
