@@ -6,7 +6,6 @@ from django.db import connection, transaction
 
 from tests.factories import load_network
 from tests.network.test_admin import staff
-from vuoro.audit.admin_site import AuditedAdminMixin
 from vuoro.audit.models import AuditEntry
 from vuoro.audit.services import audit_record
 from vuoro.network.models import OpeningHours, Service, ServicePointService
@@ -92,7 +91,8 @@ class TestChanges:
                 "offers-0-service": offer.service_id, "offers-0-duration_minutes": 45}
         assert client.post("/admin/network/servicepoint/espoo/change/", data).status_code == 302
         [entry] = back_office_entries()
-        assert (entry.object_type, entry.object_id, entry.service_point_id) == ("network.servicepoint", "espoo", "espoo")
+        assert (entry.object_type, entry.object_id, entry.service_point_id) == (
+            "network.servicepoint", "espoo", "espoo")
         [before], [after] = (entry.before["network.servicepointservice"], entry.after["network.servicepointservice"])
         assert (before["duration_minutes"], after["duration_minutes"]) == (None, 45)
 
@@ -155,6 +155,8 @@ class TestStaffChanges:
 
 class TestEveryAdmin:
     def test_every_registered_model_admin_is_audited(self):
+        from vuoro.audit.admin_site import AuditedAdminMixin
+
         unaudited = [model._meta.label for model, model_admin in admin.site._registry.items()
                      if not isinstance(model_admin, AuditedAdminMixin)]
         assert unaudited == []

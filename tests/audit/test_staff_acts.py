@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from tests.booking.conftest import at
 from tests.booking.test_closures import book, smoke_file
-from tests.walkin.conftest import walkin_network  # noqa: F401
 from vuoro.audit.models import AuditEntry
 from vuoro.booking.services import Customer, booking_create
 from vuoro.network.models import Desk, StaffAssignment
@@ -64,7 +63,8 @@ class TestConsole:
         day = timezone.localdate() + dt.timedelta(days=7)
         made = booking_create(state=network_state(), service_code="citizenship", point_id="malmi",
                               start_at=local(day, 10), persons=1, language="fi",
-                              customer=Customer(name="A", email="a@example.org"), now=local(day, 0) - dt.timedelta(days=3))
+                              customer=Customer(name="A", email="a@example.org"),
+                              now=local(day, 0) - dt.timedelta(days=3))
         booking_check_in(state=network_state(), reservation_key=made.booking.reservation_key, point_id="malmi",
                          now=local(day, 9, 50))
         clerk = clerk_at("malmi")
