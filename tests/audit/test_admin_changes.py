@@ -13,7 +13,7 @@ from vuoro.network.roles import ADMINISTRATOR, MANAGER
 
 pytestmark = pytest.mark.django_db
 Action = AuditEntry.Action
-BACK_OFFICE = (Action.ADMIN_ADD, Action.ADMIN_CHANGE, Action.ADMIN_DELETE)
+BACK_OFFICE = ("admin.add", "admin.change", "admin.delete")
 
 
 @pytest.fixture
