@@ -61,7 +61,7 @@ def _networks(text: str) -> list[str]:
 TRUSTED_PROXIES = _networks(os.environ.get("VUORO_TRUSTED_PROXIES", ""))
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "vuoro.audit.admin_site.AuditedAdminConfig",  # django.contrib.admin, every ModelAdmin audited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -66,17 +66,32 @@ class TestAppendOnly:
 
 
 class TestScope:
-    def test_staff_see_the_entries_of_their_own_points_only(self, client, smoke_network):
+    def test_managers_see_the_entries_of_their_own_points_only(self, client, smoke_network):
+        from vuoro.network.models import StaffAssignment
+        from vuoro.network.roles import MANAGER
+
+        manager = User.objects.create_user("manager", password="x", is_staff=True)
+        manager.groups.add(Group.objects.get(name=MANAGER))
+        StaffAssignment.objects.create(user=manager, service_point_id="smoke-point")
+        own, other, system = (entry(service_point_id="smoke-point", object_id=1),
+                              entry(service_point_id="elsewhere", object_id=2), entry(service_point_id="", object_id=3))
+        client.force_login(manager)
+        page = client.get("/admin/audit/auditentry/").content.decode()
+        assert f"/admin/audit/auditentry/{own.pk}/change/" in page
+        assert f"/admin/audit/auditentry/{other.pk}/change/" not in page
+        assert f"/admin/audit/auditentry/{system.pk}/change/" not in page
+
+    def test_clerks_do_not_read_the_log_even_with_the_permission_of_an_older_database(self, client, smoke_network):
+        from django.contrib.auth.models import Permission
+
         from vuoro.network.models import StaffAssignment
         from vuoro.network.roles import CLERK
 
         clerk = User.objects.create_user("clerk", password="x", is_staff=True)
         clerk.groups.add(Group.objects.get(name=CLERK))
+        clerk.user_permissions.add(Permission.objects.get(codename="view_auditentry"))
         StaffAssignment.objects.create(user=clerk, service_point_id="smoke-point")
-        own, other, system = (entry(service_point_id="smoke-point", object_id=1),
-                              entry(service_point_id="elsewhere", object_id=2), entry(service_point_id="", object_id=3))
+        entry(service_point_id="smoke-point")
         client.force_login(clerk)
-        page = client.get("/admin/audit/auditentry/").content.decode()
-        assert f"/admin/audit/auditentry/{own.pk}/change/" in page
-        assert f"/admin/audit/auditentry/{other.pk}/change/" not in page
-        assert f"/admin/audit/auditentry/{system.pk}/change/" not in page
+        assert client.get("/admin/audit/auditentry/").status_code == 403
+        assert b"/admin/audit/" not in client.get("/admin/").content

@@ -59,7 +59,7 @@ class TestClosingADayInTheAdmin:
         booking.refresh_from_db()
         assert booking.status == "cancelled"
         assert Notice.objects.filter(booking=booking, event=Notice.Event.AGENCY_CANCELLED).exists()
-        entry = AuditEntry.objects.get(object_id=str(booking.pk))
+        entry = AuditEntry.objects.filter(object_type="booking").get(object_id=str(booking.pk))
         assert (entry.action, entry.actor.username) == (AuditEntry.Action.BOOKING_CANCEL, "maija")
         reported = [str(m) for m in answer.context["messages"]]
         assert any(booking.reservation_key in line and "cancelled" in line for line in reported)

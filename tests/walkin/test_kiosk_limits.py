@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from tests.factories import load_network
 from tests.walkin.conftest import ALL_DAY, HELSINKI
+from vuoro.audit.models import AuditEntry
 from vuoro.booking import guards
 from vuoro.network.models import StaffAssignment
 from vuoro.network.roles import CLERK, MANAGER
@@ -148,6 +149,9 @@ class TestRegisteredKiosks:
         device = KioskDevice.objects.get()
         assert (device.service_point_id, device.name, device.registered_by, device.registered_at) == (
             "malmi", "Aula, ovi", clerk, clock.now)
+        entry = AuditEntry.objects.get(action=AuditEntry.Action.KIOSK_REGISTER)  # who registered it, audited
+        assert (entry.actor, entry.object_id, entry.service_point_id, entry.after) == (
+            clerk, str(device.pk), "malmi", {"name": "Aula, ovi"})
         cookie = answer.cookies[KIOSK_COOKIE]
         assert cookie["httponly"] and cookie["samesite"] == "Lax" and int(cookie["max-age"]) >= 365 * 86400
         assert "_auth_user_id" not in client.session  # the kiosk holds no staff session

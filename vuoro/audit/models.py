@@ -3,7 +3,9 @@
 Every other app writes here through `vuoro.audit.services.audit_record`, inside its act's own
 transaction, so an entry exists if and only if the act committed. The log knows no other app:
 an object is named by its type and id, and the service point by its id (for scoping), so that
-every app can use it without a circle of imports. Nobody edits or deletes an entry: the back
+every app can use it without a circle of imports. What is recorded: staff acts on bookings, every
+add, change and delete in the back office, the clerk's console acts, network file loads, and
+staff sign-in (README, "The audit log"). Nobody edits or deletes an entry: the back
 office only shows them, and on PostgreSQL a trigger refuses UPDATE and DELETE (migration 0002).
 """
 from __future__ import annotations
@@ -19,6 +21,25 @@ class AuditEntry(models.Model):
         BOOKING_CANCEL = "booking.cancel", _("cancelled the booking")
         BOOKING_MOVE = "booking.move", _("moved the booking")
         BOOKING_RESEND = "booking.resend_confirmation", _("sent the confirmation again")
+        # The back office (every ModelAdmin, vuoro.audit.admin_site): the object's fields before and after.
+        ADMIN_ADD = "admin.add", _("added in the back office")
+        ADMIN_CHANGE = "admin.change", _("changed in the back office")
+        ADMIN_DELETE = "admin.delete", _("deleted in the back office")
+        # The clerk's console (vuoro.walkin.services).
+        CONSOLE_CALL = "console.call", _("called to the desk")
+        CONSOLE_RECALL = "console.recall", _("called again")
+        CONSOLE_START = "console.start", _("started serving")
+        CONSOLE_FINISH = "console.finish", _("finished serving")
+        CONSOLE_NO_SHOW = "console.no_show", _("marked absent")
+        CONSOLE_TICKET = "console.ticket", _("issued a queue number")
+        # A kiosk registered in a point's hall (vuoro.walkin.kiosks; revoking is a back-office change).
+        KIOSK_REGISTER = "kiosk.register", _("registered a kiosk")
+        # A network file loaded (vuoro loadnetwork).
+        NETWORK_LOAD = "network.load", _("loaded a network file")
+        # Staff sign-in (Django's auth signals); a failed one names the username tried, never the password.
+        SIGN_IN = "auth.sign_in", _("signed in")
+        SIGN_OUT = "auth.sign_out", _("signed out")
+        SIGN_IN_FAILED = "auth.sign_in_failed", _("failed to sign in")
 
     at = models.DateTimeField(_("when"))
     # PROTECT: a staff member who acted is deactivated, never deleted, or their entries would lose them.

@@ -83,14 +83,15 @@ class _Rollback(Exception):
 
 
 def network_change[T](*, change: Callable[[], T], now: dt.datetime, confirmed: bool, preview: bool = False,
-                      actor=None) -> ChangeOutcome[T]:
+                      actor=None, on_applied: Callable[[ChangeOutcome[T]], None] | None = None) -> ChangeOutcome[T]:
     """Run `change` (writes to the network) and keep it only if it strands nothing, or if
     `confirmed`: then the guards move or cancel what it hits, in the same transaction, as done
     by `actor` (the staff user making the change; None for the system).
 
     With `preview` nothing is kept, and the outcome lists what the change would hit. Without
     confirmation a change that would move or cancel something raises ChangeNeedsConfirmation,
-    and nothing is written.
+    and nothing is written. `on_applied` is called with the outcome of a kept change, still in
+    its transaction (to write the audit log).
     """
     for attempt in range(RACE_RETRIES):
         outcome: ChangeOutcome[T] = ChangeOutcome(result=None)
@@ -107,6 +108,8 @@ def network_change[T](*, change: Callable[[], T], now: dt.datetime, confirmed: b
                     raise ChangeNeedsConfirmation(outcome.affected)
                 outcome.affected = [item for plan in plans for item in plan.apply(actor=actor)]
                 outcome.applied = True
+                if on_applied is not None:
+                    on_applied(outcome)
         except _Rollback:
             pass
         except OperationalError as error:

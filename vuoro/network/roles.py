@@ -26,8 +26,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
 ROLE_PERMISSIONS[ADMINISTRATOR] |= {f"guidance.{action}_guidancerule" for action in ("view", "add", "change", "delete")}
 ROLE_PERMISSIONS[ADMINISTRATOR] |= {"guidance.view_guidancerecord"}
 ROLE_PERMISSIONS[MANAGER] |= {"guidance.view_guidancerule", "guidance.view_guidancerecord"}
-# The audit log: every role reads the entries of its own points; nobody changes them.
-for _role in (ADMINISTRATOR, MANAGER, CLERK):
+# The audit log: administrators read it all, managers their own points' entries; nobody changes
+# them (vuoro.audit.admin also refuses clerks who kept the permission from an older database).
+for _role in (ADMINISTRATOR, MANAGER):
     ROLE_PERMISSIONS[_role] |= {"audit.view_auditentry"}
 # Messages to customers: every role sees its own points' messages, the failed ones among them.
 for _role in (ADMINISTRATOR, MANAGER, CLERK):

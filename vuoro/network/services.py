@@ -1,6 +1,7 @@
 """Writes to the service network: loading a network file."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -21,10 +22,19 @@ from vuoro.network.networkfile import NetworkFileError, NetworkSpec, ServicePoin
 class LoadReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    # (model name, "added" | "changed" | "removed") -> rows: the audit log's summary of a load
+    counts: Counter = field(default_factory=Counter)
 
     @property
     def changed(self) -> bool:
         return bool(self.created or self.updated)
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        """How many rows of each kind were added, changed and removed (desks: taken out of use)."""
+        out: dict[str, dict[str, int]] = {}
+        for (kind, verb), count in sorted(self.counts.items()):
+            out.setdefault(kind, {})[verb] = count
+        return out
 
 
 def _sync(model, lookup: dict, values: dict, report: LoadReport, label: str):
@@ -33,6 +43,7 @@ def _sync(model, lookup: dict, values: dict, report: LoadReport, label: str):
     if obj is None:
         obj = model.objects.create(**lookup, **values)
         report.created.append(label)
+        report.counts[model._meta.model_name, "added"] += 1
         return obj
     changed = [key for key, value in values.items() if getattr(obj, key) != value]
     if changed:
@@ -40,6 +51,7 @@ def _sync(model, lookup: dict, values: dict, report: LoadReport, label: str):
             setattr(obj, key, values[key])
         obj.save(update_fields=changed)
         report.updated.append(f"{label} ({', '.join(changed)})")
+        report.counts[model._meta.model_name, "changed"] += 1
     return obj
 
 
@@ -80,6 +92,7 @@ def point_desks_sync(*, point: ServicePoint, report: LoadReport | None = None) -
             desk.active = False
             desk.save(update_fields=["active"])
             report.updated.append(f"{label} {kind} desk {desk.number} out of use")
+            report.counts["desk", "removed"] += 1
 
 
 def _load_point(item: ServicePointSpec, services: dict[str, Service], report: LoadReport) -> None:
@@ -98,6 +111,7 @@ def _load_point(item: ServicePointSpec, services: dict[str, Service], report: Lo
         if code not in item.services:
             offer.delete()
             report.updated.append(f"{label} no longer offers {code}")
+            report.counts["servicepointservice", "removed"] += 1
     # Exceptions of other dates stay as stored: none of them may staff more desks than the point now has.
     kept = point.exceptions.exclude(date__in=[e.date for e in item.exceptions]).filter(desks__gt=item.desks)
     if (exception := kept.order_by("date").first()) is not None:
@@ -110,6 +124,7 @@ def _load_point(item: ServicePointSpec, services: dict[str, Service], report: Lo
             deleted, _ = point.hours.filter(weekday=weekday).delete()
             if deleted:
                 report.updated.append(f"{label} closed on weekday {weekday}")
+                report.counts["openinghours", "removed"] += 1
         else:
             _sync(OpeningHours, {"service_point": point, "weekday": weekday},
                   {"opens_at": span.opens, "closes_at": span.closes}, report, f"{label} hours {weekday}")

@@ -127,7 +127,7 @@ def _desk_for(request, desk_id: int) -> Desk:
 def staff_call_next(request, desk_id: int):
     """Checked-in appointments that are due, then urgent queue numbers, then queue numbers."""
     desk = _desk_for(request, desk_id)
-    called = call_next(desk=desk, now=timezone.now(), state=network_state())
+    called = call_next(desk=desk, now=timezone.now(), state=network_state(), actor=request.user)
     if called is None:
         return {"kind": None, "id": None, "number": None}
     return {"kind": called.kind, "id": called.id, "number": called.label}
@@ -139,7 +139,7 @@ def staff_act(request, desk_id: int, payload: ActIn):
     desk = _desk_for(request, desk_id)
     try:
         visit_act(kind=payload.kind, visit_id=payload.id, desk=desk, action=payload.action, now=timezone.now(),
-                  outcome=payload.outcome or "")
+                  outcome=payload.outcome or "", actor=request.user)
     except WalkInError as error:
         raise ApiError(409, error.code, error.detail) from None
     return {"ok": True}

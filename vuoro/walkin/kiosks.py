@@ -15,6 +15,8 @@ from django.core import signing
 from django.db import transaction
 from django.http import HttpResponse
 
+from vuoro.audit.models import AuditEntry
+from vuoro.audit.services import audit_record
 from vuoro.booking.guards import RATE_LIMITS_PER_MINUTE, rate_limit, rate_limit_key
 from vuoro.walkin.models import KioskDevice
 
@@ -25,11 +27,14 @@ KIOSK_COOKIE_MAX_AGE = dt.timedelta(days=400)
 
 
 def kiosk_device_register(*, point_id: str, name: str, actor, now: dt.datetime) -> KioskDevice:
-    """Register a kiosk device of `point_id`; `actor` is the staff member doing it."""
+    """Register a kiosk device of `point_id`; `actor` is the staff member doing it (audited)."""
     with transaction.atomic():
-        return KioskDevice.objects.create(service_point_id=point_id, name=name.strip(), registered_at=now,
-                                          registered_by=actor if actor is not None and actor.is_authenticated
-                                          else None)
+        device = KioskDevice.objects.create(service_point_id=point_id, name=name.strip(), registered_at=now,
+                                            registered_by=actor if actor is not None and actor.is_authenticated
+                                            else None)
+        audit_record(actor=actor, action=AuditEntry.Action.KIOSK_REGISTER, object_type="walkin.kioskdevice",
+                     object_id=device.pk, now=now, service_point_id=point_id, after={"name": device.name})
+        return device
 
 
 def kiosk_device_revoke(*, device: KioskDevice, actor, now: dt.datetime) -> bool:

@@ -14,6 +14,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from vuoro.apierrors import DomainError
+from vuoro.audit.models import AuditEntry
+from vuoro.audit.services import audit_record
 from vuoro.booking.models import Booking
 from vuoro.network.models import Desk
 from vuoro.network.state import NetworkState, PointState
@@ -66,10 +68,20 @@ def today_opening(point: PointState, now: dt.datetime):
     return day, point.calendar.opening_on(day)
 
 
+def _console_record(*, actor, action: str, kind: str, visit_id: int, point_id: str, now: dt.datetime,
+                    before: dict | None, after: dict) -> None:
+    """A clerk's act in the audit log, in the act's transaction; a customer's own act (actor None) is not one."""
+    if actor is not None:
+        audit_record(actor=actor, action=action, object_type=kind, object_id=visit_id, now=now,
+                     service_point_id=point_id, before=before, after=after)
+
+
 def ticket_issue(*, state: NetworkState, point_id: str, service_code: str | None, language: str, now: dt.datetime,
-                 channel: str = Ticket.Channel.KIOSK, phone: str = "", urgent: bool = False) -> IssuedTicket:
+                 channel: str = Ticket.Channel.KIOSK, phone: str = "", urgent: bool = False,
+                 actor=None) -> IssuedTicket:
     """Hand out the next queue number of the day, within the quota and the opening hours; a phone
-    number holds one live (waiting, called or being served) number per point and day."""
+    number holds one live (waiting, called or being served) number per point and day. A number a
+    clerk issues (`actor`) is recorded in the audit log."""
     from vuoro.walkin.selectors import queue_estimate
 
     point = state.points[point_id]
@@ -89,6 +101,10 @@ def ticket_issue(*, state: NetworkState, point_id: str, service_code: str | None
                 service_point_id=point_id, local_date=day, number=number,
                 service_id=state.service_ids.get(service_code) if service_code else None, language=language,
                 urgent=urgent, channel=channel, phone=phone, issued_at=now)
+            _console_record(actor=actor, action=AuditEntry.Action.CONSOLE_TICKET, kind="ticket", visit_id=ticket.pk,
+                            point_id=point_id, now=now, before=None,
+                            after={"number": ticket.label, "service": service_code, "urgent": urgent,
+                                   "status": ticket.status})
     except IntegrityError:
         # Two requests with one phone at once: the database's constraint lets one through; the
         # other's number goes back to the day's counter with its rolled-back transaction.
@@ -159,9 +175,10 @@ def _lock(queryset):
     return queryset.select_for_update(skip_locked=True) if connection.vendor == "postgresql" else queryset
 
 
-def call_next(*, desk: Desk, now: dt.datetime, state: NetworkState) -> Called | None:
+def call_next(*, desk: Desk, now: dt.datetime, state: NetworkState, actor=None) -> Called | None:
     """Call the next customer to `desk`: checked-in appointments that are due, then urgent queue
-    numbers, then queue numbers, each first come first served. None when nobody waits."""
+    numbers, then queue numbers, each first come first served. None when nobody waits. The
+    clerk (`actor`) and whom they called are recorded in the audit log."""
     point = state.points[desk.service_point_id]
     day = now.astimezone(point.zone).date()
     with transaction.atomic():
@@ -172,7 +189,13 @@ def call_next(*, desk: Desk, now: dt.datetime, state: NetworkState) -> Called | 
             taken = Booking.objects.filter(pk=booking.pk, status=Booking.Status.CHECKED_IN).update(
                 status=Booking.Status.CALLED, called_at=now, served_at_desk=desk)
             if taken:
-                return Called("booking", booking.pk, booking_label(booking))
+                called = Called("booking", booking.pk, booking_label(booking))
+                _console_record(actor=actor, action=AuditEntry.Action.CONSOLE_CALL, kind="booking",
+                                visit_id=booking.pk, point_id=desk.service_point_id, now=now,
+                                before={"status": Booking.Status.CHECKED_IN.value},
+                                after={"status": Booking.Status.CALLED.value, "desk_id": desk.pk,
+                                       "label": called.label})
+                return called
         ticket = _lock(Ticket.objects.filter(service_point_id=desk.service_point_id, local_date=day,
                                              status=Ticket.Status.WAITING)
                        .order_by("-urgent", "number")).first()
@@ -182,6 +205,9 @@ def call_next(*, desk: Desk, now: dt.datetime, state: NetworkState) -> Called | 
             status=Ticket.Status.CALLED, called_at=now, desk=desk)
         if not taken:
             return None
+        _console_record(actor=actor, action=AuditEntry.Action.CONSOLE_CALL, kind="ticket", visit_id=ticket.pk,
+                        point_id=desk.service_point_id, now=now, before={"status": Ticket.Status.WAITING.value},
+                        after={"status": Ticket.Status.CALLED.value, "desk_id": desk.pk, "label": ticket.label})
         _notify_soon(desk.service_point_id, day, now)
     return Called("ticket", ticket.pk, ticket.label)
 
@@ -200,8 +226,14 @@ ACTIONS = {
 }
 
 
-def visit_act(*, kind: str, visit_id: int, desk: Desk, action: str, now: dt.datetime, outcome: str = "") -> None:
-    """Recall, start, finish (with an outcome) or mark absent a customer called to `desk`."""
+CONSOLE_ACTIONS = {"recall": AuditEntry.Action.CONSOLE_RECALL, "start": AuditEntry.Action.CONSOLE_START,
+                   "finish": AuditEntry.Action.CONSOLE_FINISH, "no_show": AuditEntry.Action.CONSOLE_NO_SHOW}
+
+
+def visit_act(*, kind: str, visit_id: int, desk: Desk, action: str, now: dt.datetime, outcome: str = "",
+              actor=None) -> None:
+    """Recall, start, finish (with an outcome) or mark absent a customer called to `desk`; the
+    clerk (`actor`) and the visit's status before and after are recorded in the audit log."""
     if action not in ACTIONS:
         raise NotAllowed(f"Unknown action {action!r}.")
     if action == "finish" and outcome not in Outcome.values:
@@ -216,8 +248,14 @@ def visit_act(*, kind: str, visit_id: int, desk: Desk, action: str, now: dt.date
         if action == "recall":
             values = {"called_at": now} if kind == "booking" else {"called_at": now,
                                                                    "recalled_count": F("recalled_count") + 1}
+        before = queryset.select_for_update().values_list("status", flat=True).first()
         if not queryset.update(**values):
             raise NotAllowed("That customer is not at this desk in a state that allows this.")
+        after = {"status": str(new_status), "desk_id": desk.pk}
+        if action == "finish":
+            after["outcome"] = outcome
+        _console_record(actor=actor, action=CONSOLE_ACTIONS[action], kind=kind, visit_id=visit_id,
+                        point_id=desk.service_point_id, now=now, before={"status": before}, after=after)
 
 
 def noshow_sweep(*, now: dt.datetime) -> int:

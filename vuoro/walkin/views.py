@@ -244,7 +244,7 @@ def console_desk(request, desk: Desk):
 @require_POST
 @desk_view
 def console_call_next(request, desk: Desk):
-    called = call_next(desk=desk, now=timezone.now(), state=network_state())
+    called = call_next(desk=desk, now=timezone.now(), state=network_state(), actor=request.user)
     if called is None:
         messages.info(request, _("Nobody is waiting."))
     else:
@@ -257,7 +257,8 @@ def console_call_next(request, desk: Desk):
 def console_act(request, desk: Desk):
     try:
         visit_act(kind=request.POST.get("kind", ""), visit_id=int(request.POST.get("id", "0") or 0), desk=desk,
-                  action=request.POST.get("action", ""), now=timezone.now(), outcome=request.POST.get("outcome", ""))
+                  action=request.POST.get("action", ""), now=timezone.now(), outcome=request.POST.get("outcome", ""),
+                  actor=request.user)
     except (WalkInError, ValueError) as error:
         messages.error(request, getattr(error, "detail", _("That did not work.")))
     return redirect("walkin:console-desk", desk_id=desk.pk)
@@ -272,7 +273,7 @@ def console_ticket(request, desk: Desk):
             issued = ticket_issue(state=network_state(), point_id=desk.service_point_id,
                                   service_code=form.cleaned_data["service"] or None,
                                   language=form.cleaned_data["language"], now=timezone.now(), channel="staff",
-                                  urgent=form.cleaned_data["urgent"])
+                                  urgent=form.cleaned_data["urgent"], actor=request.user)
             messages.success(request, _("Queue number %(number)s issued.") % {"number": issued.ticket.label})
         except WalkInError as error:
             messages.error(request, error.detail)

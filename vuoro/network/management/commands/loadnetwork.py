@@ -3,9 +3,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from vuoro.network.changes import ChangeNeedsConfirmation, network_change
-from vuoro.network.networkfile import NetworkFileError, parse_network
-from vuoro.network.services import network_load
+from vuoro.network.changes import ChangeNeedsConfirmation
+from vuoro.network.file_load import network_file_load, operator_name
+from vuoro.network.networkfile import NetworkFileError
 
 OUTCOMES = {"desk": "kept at its time on another desk", "moved": "moved to {new}", "cancelled": "cancelled"}
 
@@ -32,13 +32,14 @@ class Command(BaseCommand):
     def handle(self, *args, file, check=False, move_affected=False, **options):
         path = Path(file)
         try:
-            text = path.read_text(encoding="utf-8")
+            data = path.read_bytes()
+            data.decode("utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise CommandError(f"{file}: cannot read: {error}") from None
         try:
-            spec = parse_network(text, filename=str(file))
-            outcome = network_change(change=lambda: network_load(spec=spec), now=timezone.now(),
-                                     confirmed=move_affected, preview=check)
+            # A kept load is written to the audit log: by whom, the file's SHA-256, what it changed.
+            spec, outcome = network_file_load(data=data, filename=str(file), now=timezone.now(),
+                                              confirmed=move_affected, preview=check, operator=operator_name())
         except NetworkFileError as error:
             for problem in error.problems:
                 self.stderr.write(problem)

@@ -1,0 +1,1 @@
+from tests.walkin.conftest import walkin_network  # noqa: F401
