@@ -67,3 +67,30 @@ class DomainError(Exception):
     def __init__(self, detail: str):
         super().__init__(detail)
         self.detail = detail
+
+
+# The error answers in the OpenAPI document (kept apart from the handlers above) ------------------
+
+class ErrorOut(Schema):
+    """Every error answer of the API: `fields` only with 422 (each field's messages)."""
+
+    error: str
+    detail: str
+    fields: dict[str, list[str]] | None = None
+
+
+# Any operation may answer these: 503 when the database cannot be reached (with Retry-After), 429
+# when a per-client limit is reached (with Retry-After).
+ALWAYS_ANSWERED = (429, 503)
+# An operation that takes input (a body, a query, a header or a path parameter) may also answer 400
+# (a body that cannot be read as JSON) and 422 (a missing or invalid field).
+INPUT_ANSWERED = (400, 422)
+
+
+def error_answers(*statuses: int, takes_input: bool = True) -> dict[int, type[ErrorOut]]:
+    """The `response=` entries for an operation's error answers, each with the error shape:
+    `statuses` (404, 409, ...), the ones any operation may give and, unless `takes_input` is False,
+    those of unreadable or invalid input. Used as `response={200: ThingOut, **error_answers(404)}`;
+    the contract test (tests/test_api_contract.py) fails on any answer the document does not declare."""
+    codes = set(statuses) | set(ALWAYS_ANSWERED) | (set(INPUT_ANSWERED) if takes_input else set())
+    return {status: ErrorOut for status in sorted(codes)}

@@ -14,7 +14,7 @@ from ninja import Header, Query, Router, Schema
 from ninja.responses import NinjaJSONEncoder
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
-from vuoro.apierrors import ApiError, InputSchema
+from vuoro.apierrors import ApiError, InputSchema, error_answers
 from vuoro.booking.guards import booking_authorise
 from vuoro.booking.ics import booking_calendar
 from vuoro.booking.keys import KEY_RE, normalise_key, seal, unseal
@@ -43,12 +43,6 @@ class SlotOut(Schema):
 
 class AvailabilityOut(Schema):
     slots: list[SlotOut]
-
-
-class ErrorOut(Schema):
-    error: str
-    detail: str
-    fields: dict[str, list[str]] | None = None
 
 
 class CustomerIn(InputSchema):
@@ -116,7 +110,7 @@ def _booking_body(booking: Booking, *, pin: str | None = None, with_customer: bo
     return body
 
 
-@router.get("/availability", response={200: AvailabilityOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+@router.get("/availability", response={200: AvailabilityOut, **error_answers(404)},
             summary="Offered start times, earliest first")
 def availability(request, service: str = Query(..., max_length=64), service_point: str | None = Query(None),
                  from_date: dt.date | None = Query(None, alias="from"),
@@ -214,7 +208,7 @@ def _create(payload: BookingIn, now: dt.datetime) -> tuple[int, dict]:
     return 201, _booking_body(made.booking, pin=made.pin, state=state, service_code=payload.service)
 
 
-@router.post("/bookings", response={201: BookingOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+@router.post("/bookings", response={201: BookingOut, **error_answers(409)},
              summary="Book an offered start time")
 def bookings_create(request, payload: BookingIn,
                     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200)):
@@ -282,7 +276,7 @@ class RecoverOut(Schema):
     status: Literal["sent_if_found"]
 
 
-@router.post("/bookings/recover", response={202: RecoverOut, 422: ErrorOut, 429: ErrorOut},
+@router.post("/bookings/recover", response={202: RecoverOut, **error_answers()},
              summary="Lost PIN: send a link to manage the booking")
 def bookings_recover(request, payload: RecoverIn):
     """A link to manage the booking goes to the booking's own e-mail address and phone (for an
@@ -302,15 +296,15 @@ def _authorised(request, reservation_key: str, pin: str | None) -> Booking:
     return booking
 
 
-@router.get("/bookings/{reservation_key}", response={200: BookingOut, 404: ErrorOut, 429: ErrorOut},
+@router.get("/bookings/{reservation_key}", response={200: BookingOut, **error_answers(404)},
             summary="A booking, with the customer's details")
 def bookings_get(request, reservation_key: str, x_pin: str | None = Header(None, alias="X-PIN", max_length=64)):
     booking = _authorised(request, reservation_key, x_pin)
     return JsonResponse(_booking_body(booking, with_customer=True))
 
 
-@router.post("/bookings/{reservation_key}/cancel", response={200: BookingOut, 404: ErrorOut, 409: ErrorOut,
-                                                            429: ErrorOut}, summary="Cancel a booking")
+@router.post("/bookings/{reservation_key}/cancel", response={200: BookingOut, **error_answers(404, 409)},
+             summary="Cancel a booking")
 def bookings_cancel(request, reservation_key: str, x_pin: str | None = Header(None, alias="X-PIN", max_length=64)):
     """The time is offered again at once. A booking that has started or passed is 409 `not_changeable`."""
     booking = _authorised(request, reservation_key, x_pin)
@@ -321,8 +315,7 @@ def bookings_cancel(request, reservation_key: str, x_pin: str | None = Header(No
     return JsonResponse(_booking_body(booking))
 
 
-@router.post("/bookings/{reservation_key}/reschedule", response={200: BookingOut, 404: ErrorOut, 409: ErrorOut,
-                                                                422: ErrorOut, 429: ErrorOut},
+@router.post("/bookings/{reservation_key}/reschedule", response={200: BookingOut, **error_answers(404, 409)},
              summary="Move a booking to another time")
 def bookings_reschedule(request, reservation_key: str, payload: RescheduleIn,
                         x_pin: str | None = Header(None, alias="X-PIN", max_length=64)):
@@ -340,7 +333,7 @@ def bookings_reschedule(request, reservation_key: str, payload: RescheduleIn,
     return JsonResponse(_booking_body(booking))
 
 
-@router.get("/bookings/{reservation_key}/calendar.ics", response={200: None, 404: ErrorOut, 429: ErrorOut},
+@router.get("/bookings/{reservation_key}/calendar.ics", response={200: None, **error_answers(404)},
             summary="The booking as a calendar file (RFC 5545)")
 def bookings_calendar(request, reservation_key: str, x_pin: str | None = Header(None, alias="X-PIN", max_length=64)):
     booking = _authorised(request, reservation_key, x_pin)

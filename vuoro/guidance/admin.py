@@ -18,6 +18,8 @@ class GuidanceRuleForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "matter" not in self.fields:  # a manager sees the rule: every field is read-only, none is in the form
+            return
         choices = [("", _("any matter"))] + matter_choices()
         current = self.instance.matter if self.instance and self.instance.pk else ""
         if current and current not in dict(choices):  # a matter whose service is gone: keep it visible
@@ -61,3 +63,6 @@ class GuidanceRecordAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the counts are the statistics: nobody edits them away

@@ -7,7 +7,7 @@ from django.utils import timezone, translation
 from ninja import Field, Router, Schema
 from pydantic import StrictBool, StrictStr
 
-from vuoro.apierrors import ApiError
+from vuoro.apierrors import ApiError, error_answers
 from vuoro.booking.guards import client_address
 from vuoro.guidance import decide
 from vuoro.guidance.models import Outcome
@@ -47,13 +47,7 @@ class GuidanceOut(Schema):
     message: MessagesOut
 
 
-class ErrorOut(Schema):
-    error: str
-    detail: str
-    fields: dict[str, list[str]] | None = None
-
-
-@router.post("/guidance", response={200: GuidanceOut, 422: ErrorOut, 429: ErrorOut}, exclude_none=True,
+@router.post("/guidance", response={200: GuidanceOut, **error_answers()}, exclude_none=True,
              summary="Where to go with a matter",
              description="The first matching guidance rule decides; each answer is counted by matter, outcome, "
                          "language and date only, once a day per visitor (see `visitor`). An unknown `matter` "

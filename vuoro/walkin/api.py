@@ -8,7 +8,7 @@ from ninja import Router, Schema, Status
 from ninja.security import django_auth
 from pydantic import Field, field_validator
 
-from vuoro.apierrors import ApiError, InputSchema
+from vuoro.apierrors import ApiError, InputSchema, error_answers
 from vuoro.contact import phone_normalise
 from vuoro.network.models import Desk
 from vuoro.network.roles import point_ids_of
@@ -20,12 +20,6 @@ from vuoro.walkin.services import WalkInError, call_next, ticket_issue, visit_ac
 
 router = Router(tags=["walk-in"])
 staff_router = Router(tags=["staff"], auth=django_auth)
-
-
-class ErrorOut(Schema):
-    error: str
-    detail: str
-    fields: dict[str, list[str]] | None = None
 
 
 class TicketIn(InputSchema):
@@ -65,8 +59,7 @@ def _point(point_id: str):
     return state
 
 
-@router.post("/service-points/{point_id}/tickets", response={201: TicketOut, 404: ErrorOut, 409: ErrorOut,
-                                                              422: ErrorOut, 429: ErrorOut},
+@router.post("/service-points/{point_id}/tickets", response={201: TicketOut, **error_answers(404, 409)},
              summary="Take today's queue number")
 def tickets_create(request, point_id: str, payload: TicketIn):
     """409 `no_tickets_left` when today's quota is used, `closed` outside the opening hours; extension:
@@ -89,7 +82,7 @@ def tickets_create(request, point_id: str, payload: TicketIn):
                  "estimated_wait_minutes": issued.estimated_wait_minutes})
 
 
-@router.get("/service-points/{point_id}/queue", response={200: QueueOut, 404: ErrorOut},
+@router.get("/service-points/{point_id}/queue", response={200: QueueOut, **error_answers(404)},
             summary="Today's queue at a service point")
 def queue(request, point_id: str):
     state = _point(point_id)
@@ -122,7 +115,7 @@ def _desk_for(request, desk_id: int) -> Desk:
     return desk
 
 
-@staff_router.post("/staff/desks/{desk_id}/call-next", response={200: CalledOut, 403: ErrorOut, 404: ErrorOut},
+@staff_router.post("/staff/desks/{desk_id}/call-next", response={200: CalledOut, **error_answers(401, 403, 404)},
                    summary="Call the next customer to a desk")
 def staff_call_next(request, desk_id: int):
     """Checked-in appointments that are due, then urgent queue numbers, then queue numbers."""
@@ -133,7 +126,7 @@ def staff_call_next(request, desk_id: int):
     return {"kind": called.kind, "id": called.id, "number": called.label}
 
 
-@staff_router.post("/staff/desks/{desk_id}/act", response={200: dict, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+@staff_router.post("/staff/desks/{desk_id}/act", response={200: dict, **error_answers(401, 403, 404, 409)},
                    summary="Recall, start, finish or mark absent the customer at a desk")
 def staff_act(request, desk_id: int, payload: ActIn):
     desk = _desk_for(request, desk_id)
