@@ -23,6 +23,7 @@ from vuoro.booking.keys import normalise_key
 from vuoro.network.models import Desk, ServicePoint
 from vuoro.network.roles import point_ids_of
 from vuoro.network.state import network_state
+from vuoro.parsing import parse_int
 from vuoro.walkin.forms import CheckInForm, StaffTicketForm, TicketForm
 from vuoro.walkin.models import Outcome, Ticket
 from vuoro.walkin.selectors import board_fingerprint, desk_display_number, queue_status, waiting_list
@@ -218,8 +219,9 @@ def console_call_next(request, desk: Desk):
 @desk_view
 def console_act(request, desk: Desk):
     try:
-        visit_act(kind=request.POST.get("kind", ""), visit_id=int(request.POST.get("id", "0") or 0), desk=desk,
-                  action=request.POST.get("action", ""), now=timezone.now(), outcome=request.POST.get("outcome", ""))
+        visit_act(kind=request.POST.get("kind", ""), visit_id=parse_int(request.POST.get("id", ""), minimum=1),
+                  desk=desk, action=request.POST.get("action", ""), now=timezone.now(),
+                  outcome=request.POST.get("outcome", ""))
     except (WalkInError, ValueError) as error:
         messages.error(request, getattr(error, "detail", _("That did not work.")))
     return redirect("walkin:console-desk", desk_id=desk.pk)
