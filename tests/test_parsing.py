@@ -3,6 +3,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django import forms
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
@@ -178,15 +180,17 @@ class TestApiTypes:
 
     def test_keep_the_json_schema_of_a_date_and_a_date_time(self):
         schema = Body.model_json_schema()["properties"]
-        assert schema["start"] == {"format": "date-time", "title": "Start", "type": "string"}
-        assert {"format": "date", "type": "string"} in schema["day"]["anyOf"]
+        assert schema["start"]["format"] == "date-time" and schema["start"]["type"] == "string"
+        assert "1900 to 2999" in schema["start"]["description"]
+        assert {"format": "date", "type": "string", "description": "YYYY-MM-DD, a year from 1900 to 2999"} in (
+            schema["day"]["anyOf"])
 
 
 class TestBoundedDateField:
     def test_takes_a_date_in_range_and_refuses_one_outside(self):
         field = BoundedDateField()
         assert field.clean("2027-03-29") == dt.date(2027, 3, 29)
-        with pytest.raises(Exception, match="between the years 1900 and 2999"):
+        with translation.override("en"), pytest.raises(forms.ValidationError, match="between the years 1900 and 2999"):
             field.clean("0001-01-01")
 
     def test_check_year_passes_a_date_in_range_through(self):

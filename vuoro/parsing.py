@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, WithJsonSchema
 
 MIN_YEAR, MAX_YEAR = 1900, 2999
 MAX_OFFSET = dt.timedelta(hours=14)  # the widest UTC offset in use (Kiribati +14, Baker Island -12)
@@ -140,9 +140,12 @@ def _api(parse: Callable[[str], Any], kind: type) -> Callable[[Any], Any]:
 
 
 # A date `YYYY-MM-DD` in the years 1900–2999 (no timestamps, no other forms pydantic would take).
-ApiDate = Annotated[dt.date, BeforeValidator(_api(parse_date, dt.date))]
+ApiDate = Annotated[dt.date, BeforeValidator(_api(parse_date, dt.date)), WithJsonSchema(
+    {"type": "string", "format": "date", "description": f"YYYY-MM-DD, a year from {MIN_YEAR} to {MAX_YEAR}"})]
 # A moment: ISO 8601 with a UTC offset (at most ±14:00), in the years 1900–2999.
-ApiDatetime = Annotated[dt.datetime, BeforeValidator(_api(parse_aware_datetime, dt.datetime))]
+ApiDatetime = Annotated[dt.datetime, BeforeValidator(_api(parse_aware_datetime, dt.datetime)), WithJsonSchema(
+    {"type": "string", "format": "date-time",
+     "description": f"ISO 8601 with a UTC offset (Z or ±HH:MM, at most ±14:00), a year from {MIN_YEAR} to {MAX_YEAR}"})]
 
 
 # --- Pages: form fields whose errors are in the visitor's language ------------------------------------------------

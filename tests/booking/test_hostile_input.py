@@ -140,6 +140,8 @@ class TestHugeNumbers:
         answer = staff_client.get("/console/bookings/", {"date": day}, headers={"Accept-Language": "en"})
         assert answer.status_code == 400
         assert "Enter a date between the years 1900 and 2999." in answer.content.decode()
+        finnish = staff_client.get("/console/bookings/", {"date": day}, headers={"Accept-Language": "fi"})
+        assert "Anna päivämäärä vuosien 1900 ja 2999 väliltä." in finnish.content.decode()
 
 
 class TestCalendarDownload:
