@@ -197,3 +197,31 @@ class TestBoundedDateField:
         assert check_year(dt.date(2027, 3, 29)) == dt.date(2027, 3, 29)
         with pytest.raises(ParseError):
             check_year(dt.datetime(9999, 1, 1))
+
+
+class TestFilesOfStaff:
+    """The network file and the planning page's scenarios read their dates through the same layer."""
+
+    @pytest.mark.parametrize("day", ['"9999-12-31"', "9999-12-31", '"0001-01-01"', "1899-12-31"])
+    def test_a_network_exception_out_of_the_years_is_named(self, day):
+        from tests.factories import network_text
+        from vuoro.network.networkfile import NetworkFileError, parse_network
+
+        text = network_text(holidays=None).replace('[service_points.hours]', f"[[service_points.exceptions]]\n"
+                                                   f"date = {day}\nhours = \"\"\n[service_points.hours]")
+        with pytest.raises(NetworkFileError) as refused:
+            parse_network(text, "net.toml")
+        [problem] = refused.value.problems
+        assert problem.startswith("net.toml: service_points[0]")
+        assert problem.endswith(f".exceptions[0].date: {day.strip('"')}: the year must be from 1900 to 2999")
+
+    def test_a_planning_backlog_starting_out_of_the_years_is_named(self, tmp_path):
+        from tests.factories import network_text
+        from vuoro.planning.scenario import ScenarioError, parse_scenario
+
+        (tmp_path / "network.toml").write_text(network_text(holidays=None))
+        with pytest.raises(ScenarioError) as refused:
+            parse_scenario('[backlog]\nnetwork = "network.toml"\nstart_date = 9999-12-20\nweeks = 4\n'
+                           "demand_per_week = 100\n", filename="s.toml", base_dir=tmp_path)
+        assert any("the year must be from 1900 to 2999" in problem for problem in refused.value.problems)
+
