@@ -239,7 +239,7 @@ def _pages(values: dict) -> list[tuple[str, str, dict]]:
     ]
 
 
-@settings(max_examples=60, deadline=None, derandomize=True,
+@settings(max_examples=30, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(values=st.fixed_dictionaries({name: hostile for name in
                                      ("service", "point", "persons", "month", "date", "start", "text")}))
