@@ -174,6 +174,10 @@ class TestApiRequestsNoHandlerReads:
                                        content_type="application/json", headers={"X-PIN": made.pin}),
                            413, "too_large")
 
+    def test_a_query_with_too_many_fields_is_400_bad_request(self, client, network, settings, debug):
+        fields = "&".join(f"f{n}=1" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+        assert_error_shape(client.get(f"/api/v1/availability?service={SERVICE}&{fields}"), 400, "bad_request")
+
     @pytest.mark.parametrize("raw", [b"{not json", b"\xff\xfe\x00", b'{"start": ', b"\x00"])
     def test_a_malformed_body_is_400_bad_request(self, client, network, debug, raw):
         assert_error_shape(client.post("/api/v1/bookings", raw, content_type="application/json"),
