@@ -3,7 +3,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from vuoro.apierrors import ApiError, error_response, validation_fields
+from vuoro.apierrors import ApiError, add_request_error_handlers, error_response, validation_fields
 from vuoro.booking.api import router as booking_router
 from vuoro.guidance.api import router as guidance_router
 from vuoro.network.api import router as network_router
@@ -23,6 +23,7 @@ api.add_router("", booking_router)
 api.add_router("", walkin_router)
 api.add_router("", staff_router)
 api.add_router("", guidance_router)
+add_request_error_handlers(api)
 
 
 @api.exception_handler(ApiError)

@@ -1,6 +1,8 @@
 """One error shape for every API answer: {"error": code, "detail": text[, "fields": {...}]}."""
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import JsonResponse
 from ninja import Schema
 from pydantic import model_validator
@@ -84,7 +86,7 @@ class ErrorOut(Schema):
 ALWAYS_ANSWERED = (429, 503)
 # An operation that takes input (a body, a query, a header or a path parameter) may also answer 400
 # (a body that cannot be read as JSON) and 422 (a missing or invalid field).
-INPUT_ANSWERED = (400, 422)
+INPUT_ANSWERED = (400, 413, 422)
 
 
 def error_answers(*statuses: int, takes_input: bool = True) -> dict[int, type[ErrorOut]]:
@@ -94,3 +96,55 @@ def error_answers(*statuses: int, takes_input: bool = True) -> dict[int, type[Er
     the contract test (tests/test_api_contract.py) fails on any answer the document does not declare."""
     codes = set(statuses) | set(ALWAYS_ANSWERED) | (set(INPUT_ANSWERED) if takes_input else set())
     return {status: ErrorOut for status in sorted(codes)}
+
+
+# --- Requests that never reach a handler: too big, unreadable, unknown path, wrong method ------------------------
+
+API_PATH_PREFIX = "/api/"
+# Status → code for an answer under the API that Django or ninja made in HTML or plain text.
+SHAPED_CODES = {400: "bad_request", 404: "not_found", 405: "not_allowed", 413: "too_large"}
+SHAPED_DETAILS = {
+    400: "The request could not be read.",
+    404: "No such resource.",
+    405: "This method is not allowed here; the Allow header lists those that are.",
+    413: "The request body is too large.",
+}
+KEPT_HEADERS = ("Allow", "Retry-After")
+
+
+def too_large_response(request, exc=None) -> JsonResponse:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413, DEBUG on or off (ninja alone answers 500 or an HTML 400)."""
+    return error_response(request, 413, "too_large",
+                          f"The request body is too large: at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+
+
+def bad_request_response(request, exc=None) -> JsonResponse:
+    """Any other request Django refuses to read (SuspiciousOperation: too many fields, ...): 400."""
+    return error_response(request, 400, "bad_request", "The request could not be read.")
+
+
+def add_request_error_handlers(api) -> None:
+    """Registers the handlers above on a NinjaAPI (ninja picks the most specific exception class)."""
+    api.add_exception_handler(RequestDataTooBig, too_large_response)
+    api.add_exception_handler(SuspiciousOperation, bad_request_response)
+
+
+def _is_json(response) -> bool:
+    return response.get("Content-Type", "").split(";")[0].strip() == "application/json"
+
+
+class ApiErrorShapeMiddleware:
+    """Under the API, a 400, 404, 405 or 413 that Django or ninja answered in HTML or plain text
+    (an unknown path, a wrong method, an unreadable request) is answered in API.md's error shape;
+    a 405 keeps its Allow header. Listed before DatabaseUnavailableMiddleware, so it sees its answers too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        status = response.status_code
+        if status not in SHAPED_CODES or not request.path_info.startswith(API_PATH_PREFIX) or _is_json(response):
+            return response
+        return error_response(request, status, SHAPED_CODES[status], SHAPED_DETAILS[status],
+                              headers={name: response[name] for name in KEPT_HEADERS if response.has_header(name)})

@@ -96,6 +96,7 @@ MIDDLEWARE = [
     # Per-client limits before the view parses anything; after LocaleMiddleware (its 429 page is in
     # the visitor's language). It answers a lost database with 503 itself (vuoro.limits).
     "vuoro.limits.RequestLimitMiddleware",
+    "vuoro.apierrors.ApiErrorShapeMiddleware",  # HTML 404/405 under /api/ → the API's error shape
     "vuoro.unavailable.DatabaseUnavailableMiddleware",
 ]
 

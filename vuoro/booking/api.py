@@ -12,7 +12,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from ninja import Header, Query, Router, Schema
 from ninja.responses import NinjaJSONEncoder
-from pydantic import AwareDatetime, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from vuoro.apierrors import ApiError, InputSchema, error_answers
 from vuoro.booking.guards import booking_authorise
@@ -30,6 +30,7 @@ from vuoro.booking.services import (
 )
 from vuoro.contact import email_normalise, phone_normalise
 from vuoro.network.state import NetworkState, network_state, network_state_unchecked
+from vuoro.parsing import ApiDate, ApiDatetime
 
 router = Router(tags=["booking"])
 
@@ -71,7 +72,7 @@ class CustomerIn(InputSchema):
 class BookingIn(InputSchema):
     service: str = Field(max_length=64)
     service_point: str = Field(max_length=64)
-    start: AwareDatetime
+    start: ApiDatetime
     persons: int = Field(1, ge=1, le=MAX_PERSONS)
     language: Literal["fi", "sv", "en"] = "fi"
     customer: CustomerIn
@@ -90,7 +91,7 @@ class BookingOut(Schema):
 
 
 class RescheduleIn(InputSchema):
-    start: AwareDatetime
+    start: ApiDatetime
     service_point: str | None = Field(None, max_length=64)
 
 
@@ -113,8 +114,8 @@ def _booking_body(booking: Booking, *, pin: str | None = None, with_customer: bo
 @router.get("/availability", response={200: AvailabilityOut, **error_answers(404)},
             summary="Offered start times, earliest first")
 def availability(request, service: str = Query(..., max_length=64), service_point: str | None = Query(None),
-                 from_date: dt.date | None = Query(None, alias="from"),
-                 to_date: dt.date | None = Query(None, alias="to"),
+                 from_date: ApiDate | None = Query(None, alias="from"),
+                 to_date: ApiDate | None = Query(None, alias="to"),
                  limit: int | None = Query(None, ge=1, le=MAX_SLOTS),
                  persons: int = Query(1, ge=1, le=MAX_PERSONS)):
     """`from`/`to` are inclusive local dates (default: today to the end of the booking horizon);

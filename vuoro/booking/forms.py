@@ -1,8 +1,6 @@
 """Forms of the public booking pages: what a customer types, checked as the API checks it."""
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -92,11 +90,3 @@ class RecoverForm(PageForm):
                                         code="invalid")
         return "reservation_key", key
 
-
-def month_param(value: str | None) -> dt.date | None:
-    """The first day of the month a `?month=YYYY-MM` query names, or None when it names none."""
-    try:
-        year, month = (value or "").split("-")
-        return dt.date(int(year), int(month), 1)
-    except ValueError:
-        return None

@@ -26,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vuoro.apierrors import ApiError
-from vuoro.booking.forms import SERVICE_LANGUAGES, DetailsForm, ManageForm, month_param
+from vuoro.booking.forms import SERVICE_LANGUAGES, DetailsForm, ManageForm
 from vuoro.booking.guards import booking_authorise
 from vuoro.booking.ics import booking_calendar
 from vuoro.booking.keys import normalise_key
@@ -51,6 +51,7 @@ from vuoro.booking.services import (
 from vuoro.booking.session import booked_get, booked_hold, managed_booking, managed_forget, managed_hold
 from vuoro.network.selectors import service_list, service_point_list
 from vuoro.network.state import NetworkState, network_state
+from vuoro.parsing import ParseError, or_none, parse_aware_datetime, parse_date, parse_int, parse_month
 
 STEPS = {
     "book": {"point": "booking:point", "month": "booking:month", "day": "booking:day", "pick": "booking:details"},
@@ -85,7 +86,7 @@ def _persons(value: str | None) -> int | None:
     """The number of persons from a URL (missing: 1), or None when it is not 1 to 6."""
     if value in (None, ""):
         return 1
-    return int(value) if value.isdigit() and 1 <= int(value) <= MAX_PERSONS else None
+    return or_none(parse_int, value, minimum=1, maximum=MAX_PERSONS)
 
 
 def _too_many(request, error: ApiError, *, pin_locked: bool) -> HttpResponse:
@@ -209,7 +210,7 @@ def month_view(request, mode: str = "book"):
     today = now.astimezone(zone).date()
     last_day = state.horizon_end(now).astimezone(zone).date()
     first_month, last_month = today.replace(day=1), last_day.replace(day=1)
-    month = month_param(request.GET.get("month"))
+    month = or_none(parse_month, request.GET.get("month"))
     if month is None:
         earliest = availability_list(state=state, service_code=flow.service_code,
                                      point_ids=[point_id] if point_id else None, from_date=None, to_date=None,
@@ -250,8 +251,8 @@ def day_view(request, mode: str = "book"):
         return chosen
     flow, point_id = chosen
     try:
-        day = dt.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
+        day = parse_date(request.GET.get("date", ""))
+    except ParseError:
         return redirect(flow.url("month", point=point_id))
     now = timezone.now()
     found = availability_list(state=state, service_code=flow.service_code, point_ids=[point_id] if point_id else None,
@@ -276,11 +277,8 @@ def _choice(request, state: NetworkState, service_code: str) -> tuple[str, dt.da
     if request.method == "POST" and request.POST.get("alternative"):
         point_id, _sep, start = request.POST["alternative"].partition("|")
     point = state.points.get(point_id)
-    try:
-        start_at = dt.datetime.fromisoformat(start)
-    except ValueError:
-        return None
-    if point is None or service_code not in point.durations or start_at.tzinfo is None:
+    start_at = or_none(parse_aware_datetime, start)
+    if point is None or service_code not in point.durations or start_at is None:
         return None
     return point_id, start_at.astimezone(point.zone)
 
@@ -463,8 +461,11 @@ def move_confirm(request):
 def calendar_file(request):
     """The booking as an .ics download: key and PIN from the POSTed form, else from the manage session."""
     if request.POST.get("reservation_key"):
+        form = ManageForm(request.POST)
+        if not form.is_valid():  # junk (a NUL character, a key too long) never reaches the PIN guard
+            return render(request, "booking/manage_sign_in.html", {"form": form}, status=400)
         try:
-            booking = _authorise(request.POST["reservation_key"], request.POST.get("pin", ""))
+            booking = _authorise(form.cleaned_data["reservation_key"], form.cleaned_data["pin"])
         except ApiError as error:
             if error.status != 429:
                 raise

@@ -24,6 +24,7 @@ from vuoro.guidance.selectors import (
 )
 from vuoro.guidance.services import guidance_give, guidance_limit
 from vuoro.network.models import Service
+from vuoro.parsing import or_none, parse_int
 
 BOOKING_URL = "/book/"  # the booking pages take ?service=<code>
 ANSWER_FIELDS = ("matter", "in_country", "strong_eid", "urgent")
@@ -109,10 +110,8 @@ def guidance_result(request):
 @staff_member_required
 @require_http_methods(["GET"])
 def guidance_statistics(request):
-    try:
-        weeks = min(max(int(request.GET.get("weeks", DEFAULT_WEEKS)), 1), MAX_WEEKS)
-    except ValueError:
-        weeks = DEFAULT_WEEKS
+    weeks = or_none(parse_int, request.GET.get("weeks"))
+    weeks = DEFAULT_WEEKS if weeks is None else min(max(weeks, 1), MAX_WEEKS)
     rows = visits_avoided_by_week(weeks=weeks, today=timezone.localdate())
     columns = [(outcome, Outcome(outcome).label) for outcome in decide.AVOIDED_VISIT_OUTCOMES]
     table = [{"week": row, "cells": [row.count(outcome) for outcome, _label in columns]} for row in rows]

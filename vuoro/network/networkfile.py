@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays as holidays_lib
 
+from vuoro.parsing import ParseError, check_year, parse_date
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LANGUAGES = ("fi", "sv", "en")
 CODE_RE = re.compile(r"^[a-z0-9-]+$")
@@ -199,14 +201,10 @@ class Checker:
         if isinstance(value, dt.datetime):
             self.fail(where, f"must be a date, not a date and time: {value!r}")
             return None
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                pass
-        self.fail(where, f"{value!r} is not a date (YYYY-MM-DD)")
+        try:  # TOML's own dates and quoted ones alike: years 1900-2999 (vuoro.parsing)
+            return check_year(value) if isinstance(value, dt.date) else parse_date(value)
+        except ParseError as error:
+            self.fail(where, f"{value}: {error}" if "year" in str(error) else f"{value!r} is not a date (YYYY-MM-DD)")
         return None
 
 

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 
 from vuoro.network.networkfile import NetworkFileError, NetworkSpec, parse_network
 from vuoro.network.selectors import network_export
+from vuoro.parsing import or_none, parse_int
 from vuoro.planning.models import NETWORK_FROM_DATABASE, Scenario
 from vuoro.planning.scenario import ScenarioError
 
@@ -66,8 +67,9 @@ def scenario_source_get(*, key: str) -> ScenarioSource | None:
     """An example (`example:summer-2021.toml`) or a saved scenario (`saved:7`); None if there is none."""
     if key.startswith(EXAMPLE_PREFIX):
         return next((source for source in example_scenario_list() if source.key == key), None)
-    if key.startswith(SAVED_PREFIX) and key[len(SAVED_PREFIX):].isdigit():
-        saved = Scenario.objects.filter(pk=int(key[len(SAVED_PREFIX):])).first()
+    saved_id = or_none(parse_int, key[len(SAVED_PREFIX):], minimum=1) if key.startswith(SAVED_PREFIX) else None
+    if saved_id is not None:
+        saved = Scenario.objects.filter(pk=saved_id).first()
         if saved is not None:
             return ScenarioSource(key=key, name=saved.name, text=saved.text, network=saved.network)
     return None

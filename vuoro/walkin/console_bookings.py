@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from vuoro.audit.models import AuditEntry
 from vuoro.audit.selectors import audit_list
-from vuoro.booking.forms import SERVICE_LANGUAGES, month_param
+from vuoro.booking.forms import SERVICE_LANGUAGES
 from vuoro.booking.models import MAX_PERSONS, Booking
 from vuoro.booking.selectors import availability_list, free_day_list
 from vuoro.booking.services import ActiveBookingExists, BookingError, Customer, SlotUnavailable
@@ -43,6 +43,7 @@ from vuoro.network.models import ServicePoint
 from vuoro.network.roles import point_ids_of
 from vuoro.network.selectors import service_list
 from vuoro.network.state import NetworkState, network_state
+from vuoro.parsing import ParseError, or_none, parse_aware_datetime, parse_date, parse_int, parse_month
 from vuoro.walkin.forms import BookingSearchForm, DeskBookingStartForm, DeskCustomerForm, ReasonForm
 
 
@@ -193,11 +194,8 @@ def _move_picker(request, booking: Booking, state: NetworkState) -> Picker | Non
 
 def _book_picker(request, state: NetworkState) -> Picker | None:
     code, point_id = request.GET.get("service", ""), request.GET.get("point", "")
-    try:
-        persons = int(request.GET.get("persons", "1"))
-    except ValueError:
-        return None
-    if code not in state.service_ids or not 1 <= persons <= MAX_PERSONS:
+    persons = or_none(parse_int, request.GET.get("persons", "1"), minimum=1, maximum=MAX_PERSONS)
+    if code not in state.service_ids or persons is None:
         return None
     if point_id not in dict(_point_choices(state, _own(request, state), code)):
         return None
@@ -215,7 +213,7 @@ def _month(request, picker: Picker, state: NetworkState, template: str, context:
     zone = state.points[picker.point_id].zone
     today, last_day = now.astimezone(zone).date(), state.horizon_end(now).astimezone(zone).date()
     first_month, last_month = today.replace(day=1), last_day.replace(day=1)
-    month = month_param(request.GET.get("month"))
+    month = or_none(parse_month, request.GET.get("month"))
     if month is None:
         earliest = availability_list(state=state, **_wanted(picker), from_date=None, to_date=None, limit=1,
                                      now=now)
@@ -244,8 +242,8 @@ def _month(request, picker: Picker, state: NetworkState, template: str, context:
 def _day(request, picker: Picker, state: NetworkState, template: str, context: dict):
     """A day's free times at the picker's point, each a link to the last step."""
     try:
-        day = dt.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
+        day = parse_date(request.GET.get("date", ""))
+    except ParseError:
         return redirect(picker.url("month"))
     zone = state.points[picker.point_id].zone
     found = availability_list(state=state, **_wanted(picker), from_date=day, to_date=day, limit=None,
@@ -259,11 +257,8 @@ def _day(request, picker: Picker, state: NetworkState, template: str, context: d
 
 
 def _start(request, picker: Picker, state: NetworkState) -> dt.datetime | None:
-    try:
-        start_at = dt.datetime.fromisoformat(request.GET.get("start", ""))
-    except ValueError:
-        return None
-    return start_at.astimezone(state.points[picker.point_id].zone) if start_at.tzinfo else None
+    start_at = or_none(parse_aware_datetime, request.GET.get("start", ""))
+    return start_at.astimezone(state.points[picker.point_id].zone) if start_at else None
 
 
 # Moving a booking ----------------------------------------------------------------------------------------------

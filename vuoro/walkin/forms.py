@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from vuoro.booking.forms import DetailsForm, PageForm
 from vuoro.booking.models import MAX_PERSONS
 from vuoro.contact import form_value, phone_normalise
+from vuoro.parsing import BoundedDateField
 
 LANGUAGE_CHOICES = [("fi", "suomi"), ("sv", "svenska"), ("en", "English")]
 
@@ -45,8 +46,8 @@ class StaffTicketForm(TicketForm):
 class BookingSearchForm(PageForm):
     q = forms.CharField(label=_("Reservation key, name, e-mail or phone"), max_length=200, required=False,
                         widget=forms.TextInput(attrs={"type": "search", "spellcheck": "false"}))
-    date = forms.DateField(label=_("Date of the visit"), required=False,
-                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = BoundedDateField(label=_("Date of the visit"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def clean(self):
         data = super().clean()

@@ -26,6 +26,7 @@ from vuoro.booking.keys import normalise_key
 from vuoro.network.models import Desk, ServicePoint
 from vuoro.network.roles import point_ids_of
 from vuoro.network.state import network_state
+from vuoro.parsing import parse_int
 from vuoro.walkin.forms import CheckInForm, KioskRegisterForm, StaffTicketForm, TicketForm
 from vuoro.walkin.kiosks import kiosk_cookie_set, kiosk_device_of, kiosk_device_register, ticket_rate_limit
 from vuoro.walkin.models import Outcome, Ticket
@@ -256,9 +257,9 @@ def console_call_next(request, desk: Desk):
 @desk_view
 def console_act(request, desk: Desk):
     try:
-        visit_act(kind=request.POST.get("kind", ""), visit_id=int(request.POST.get("id", "0") or 0), desk=desk,
-                  action=request.POST.get("action", ""), now=timezone.now(), outcome=request.POST.get("outcome", ""),
-                  actor=request.user)
+        visit_act(kind=request.POST.get("kind", ""), visit_id=parse_int(request.POST.get("id", ""), minimum=1),
+                  desk=desk, action=request.POST.get("action", ""), now=timezone.now(),
+                  outcome=request.POST.get("outcome", ""), actor=request.user)
     except (WalkInError, ValueError) as error:
         messages.error(request, getattr(error, "detail", _("That did not work.")))
     return redirect("walkin:console-desk", desk_id=desk.pk)
