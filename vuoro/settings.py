@@ -18,6 +18,8 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from vuoro.dbpool import check_pooled_connection
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
 VAR_DIR = Path(os.environ.get("VUORO_VAR_DIR", PROJECT_DIR / "var"))
@@ -159,13 +161,15 @@ def _database(url: str) -> dict:
         # its duration and gives it back, so a process never holds more than `max_size`, however many
         # threads it runs (runserver starts one per request); beyond that, requests wait up to
         # `timeout` seconds for one instead of failing. A connection is checked before it is handed
-        # out (CONN_HEALTH_CHECKS: one the server ended, or lost in a restart, is replaced). Session
+        # out (vuoro.dbpool: one the server ended, or lost in a restart, is replaced, and the first
+        # dead one has the pool check all its idle connections at once). Session
         # state goes back with a connection: prepared statements are welcome (vuoro.prepared); the
         # sender's `synchronous_commit` is reset before its connection is returned (vuoro.notify).
         # VUORO_DB_POOL_MAX=0: no pool, a connection per request (behind PgBouncer, docs/deploy.md).
         if DB_POOL_MAX > 0:
             config["OPTIONS"]["pool"] = {"min_size": min(2, DB_POOL_MAX), "max_size": DB_POOL_MAX,
-                                         "timeout": DB_POOL_TIMEOUT, "max_idle": 300}
+                                         "timeout": DB_POOL_TIMEOUT, "max_idle": 300,
+                                         "check": check_pooled_connection}
     return config
 
 
