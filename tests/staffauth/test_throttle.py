@@ -72,6 +72,29 @@ class TestLockOut:
         client.logout()
         assert [sign_in(client, "admin", f"again-{n}").status_code for n in range(4)] == [200] * 4
 
+    def test_behind_the_trusted_proxy_each_client_is_counted_on_its_own(self, client, settings):
+        settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+        staff_member("admin", superuser=True)
+        proxy = "10.0.0.2"
+        for n in range(5):
+            client.post(LOGIN, {"username": "admin", "password": f"guess-{n}"}, REMOTE_ADDR=proxy,
+                        HTTP_X_FORWARDED_FOR=ATTACKER)
+        assert client.post(LOGIN, {"username": "admin", "password": PASSWORD}, REMOTE_ADDR=proxy,
+                           HTTP_X_FORWARDED_FOR=ATTACKER).status_code == 429
+        assert client.post(LOGIN, {"username": "admin", "password": PASSWORD}, REMOTE_ADDR=proxy,
+                           HTTP_X_FORWARDED_FOR=COLLEAGUE).status_code == 302
+        # A client cannot escape by naming another address itself: only the proxy's entry counts.
+        client.logout()
+        assert client.post(LOGIN, {"username": "admin", "password": PASSWORD}, REMOTE_ADDR=proxy,
+                           HTTP_X_FORWARDED_FOR=f"{COLLEAGUE}, {ATTACKER}").status_code == 429
+
+    def test_an_ipv6_client_counts_as_its_whole_64(self, client):
+        staff_member("admin", superuser=True)
+        for n in range(5):
+            sign_in(client, "admin", f"guess-{n}", address=f"2001:db8:1:2::{n + 1}")
+        assert sign_in(client, "admin", PASSWORD, address="2001:db8:1:2:ffff::9").status_code == 429
+        assert sign_in(client, "admin", PASSWORD, address="2001:db8:1:3::1").status_code == 302
+
     def test_an_administrator_lifts_the_pause_by_deleting_the_attempts(self, client):
         staff_member("admin", superuser=True)
         for n in range(5):
