@@ -1,7 +1,10 @@
 """The back office: an administrator resets a staff member's second factor (a lost phone).
 
 The action is added to whatever admin class the user model is registered with (the site itself is
-not replaced). Locked-out sign-ins are lifted under django-axes' "Access attempts"."""
+not replaced). Locked-out sign-ins are lifted under django-axes' "Access attempts"; its access and
+failure logs are not kept (AXES_DISABLE_ACCESS_LOG; the audit log has the sign-ins), so their
+empty pages are taken out of the back office."""
+from axes.models import AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext, ngettext
@@ -34,3 +37,6 @@ def _with_reset_action(site: admin.AdminSite) -> None:
 
 
 _with_reset_action(admin.site)
+for _unused in (AccessLog, AccessFailureLog):
+    if admin.site.is_registered(_unused):
+        admin.site.unregister(_unused)
