@@ -10,7 +10,9 @@ VUORO_ALLOWED_HOSTS, VUORO_SMS_BACKEND, VUORO_EMAIL_BACKEND, VUORO_FROM_EMAIL: s
 VUORO_PUBLIC_URL  the site's address as customers reach it, for links in messages
 VUORO_AGENCY_NAME the agency's name, as messages sign it
 VUORO_DB_POOL_MAX, VUORO_WEB_THREADS, VUORO_BOARD_STREAMS and the rest: docs/deploy.md
+VUORO_SIGNIN_FAILURES, VUORO_REQUIRE_2FA, VUORO_STAFF_SESSION_HOURS...: docs/deploy.md, "Staff sign-in"
 """
+import datetime as _dt
 import os
 from pathlib import Path
 
@@ -80,6 +82,10 @@ INSTALLED_APPS = [
     "vuoro.guidance",
     "vuoro.public",
     "vuoro.planning",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "vuoro.staffauth",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -99,7 +106,10 @@ MIDDLEWARE = [
     # the visitor's language). It answers a lost database with 503 itself (vuoro.limits).
     "vuoro.limits.RequestLimitMiddleware",
     "vuoro.apierrors.ApiErrorShapeMiddleware",  # HTML 404/405 under /api/ → the API's error shape
+    "vuoro.staffauth.middleware.StaffSessionMiddleware",
+    "vuoro.staffauth.middleware.SecondFactorMiddleware",
     "vuoro.unavailable.DatabaseUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lock-out into its page
 ]
 
 ROOT_URLCONF = "vuoro.urls"
@@ -232,6 +242,24 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 LOGIN_URL = "/admin/login/"
+# Staff sign-in (vuoro.staffauth; docs/deploy.md, "Staff sign-in"). django-axes refuses a username
+# from one client address after SIGNIN_FAILURES wrong passwords, for SIGNIN_COOLOFF_MINUTES.
+SIGNIN_FAILURES = int(os.environ.get("VUORO_SIGNIN_FAILURES", "5"))
+SIGNIN_COOLOFF_MINUTES = int(os.environ.get("VUORO_SIGNIN_COOLOFF_MINUTES", "15"))
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = SIGNIN_FAILURES
+AXES_COOLOFF_TIME = _dt.timedelta(minutes=SIGNIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "vuoro.staffauth.throttle.client_ip"  # guards.client_address, checked
+AXES_LOCKOUT_CALLABLE = "vuoro.staffauth.views.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit log; axes keeps only the failures it counts
+# A second factor (TOTP) for administrators and managers, and for anyone who enrolled one.
+REQUIRE_2FA = _flag("VUORO_REQUIRE_2FA", not DEBUG)
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# A staff sign-in ends this many hours after it began, or after this many minutes unused.
+STAFF_SESSION_HOURS = float(os.environ.get("VUORO_STAFF_SESSION_HOURS", "8"))
+STAFF_IDLE_MINUTES = float(os.environ.get("VUORO_STAFF_IDLE_MINUTES", "30"))
 _SMTP = "django.core.mail.backends.smtp.EmailBackend"
 _EMAIL_BACKEND = os.environ.get("VUORO_EMAIL_BACKEND") or (
     "django.core.mail.backends.console.EmailBackend" if DEBUG else _SMTP)
@@ -253,6 +281,7 @@ SMS_TOKEN = os.environ.get("VUORO_SMS_TOKEN", "")
 # Messages link back to the site (manage links) and are signed with the agency's name.
 PUBLIC_URL = os.environ.get("VUORO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 AGENCY_NAME = os.environ.get("VUORO_AGENCY_NAME", "Vuoro")
+OTP_TOTP_ISSUER = AGENCY_NAME  # the name an authenticator app shows beside the staff member's codes
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

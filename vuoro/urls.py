@@ -7,6 +7,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("", include("vuoro.staffauth.urls")),
     path("", include("vuoro.walkin.urls")),
     path("", include("vuoro.planning.urls")),
     path("", include("vuoro.booking.urls")),

@@ -66,6 +66,8 @@ def _staff(username: str, role: str | None, point: str | None, *, superuser: boo
 
 
 def _build() -> World:
+    from axes.models import AccessAttempt
+    from django_otp.plugins.otp_totp.models import TOTPDevice
     from django_tasks_db.models import DBTaskResult
 
     from vuoro.audit.services import audit_record
@@ -140,6 +142,12 @@ def _build() -> World:
         "guidance.guidancerecord": GuidanceRecord.objects.create(date=wednesday, matter=SERVICE,
                                                                  outcome="book_appointment", language="fi"),
         "planning.scenario": Scenario.objects.create(name="access matrix", text="weeks = 1\n"),
+        "axes.accessattempt": AccessAttempt.objects.create(
+            username="someone", ip_address="203.0.113.9", user_agent="test", get_data="", post_data="",
+            http_accept="", path_info="/admin/login/", failures_since_start=2, attempt_time=start),
+        # Someone else's authenticator app: the roles themselves have none (they would be asked for it).
+        "otp_totp.totpdevice": TOTPDevice.objects.create(
+            user=User.objects.create_user("device-owner", password="unused-password"), name="phone", confirmed=True),
     }
     return world
 

@@ -104,6 +104,7 @@ PARAMS: dict[str, Callable[[World], Any]] = {
     "id": lambda w: w.users[CLERK].pk,  # admin:auth_user_password_change
     "content_type_id": lambda w: ContentType.objects.get_for_model(w.booking).pk,
     "app_label": lambda w: "network",
+    "pk": lambda w: w.objects["otp_totp.totpdevice"].pk,  # admin:otp_totp_totpdevice_config, _qrcode
 }
 
 
@@ -200,6 +201,13 @@ RULES: dict[str, Rule] = {
     "admin:app_list": Rule(staff(OK, administrator=OK)),
     "admin/(?P<url>.*)$": Rule(staff(NOT_FOUND), path="/admin/no-such-page/"),
     "admin:auth_user_password_change": Rule(staff(FORBIDDEN, administrator=OK, superuser=OK)),
+    # Staff sign-in: the second factor. With VUORO_REQUIRE_2FA off (as here) nobody is forced; a member
+    # of staff without an authenticator app is sent from the code page to enrolment.
+    "staffauth:verify": Rule(staff(REDIRECT)),
+    "staffauth:enrol": Rule(staff(OK)),
+    # django-otp's pages that show a device's key: refused to everyone (OTP_ADMIN_HIDE_SENSITIVE_DATA).
+    "admin:otp_totp_totpdevice_config": Rule(staff(FORBIDDEN)),
+    "admin:otp_totp_totpdevice_qrcode": Rule(staff(FORBIDDEN)),
 }
 
 ALL_STAFF = frozenset({CLERK, CLERK_ELSEWHERE, MANAGER, MANAGER_ELSEWHERE, ADMINISTRATOR, SUPERUSER})
@@ -246,6 +254,11 @@ ADMIN_MODELS: dict[str, AdminAccess] = {
     "guidance.guidancerule": AdminAccess(view=MANAGERS_UP, add=ADMINS, change=ADMINS, delete=ADMINS),
     "guidance.guidancerecord": AdminAccess(view=MANAGERS_UP),
     "planning.scenario": AdminAccess(view=MANAGERS_UP, add=MANAGERS_UP, change=MANAGERS_UP, delete=MANAGERS_UP),
+    # Staff sign-in: administrators lift a sign-in pause (delete the attempts) and remove a lost phone's
+    # second factor; only a superuser adds or edits a device by hand.
+    "axes.accessattempt": AdminAccess(view=ADMINS, delete=ADMINS),
+    "otp_totp.totpdevice": AdminAccess(view=ADMINS, add=frozenset({SUPERUSER}), change=frozenset({SUPERUSER}),
+                                       delete=ADMINS),
 }
 OF_HERE = frozenset({CLERK, MANAGER, ADMINISTRATOR, SUPERUSER})  # the roles that see rows of `here`
 

@@ -36,6 +36,10 @@ for _role in (ADMINISTRATOR, MANAGER, CLERK):
 # Kiosk devices: every role sees and revokes the kiosks of its own points (registered on the kiosk).
 for _role in (ADMINISTRATOR, MANAGER, CLERK):
     ROLE_PERMISSIONS[_role] |= {"walkin.view_kioskdevice", "walkin.change_kioskdevice"}
+# Staff sign-in (vuoro.staffauth): administrators lift sign-in lock-outs and remove a lost phone's
+# second factor (the user list's action does the same).
+ROLE_PERMISSIONS[ADMINISTRATOR] |= {"axes.view_accessattempt", "axes.delete_accessattempt",
+                                    "otp_totp.view_totpdevice", "otp_totp.delete_totpdevice"}
 
 
 def ensure_staff_groups(**kwargs) -> None:
