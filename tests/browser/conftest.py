@@ -33,8 +33,9 @@ def axe_violations():
 @pytest.fixture(autouse=True)
 def csp_violations(monkeypatch):
     """Every browser context a test opens (the `page` fixture's, browser.new_context(), browser.new_page())
-    reports what the Content-Security-Policy refused; the test fails on any (see pytest_runtest_call)."""
-    refused, pages = [], []
+    reports what the Content-Security-Policy refused; the test fails on any (see pytest_runtest_call).
+    The contexts a test opened itself are closed after it."""
+    refused, pages, opened = [], [], []
 
     def watch(context):
         def on_console(message):
@@ -48,12 +49,15 @@ def csp_violations(monkeypatch):
     new_context, new_page = Browser.new_context, Browser.new_page
 
     def watched_new_context(self, *args, **kwargs):
-        return watch(new_context(self, *args, **kwargs))
+        context = watch(new_context(self, *args, **kwargs))
+        opened.append(context)
+        return context
 
     def watched_new_page(self, *args, **kwargs):
         page = new_page(self, *args, **kwargs)
         watch(page.context)
         pages.append(page)
+        opened.append(page.context)
         return page
 
     monkeypatch.setattr(Browser, "new_context", watched_new_context)
@@ -68,7 +72,14 @@ def csp_violations(monkeypatch):
                     pass
         return refused
 
-    return collect
+    yield collect
+    # Close what the test opened itself: a page left open (a display board) would go on asking the
+    # live server, which lasts the whole session, while later tests run.
+    for context in opened:
+        try:
+            context.close()
+        except Exception:  # noqa: S110 - already closed with its browser
+            pass
 
 
 @pytest.hookimpl(wrapper=True)
