@@ -408,7 +408,8 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 def pool_setting(**env: str):
     code = ("import django, json; django.setup(); from django.conf import settings; "
-            "print(json.dumps(settings.DATABASES['default']['OPTIONS'].get('pool')))")
+            "pool = settings.DATABASES['default']['OPTIONS'].get('pool'); "
+            "print(json.dumps(pool and {**pool, 'check': pool['check'].__qualname__}))")
     environment = {k: v for k, v in os.environ.items() if not k.startswith("VUORO_")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env={
         **environment, "DJANGO_SETTINGS_MODULE": "vuoro.settings", "DATABASE_URL": "postgres://u@db.invalid/v", **env})
@@ -420,5 +421,5 @@ def test_pool_size_comes_from_the_environment():
     assert pool_setting()["max_size"] == 20
     assert pool_setting(VUORO_SENDERS="12")["max_size"] == 26  # a worker's 2 × 12 senders and its own
     assert pool_setting(VUORO_DB_POOL_MAX="5", VUORO_DB_POOL_TIMEOUT="7") | {"min_size": 0} == {
-        "min_size": 0, "max_size": 5, "timeout": 7.0, "max_idle": 300}
+        "min_size": 0, "max_size": 5, "timeout": 7.0, "max_idle": 300, "check": "check_pooled_connection"}
     assert pool_setting(VUORO_DB_POOL_MAX="0") is None  # no pool: behind PgBouncer
