@@ -100,7 +100,7 @@ def error_answers(*statuses: int, takes_input: bool = True) -> dict[int, type[Er
 
 # --- Requests that never reach a handler: too big, unreadable, unknown path, wrong method ------------------------
 
-API_PATH_PREFIX = "/api/"
+API_PREFIX = "/api/"  # every answer under it is in the error shape (vuoro.unavailable, vuoro.limits too)
 # Status → code for an answer under the API that Django or ninja made in HTML or plain text.
 SHAPED_CODES = {400: "bad_request", 404: "not_found", 405: "not_allowed", 413: "too_large"}
 SHAPED_DETAILS = {
@@ -144,7 +144,7 @@ class ApiErrorShapeMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         status = response.status_code
-        if status not in SHAPED_CODES or not request.path_info.startswith(API_PATH_PREFIX) or _is_json(response):
+        if status not in SHAPED_CODES or not request.path_info.startswith(API_PREFIX) or _is_json(response):
             return response
         return error_response(request, status, SHAPED_CODES[status], SHAPED_DETAILS[status],
                               headers={name: response[name] for name in KEPT_HEADERS if response.has_header(name)})

@@ -17,9 +17,9 @@ from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
 
-from vuoro.apierrors import ApiError, error_response
+from vuoro.apierrors import API_PREFIX, ApiError, error_response
 from vuoro.booking.guards import rate_limit_count
-from vuoro.unavailable import API_PREFIX, DATABASE_ERRORS, unavailable_response
+from vuoro.unavailable import DATABASE_ERRORS, unavailable_response
 from vuoro.walkin.kiosks import ticket_rate_limit
 
 logger = logging.getLogger("vuoro.limits")

@@ -15,11 +15,10 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.views import defaults
 
-from vuoro.apierrors import error_response
+from vuoro.apierrors import API_PREFIX, error_response
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 5
-API_PREFIX = "/api/"
 
 logger = logging.getLogger("vuoro.unavailable")
 

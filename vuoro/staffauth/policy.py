@@ -9,13 +9,13 @@ from enum import StrEnum
 
 from django.conf import settings
 
+from vuoro.apierrors import API_PREFIX
 from vuoro.network.roles import ADMINISTRATOR, MANAGER
 
 # Pages and endpoints for staff only: a second factor is asked before any of them.
 STAFF_PATH_PREFIXES = ("/admin/", "/console/", "/staff/", "/api/v1/staff/")
 # ...except the steps of signing in (and out) themselves.
 SIGN_IN_PATHS = ("/admin/login/", "/admin/logout/", "/staff/two-factor/")
-API_PREFIX = "/api/"
 
 # Session keys: when this sign-in began and when the staff member was last seen (ISO 8601, UTC).
 SIGNED_IN_AT = "staffauth.signed_in_at"
