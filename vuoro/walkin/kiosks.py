@@ -66,9 +66,9 @@ def kiosk_device_of(request, *, point_id: str) -> KioskDevice | None:
 def ticket_rate_limit(request, *, point_id: str, now: dt.datetime) -> KioskDevice | None:
     """Count a request for a queue number, or refuse it with a 429 ApiError: a registered kiosk of
     this point has its own limit per device; anyone else the strict limits per client address."""
-    device = kiosk_device_of(request, point_id=point_id)
     if "ticket" in getattr(request, "limits_counted", ()):  # counted by vuoro.limits before the view
-        return device
+        return getattr(request, "kiosk_device", None)
+    device = request.kiosk_device = kiosk_device_of(request, point_id=point_id)
     if device is None:
         rate_limit(request, kind="ticket", now=now)  # per minute and per hour
         return None
