@@ -12,12 +12,19 @@ A what-if model of a whole network of service points. Each day:
    day's new requests. Each takes the earliest day, from tomorrow to `horizon_days` ahead,
    on which a desk still has room for their service; who finds none keeps looking tomorrow.
 
+Software levers: `reminders` prevent a share of the no-shows; with a `waitlist_share`, time a
+cancellation frees before its day goes first to waitlisted people holding a later time there
+(step 1), and the time each of them leaves is offered to everyone; with pooled capacity
+(`priority_desk_share`), part of each desk's time is kept for priority requests until
+`priority_release_days` before the day.
+
 Desk time and where a visit fits are the appointment book's business (`backlog_book`).
 
 Demand is deterministic (requests spread evenly over the days, split among points and
 services by share and rounded so that nothing is lost). Who is deflected by guidance,
 who takes the earliest time at any point, who cancels and when, and who does not come are
-drawn per customer from a hash of (seed, customer, purpose): the same customer has the same
+drawn per customer from a hash of (seed, customer, purpose) (and so are who is on the waitlist and
+who is a priority request): the same customer has the same
 fate in every variant of a scenario, so two variants differ only by what was changed.
 
 Pure Python: no Django, no clock; calendars come in as `PointCalendar`s.
@@ -60,7 +67,8 @@ _UNIT = 1.0 / 65536  # each decision reads 16 of the 64 bits: shares to 1/65,536
 def _draws(seed: int, customer: int, round_number: int) -> int:
     """64 random bits fixed by (seed, customer, round): SplitMix64's finaliser.
 
-    Round 0 decides a request (bits 0-15: deflected?, 16-31: any point?); round n >= 1 the
+    Round 0 decides a request (bits 0-15: deflected?, 16-31: any point?, 32-47: on the
+    waitlist?, 48-63: a priority request?); round n >= 1 the
     customer's n-th booking (0-15: cancelled?, 16-31: on which day, 32-47: no-show?,
     48-63: books again?).
     """
@@ -74,12 +82,12 @@ class _Booking:
     """A time held: who, where, which desk, how many cells, since when."""
 
     __slots__ = ("customer", "point", "service", "day", "desk", "cells", "request_day", "attempt", "draws",
-                 "cancelled")
+                 "cancelled", "priority")
 
-    def __init__(self, customer, point, service, day, desk, cells, request_day, attempt, draws):
+    def __init__(self, customer, point, service, day, desk, cells, request_day, attempt, draws, priority=False):
         self.customer, self.point, self.service, self.day = customer, point, service, day
         self.desk, self.cells, self.request_day = desk, cells, request_day
-        self.attempt, self.draws, self.cancelled = attempt, draws, False
+        self.attempt, self.draws, self.cancelled, self.priority = attempt, draws, False, priority
 
 
 def simulate_backlog(
@@ -107,8 +115,13 @@ class _Run:
         self.record_served = record_served
         # Without cancellations or no-shows nobody's booking needs random draws.
         self.fates_drawn = bool(s.cancellation_rate or s.no_show_rate)
+        # Reminders prevent a share of the no-shows: those whose draw falls below the lower rate
+        # still stay away, so the people who come anyway are the same in both variants.
+        self.no_show_rate = s.no_show_rate * (1 - s.no_show_reduction) if s.reminders else s.no_show_rate
+        self.waitlists: list[list[_Booking]] | None = [[] for _ in s.points] if s.waitlist_share else None
         self.days = s.weeks * 7
         self.book = AppointmentBook(s, days=self.days)
+        self.pooled = self.book.pooled
         self.services = self.book.services
         self.service_index = self.book.service_index
         self._build_shares()
@@ -159,33 +172,50 @@ class _Run:
                     deflection = change.deflection_share
         return per_week, deflection
 
-    def _book(self, customer, home, service, anywhere, today, request_day, attempt, last_day=None) -> bool:
+    def _flags(self, customer: int) -> int:
+        """Round 0's draws: bits 32-47 decide the waitlist, 48-63 a priority request."""
+        s = self.scenario
+        return _draws(s.seed, customer, 0) if s.waitlist_share or s.priority_share else 0
+
+    def _is_priority(self, customer: int) -> bool:
+        return (self._flags(customer) >> 48) * _UNIT < self.scenario.priority_share
+
+    def _book(self, customer, home, service, anywhere, today, request_day, attempt, last_day=None,
+              priority=False) -> bool:
         s = self.scenario
         book = self.book
         last = today + s.horizon_days if last_day is None else last_day
+        # Times held at the start were booked before any pooling: only later searches are public.
+        public = self.pooled and not priority and today >= 0
         if anywhere:
-            found = book.earliest(home, service, True, today + 1, last)
+            found = book.earliest(home, service, True, today + 1, last, public)
             if found is None:
                 return False
             point, day, desk = found
         else:
-            found = book.earliest_at(home, service, today + 1, last) if book.visit_cells[home][service] else None
+            found = book.earliest_at(home, service, today + 1, last, public) if book.visit_cells[home][service] \
+                else None
             if found is None:
                 return False
             point = home
             day, desk = found
         cells = book.visit_cells[point][service][day]
-        book.room[point][day][desk] -= cells
+        book.take(point, day, desk, cells, priority=priority)
         draws = _draws(s.seed, customer, attempt + 1) if self.fates_drawn else 0
-        booking = _Booking(customer, point, service, day, desk, cells, request_day, attempt, draws)
+        booking = _Booking(customer, point, service, day, desk, cells, request_day, attempt, draws, priority)
         self.appointments[day].append(booking)
         self.booked += 1
+        if self.waitlists is not None and ((self._flags(customer) >> 32) & 0xFFFF) * _UNIT < s.waitlist_share:
+            self.waitlists[point].append(booking)
         if today >= 0:
             if (draws & 0xFFFF) * _UNIT < s.cancellation_rate:
                 self._cancel_later(booking, today)
             self.week_lead_days += day - today
             self.week_request_days += day - request_day
             self.week_bookings += 1
+            if priority:
+                self.week_priority_lead_days += day - today
+                self.week_priority_bookings += 1
         return True
 
     def _cancel_later(self, booking: _Booking, booked_day: int) -> None:
@@ -203,6 +233,8 @@ class _Run:
         self.looking: dict[tuple[int, int, bool], deque] = {}  # (point, service, anywhere) -> FIFO
         self.booked = 0
         self.week_lead_days = self.week_request_days = self.week_bookings = 0
+        self.week_priority_lead_days = self.week_priority_bookings = 0
+        self.moved_earlier = 0
         totals = dict(served=0, deflected=0, cancelled=0, no_shows_gone=0)
         served_ids: list[int] = []
         self._seed_initial_state()
@@ -230,7 +262,7 @@ class _Run:
         return BacklogResult(
             weeks=tuple(weeks), customers=self.customers, served=totals["served"], deflected=totals["deflected"],
             cancelled=totals["cancelled"], no_shows_gone=totals["no_shows_gone"], booked_at_end=self.booked,
-            unbooked_at_end=unbooked, served_customer_ids=tuple(served_ids),
+            unbooked_at_end=unbooked, moved_earlier=self.moved_earlier, served_customer_ids=tuple(served_ids),
         )
 
     def _seed_initial_state(self) -> None:
@@ -289,14 +321,19 @@ class _Run:
         point, service, _ = self.streams[-1]
         return point, service
 
-    def _wait(self, customer, point, service, anywhere, request_day, attempt=0) -> None:
-        self.looking.setdefault((point, service, anywhere), deque()).append((customer, request_day, attempt))
+    def _wait(self, customer, point, service, anywhere, request_day, attempt=0, priority=False) -> None:
+        self.looking.setdefault((point, service, anywhere, priority), deque()).append(
+            (customer, request_day, attempt))
 
     def _book_or_wait(self, customer, point, service, anywhere, today, request_day, attempt=0) -> None:
-        queue = self.looking.get((point, service, anywhere))
-        if queue or not self._book(customer, point, service, anywhere, today, request_day, attempt):
+        priority = self._is_priority(customer) if self.scenario.priority_share else False
+        # Only with pooled capacity do priority requests see other times, and look apart.
+        key_priority = priority and self.pooled
+        queue = self.looking.get((point, service, anywhere, key_priority))
+        if queue or not self._book(customer, point, service, anywhere, today, request_day, attempt,
+                                   priority=priority):
             # Someone with the same needs is still looking: then there is no room for this one either.
-            self._wait(customer, point, service, anywhere, request_day, attempt)
+            self._wait(customer, point, service, anywhere, request_day, attempt, key_priority)
 
     def _serve(self, today, week, totals, served_ids) -> None:
         s = self.scenario
@@ -304,7 +341,7 @@ class _Run:
             if booking.cancelled:
                 continue
             self.booked -= 1
-            if ((booking.draws >> 32) & 0xFFFF) * _UNIT < s.no_show_rate:
+            if ((booking.draws >> 32) & 0xFFFF) * _UNIT < self.no_show_rate:
                 week.no_shows += 1
                 if (booking.draws >> 48) * _UNIT < s.no_show_rebook_share:
                     self.rebooking.append((booking.customer, booking.point, booking.service, False,
@@ -337,14 +374,48 @@ class _Run:
             self.booked -= 1
             week.cancelled += 1
             totals["cancelled"] += 1
-            if self.scenario.refill_cancelled:
-                self.book.give_back(booking.point, booking.day, booking.desk, booking.cells, today=today)
+            cells = booking.cells
+            if self.waitlists is not None and booking.day > today:
+                cells = self._offer_to_waitlist(booking.point, booking.day, booking.desk, cells, today, week)
+            if cells and self.scenario.refill_cancelled:
+                self.book.give_back(booking.point, booking.day, booking.desk, cells, today=today)
+
+    def _offer_to_waitlist(self, point, day, desk, cells, today, week) -> int:
+        """Freed time on a desk goes to waitlisted people holding a later time there, in the order
+        they booked, while their visit fits in what is left; returns the cells nobody took.
+
+        Whoever moves leaves a later time behind: it lies further ahead, and is offered to
+        everyone at once (whatever `refill_cancelled` says), like any time never booked.
+        """
+        queue = self.waitlists[point]
+        needs = self.book.visit_cells[point]
+        index = 0
+        while cells and index < len(queue):
+            waiting = queue[index]
+            if waiting.cancelled or waiting.day <= today:
+                del queue[index]  # visited, cancelled or gone: off the list
+                continue
+            if waiting.day > day and needs[waiting.service][day] <= cells:
+                need = needs[waiting.service][day]
+                old_day, old_desk, old_cells = waiting.day, waiting.desk, waiting.cells
+                self.appointments[old_day].remove(waiting)
+                waiting.day, waiting.desk, waiting.cells = day, desk, need
+                self.appointments[day].append(waiting)
+                cells -= need
+                week.moved_earlier += 1
+                week.days_moved_earlier += old_day - day
+                self.moved_earlier += 1
+                self.book.give_back(point, old_day, old_desk, old_cells, today=today)
+            index += 1
+        return cells
 
     def _look_again(self, today) -> None:
-        for (point, service, anywhere), queue in self.looking.items():
+        counting = self.scenario.priority_share and not self.pooled  # priority only counted apart
+        for (point, service, anywhere, priority), queue in self.looking.items():
             while queue:
                 customer, request_day, attempt = queue[0]
-                if not self._book(customer, point, service, anywhere, today, request_day, attempt):
+                if not self._book(customer, point, service, anywhere, today, request_day, attempt,
+                                  priority=self._is_priority(customer) if counting else priority):
                     break  # nobody behind with the same needs finds room either
                 queue.popleft()
 
@@ -377,7 +448,8 @@ class _Run:
             service = self.main_service[point]
             if service is None or not self.point_share[point]:
                 continue
-            found = self.book.earliest_at(point, service, today + 1, today + s.horizon_days)
+            # With pooled capacity: the earliest time the public can book.
+            found = self.book.earliest_at(point, service, today + 1, today + s.horizon_days, self.pooled)
             if found is not None:
                 weighted += self.point_share[point] * (found[0] - today)
                 mass += self.point_share[point]
@@ -398,15 +470,23 @@ class _Run:
             days_to_earliest_free=weighted / mass if mass else None,
             desk_hours=week.desk_hours,
             booked_desk_hours=week.booked_desk_hours,
+            moved_earlier=week.moved_earlier,
+            days_moved_earlier=week.days_moved_earlier / week.moved_earlier if week.moved_earlier else None,
+            priority_lead_time_days=(self.week_priority_lead_days / self.week_priority_bookings
+                                     if self.week_priority_bookings else None),
+            public_lead_time_days=((self.week_lead_days - self.week_priority_lead_days) / public
+                                   if (public := bookings - self.week_priority_bookings) else None),
         )
         self.week_lead_days = self.week_request_days = self.week_bookings = 0
+        self.week_priority_lead_days = self.week_priority_bookings = 0
         return result
 
 
 class _WeekTally:
     __slots__ = ("capacity", "demand", "deflected", "served", "no_shows", "cancelled", "desk_hours",
-                 "booked_desk_hours")
+                 "booked_desk_hours", "moved_earlier", "days_moved_earlier")
 
     def __init__(self):
         self.capacity = self.demand = self.deflected = self.served = self.no_shows = self.cancelled = 0
+        self.moved_earlier = self.days_moved_earlier = 0
         self.desk_hours = self.booked_desk_hours = 0.0

@@ -8,6 +8,10 @@ time is taken as one block, the way a day booked from the morning on fills up).
 Searching is the hot path. Per point and service a cursor remembers the first day that may
 still have room, so a search starts where the last one stopped; days a cancellation gave
 time back on are kept aside (`holes`) and looked at first.
+
+Pooled capacity (`priority_desk_share`): on each desk a share of the day's cells is kept for
+priority requests (`reserve`) until `priority_release_days` before the day; until then the
+public sees only the rest. Public searches have cursors of their own (`public_cursors`).
 """
 from __future__ import annotations
 
@@ -37,6 +41,15 @@ class AppointmentBook:
         self.services = sorted({code for plan in scenario.points for code in plan.durations_minutes})
         self.service_index = {code: index for index, code in enumerate(self.services)}
         self._build_capacity()
+        self.pooled = scenario.priority_desk_share > 0
+        self.release_days = scenario.priority_release_days
+        if self.pooled:
+            share = scenario.priority_desk_share
+            # point -> day -> cells still kept for priority requests on each desk
+            self.reserve = [[[int(cells * share + 1e-9) for cells in day] for day in point]
+                            for point in self.desk_cells]
+            self.public_cursors = [list(row) for row in self.cursors]
+            self.public_holes: list[list[int]] = [[] for _ in scenario.points]  # days to look at again
         self.pending_releases: dict[int, list[Callable[[int], None]]] = {}
         self._schedule_levers()
 
@@ -88,10 +101,11 @@ class AppointmentBook:
 
     def _reopen(self, point: int, day: int) -> None:
         """A lever added room from `day` on: every search at the point must look there again."""
-        row = self.cursors[point]
-        for service, cursor in enumerate(row):
-            if day < cursor:
-                row[service] = day
+        rows = [self.cursors[point]] + ([self.public_cursors[point]] if self.pooled else [])
+        for row in rows:
+            for service, cursor in enumerate(row):
+                if day < cursor:
+                    row[service] = day
 
     def _schedule_levers(self) -> None:
         s = self.scenario
@@ -129,6 +143,8 @@ class AppointmentBook:
                     cells = max(opened)
                     opened.extend([cells] * lever.desks)
                     self.room[point][day].extend([cells] * lever.desks)
+                    if self.pooled:
+                        self.reserve[point][day].extend([0] * lever.desks)  # a lever's desks are public
             if first <= last:
                 self._reopen(point, first)
 
@@ -141,6 +157,8 @@ class AppointmentBook:
                 cells = _minutes_between(lever.opens, lever.closes) // self.scenario.slot_minutes
                 self.desk_cells[point][day].extend([cells] * lever.desks)
                 self.room[point][day].extend([cells] * lever.desks)
+                if self.pooled:
+                    self.reserve[point][day].extend([0] * lever.desks)
                 self._reopen(point, day)
 
         return release
@@ -160,11 +178,16 @@ class AppointmentBook:
 
         return release
 
-    def earliest_at(self, point: int, service: int, first: int, last: int) -> tuple[int, int] | None:
+    def earliest_at(self, point: int, service: int, first: int, last: int,
+                    public: bool = False) -> tuple[int, int] | None:
         """(day, desk) of the earliest room for `service` at `point` in [first, last].
 
-        Looks at the days cancellations reopened first, then walks on from the cursor.
+        Looks at the days cancellations reopened first, then walks on from the cursor. A
+        `public` search (pooled capacity only) leaves the cells kept for priority requests alone
+        on days more than `priority_release_days` after `first - 1` (today).
         """
+        if public:
+            return self._earliest_public(point, service, first, last)
         cursor = self.cursors[point]
         needs = self.visit_cells[point][service]
         rooms = self.room[point]
@@ -202,24 +225,82 @@ class AppointmentBook:
             cursor[service] = day
         return None
 
-    def earliest(self, home: int, service: int, anywhere: bool, first: int, last: int):
+    def _earliest_public(self, point: int, service: int, first: int, last: int) -> tuple[int, int] | None:
+        """`earliest_at` for a public request while part of the desk time is kept for priority."""
+        cursor = self.public_cursors[point]
+        needs = self.visit_cells[point][service]
+        rooms = self.room[point]
+        reserve = self.reserve[point]
+        released_until = first - 1 + self.release_days  # days the kept time is everyone's
+
+        def desk_on(day: int) -> int | None:
+            cells = needs[day]
+            kept = reserve[day] if day > released_until else None
+            for desk, left in enumerate(rooms[day]):
+                if (left - kept[desk] if kept else left) >= cells:
+                    return desk
+            return None
+
+        holes = self.public_holes[point]
+        while holes and holes[0] < first:
+            holes.pop(0)
+        smallest = self.smallest_visit[point]
+        for day in list(holes):
+            if day > last or day >= cursor[service]:
+                break
+            row = rooms[day]
+            most = max(row)
+            if most >= smallest[day] and day > released_until:
+                most = max(map(int.__sub__, row, reserve[day]))
+            if most < smallest[day]:
+                holes.remove(day)  # nothing the public may book there (until the day is released)
+                continue
+            if most < needs[day]:
+                continue
+            desk = desk_on(day)
+            if desk is not None:
+                return day, desk
+        day = max(cursor[service], first)
+        last = min(last, self.calendar_days - 1)
+        while day <= last:
+            if rooms[day]:
+                desk = desk_on(day)
+                if desk is not None:
+                    if first <= cursor[service]:
+                        cursor[service] = day
+                    return day, desk
+            day += 1
+        if first <= cursor[service]:
+            cursor[service] = day
+        return None
+
+    def take(self, point: int, day: int, desk: int, cells: int, *, priority: bool = False) -> None:
+        """Book `cells` of a desk's time; a priority visit uses the time kept for priority first."""
+        room = self.room[point][day]
+        room[desk] -= cells
+        if self.pooled:  # the time kept is never more than the time left
+            kept = self.reserve[point][day]
+            kept[desk] = max(0, kept[desk] - cells) if priority else min(kept[desk], room[desk])
+
+    def earliest(self, home: int, service: int, anywhere: bool, first: int, last: int, public: bool = False):
         """(point, day, desk) of the earliest room for `service` at `home`, or at any point offering it."""
         if not anywhere:
-            found = self.earliest_at(home, service, first, last) if self.visit_cells[home][service] else None
+            found = self.earliest_at(home, service, first, last, public) if self.visit_cells[home][service] else None
             return (home, *found) if found else None
-        found = self.earliest_at(home, service, first, last) if self.visit_cells[home][service] else None
+        found = self.earliest_at(home, service, first, last, public) if self.visit_cells[home][service] else None
         best = (home, *found) if found else None
+        cursors, all_holes = (self.public_cursors, self.public_holes) if public else (self.cursors, self.holes)
         for point in self.offering[service]:
             if point == home:
                 continue
             if best is not None:
-                holes = self.holes[point]
-                bound = self.cursors[point][service]
+                holes = all_holes[point]
+                bound = cursors[point][service]
                 if holes and holes[0] < bound:
                     bound = holes[0]
                 if bound >= best[1] or first >= best[1]:
                     continue  # nothing there before the best found so far
-            found = self.earliest_at(point, service, first, last if best is None else best[1] - 1)
+            found = self.earliest_at(point, service, first, last if best is None else best[1] - 1, public)
             if found and (best is None or found[0] < best[1]):
                 best = (point, *found)
         return best
@@ -227,14 +308,23 @@ class AppointmentBook:
     def give_back(self, point: int, day: int, desk: int, cells: int, *, today: int) -> None:
         """A cancelled visit's time is free again, for anyone booking from `today` on."""
         self.room[point][day][desk] += cells
-        holes = self.holes[point]
-        if day > today and day not in holes:
-            bisect.insort(holes, day)
+        for holes in [self.holes[point]] + ([self.public_holes[point]] if self.pooled else []):
+            if day > today and day not in holes:
+                bisect.insort(holes, day)
 
     def release_due(self, today: int) -> None:
         """Make bookable what the levers release on `today`."""
         for action in self.pending_releases.pop(today, ()):
             action(today)
+        if self.pooled:
+            # From tomorrow's searches on, the day `release_days` ahead is everyone's: where time
+            # was still kept there, public searches must look at it again, like at a hole.
+            day = today + self.release_days
+            if day < self.calendar_days:
+                for point, kept in enumerate(self.reserve):
+                    holes = self.public_holes[point]
+                    if any(kept[day]) and day not in holes:
+                        bisect.insort(holes, day)
 
     def desk_cells_on(self, point: int, day: int) -> list[int]:
         """The cells each desk opens with that day (levers included)."""

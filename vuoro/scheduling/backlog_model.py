@@ -90,6 +90,17 @@ class BacklogScenario:
     new_durations: tuple[NewDuration, ...] = ()
     demand_changes: tuple[DemandChange, ...] = ()
     seed: int = 1
+    # Software levers (docs/simulate.md). Reminders prevent a share of the no-shows.
+    reminders: bool = False
+    no_show_reduction: float = 0.3  # of the no-shows, the share reminders prevent (with reminders on)
+    # Of the people holding a time, the share on the waitlist: time a cancellation frees before its
+    # day is offered to them first, in the order they asked for a visit (earlier times for them).
+    waitlist_share: float = 0.0
+    # Pooled capacity: a share of requests is priority; a share of each desk's time is kept for
+    # them and released to everyone `priority_release_days` before the day.
+    priority_share: float = 0.0
+    priority_desk_share: float = 0.0
+    priority_release_days: int = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +122,10 @@ class BacklogWeek:
     days_to_earliest_free: float | None  # at the week's end, weighted over points (see README)
     desk_hours: float  # open desk time of the week
     booked_desk_hours: float  # of it, taken by visits (no-shows included)
+    moved_earlier: int = 0  # waitlisted people moved to an earlier time that week
+    days_moved_earlier: float | None = None  # mean days they gained (None: nobody moved)
+    priority_lead_time_days: float | None = None  # lead_time_days of the priority requests alone
+    public_lead_time_days: float | None = None  # ... and of everybody else
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,4 +140,5 @@ class BacklogResult:
     no_shows_gone: int  # no-shows who did not book again
     booked_at_end: int
     unbooked_at_end: int
+    moved_earlier: int = 0  # moves to an earlier time from the waitlist, over the run
     served_customer_ids: tuple[int, ...] = ()  # only with record_served=True
