@@ -38,6 +38,10 @@ def week_json(week: BacklogWeek) -> dict:
         "request_to_visit_days": _rounded(week.request_to_visit_days),
         "desk_hours": _rounded(week.desk_hours),
         "booked_desk_hours": _rounded(week.booked_desk_hours),
+        "moved_earlier": week.moved_earlier,
+        "days_moved_earlier": _rounded(week.days_moved_earlier),
+        "priority_lead_time_days": _rounded(week.priority_lead_time_days),
+        "public_lead_time_days": _rounded(week.public_lead_time_days),
     }
 
 
@@ -52,6 +56,7 @@ def backlog_json(result: BacklogResult) -> dict:
             "no_shows_gone": result.no_shows_gone,
             "booked_at_end": result.booked_at_end,
             "unbooked_at_end": result.unbooked_at_end,
+            "moved_earlier": result.moved_earlier,
         },
     }
 

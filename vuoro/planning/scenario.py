@@ -39,8 +39,13 @@ BACKLOG_KEYS = {
     "point_shares", "any_point_share", "initial_waiting", "initial_bookings", "initial_booked_days",
     "no_show_rate", "no_show_rebook_share", "cancellation_rate", "refill_cancelled", "deflection_share", "seed",
     "extra_desks", "extra_days", "new_durations", "demand_changes",
+    "reminders", "no_show_reduction", "waitlist_share", "priority_share", "priority_desk_share",
+    "priority_release_days",
 }
-SHARE_KEYS = ("any_point_share", "no_show_rate", "no_show_rebook_share", "cancellation_rate", "deflection_share")
+SHARE_KEYS = ("any_point_share", "no_show_rate", "no_show_rebook_share", "cancellation_rate", "deflection_share",
+              "no_show_reduction", "waitlist_share", "priority_share", "priority_desk_share")
+# The software levers: keys of [backlog] that the baseline (`without_levers`) turns off.
+SOFTWARE_LEVERS_OFF = {"reminders": False, "waitlist_share": 0.0, "priority_desk_share": 0.0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,14 +134,16 @@ def run_scenario(
 def without_levers(scenario: Scenario) -> Scenario:
     """The same scenario with every lever taken out: the baseline to compare it with.
 
-    Levers are the dated changes of docs/simulate.md: extra desks, extra days, new durations
-    and demand changes. Everything else (network, demand, rates, seed) stays, so the two runs
-    differ only by the levers; the walk-in part has no levers and stays as it is.
+    Levers are the dated changes of docs/simulate.md (extra desks, extra days, new durations
+    and demand changes) and the software levers (reminders, the waitlist, desk time kept for
+    priority requests). Everything else (network, demand, rates, seed, and which requests are
+    priority) stays, so the two runs differ only by the levers; the walk-in part has no levers
+    and stays as it is.
     """
     if scenario.backlog is None:
         return scenario
     baseline = dataclasses.replace(scenario.backlog, extra_desks=(), extra_days=(), new_durations=(),
-                                   demand_changes=())
+                                   demand_changes=(), **SOFTWARE_LEVERS_OFF)
     return dataclasses.replace(scenario, backlog=baseline)
 
 
@@ -228,11 +235,19 @@ def _backlog(check: _Checker, raw, base_dir: Path, given_network: NetworkSpec | 
             values[key] = check.integer(f"{where}.{key}", table[key], minimum=0, maximum=10_000_000)
     if table.get("initial_bookings") and table.get("initial_booked_days"):
         check.fail(where, "give initial_bookings or initial_booked_days, not both")
-    if "refill_cancelled" in table:
-        if isinstance(table["refill_cancelled"], bool):
-            values["refill_cancelled"] = table["refill_cancelled"]
-        else:
-            check.fail(f"{where}.refill_cancelled", f"must be true or false, not {table['refill_cancelled']!r}")
+    for key in ("refill_cancelled", "reminders"):
+        if key in table:
+            if isinstance(table[key], bool):
+                values[key] = table[key]
+            else:
+                check.fail(f"{where}.{key}", f"must be true or false, not {table[key]!r}")
+    if "no_show_reduction" in table and table.get("reminders") is not True:
+        check.fail(f"{where}.no_show_reduction", "changes nothing without reminders = true")
+    if "priority_release_days" in table:
+        values["priority_release_days"] = check.integer(f"{where}.priority_release_days",
+                                                        table["priority_release_days"], minimum=0, maximum=3660)
+        if not table.get("priority_desk_share"):
+            check.fail(f"{where}.priority_release_days", "changes nothing without a priority_desk_share above 0")
     values["seed"] = check.integer(f"{where}.seed", table.get("seed", 1), minimum=0)
     if network is None:
         return None
