@@ -7,7 +7,8 @@ from vuoro.planning.scenario import Scenario, WalkInScenario, load_scenario, par
 from vuoro.scheduling.backlog import DemandChange, ExtraDesks
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-LEVERS = ("extra_desks", "extra_days", "new_durations", "demand_changes")
+LEVERS = ("extra_desks", "extra_days", "new_durations", "demand_changes", "reminders", "waitlist_share",
+          "priority_desk_share")
 
 
 class TestWithoutLevers:
@@ -15,7 +16,7 @@ class TestWithoutLevers:
         summer = load_scenario(EXAMPLES / "summer-2021.toml")
         assert summer.backlog.extra_days and summer.backlog.extra_desks and summer.backlog.new_durations
         baseline = without_levers(summer)
-        assert all(getattr(baseline.backlog, lever) == () for lever in LEVERS)
+        assert all(not getattr(baseline.backlog, lever) for lever in LEVERS)
 
     def test_keeps_everything_else(self):
         summer = load_scenario(EXAMPLES / "summer-2021.toml")
@@ -52,3 +53,11 @@ class TestWithoutLevers:
             ExtraDesks(point_id="helsinki-malmi", first_date=dt.date(2021, 6, 1), last_date=dt.date(2021, 6, 30),
                        desks=3),)))
         assert without_levers(more).backlog.extra_desks == ()
+
+    def test_turns_the_software_levers_off_and_keeps_who_is_priority(self):
+        summer = load_scenario(EXAMPLES / "summer-2021.toml")
+        levers = dataclasses.replace(summer, backlog=dataclasses.replace(
+            summer.backlog, reminders=True, waitlist_share=0.5, priority_share=0.1, priority_desk_share=0.2))
+        baseline = without_levers(levers).backlog
+        assert (baseline.reminders, baseline.waitlist_share, baseline.priority_desk_share) == (False, 0.0, 0.0)
+        assert baseline.priority_share == 0.1

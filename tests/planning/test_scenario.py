@@ -157,3 +157,40 @@ from_date = "next week"
     def test_a_missing_network_file(self, folder):
         [problem] = problems_of(BACKLOG.replace("network.toml", "nowhere.toml"), folder)
         assert problem.startswith("s.toml: backlog.network: cannot read")
+
+
+class TestSoftwareLevers:
+    def test_reads_reminders_the_waitlist_and_pooled_capacity(self, folder):
+        text = BACKLOG + """reminders = true
+no_show_reduction = 0.4
+waitlist_share = 0.5
+priority_share = 0.1
+priority_desk_share = 0.2
+priority_release_days = 5
+"""
+        backlog = parse_scenario(text, filename="s.toml", base_dir=folder).backlog
+        assert (backlog.reminders, backlog.no_show_reduction, backlog.waitlist_share) == (True, 0.4, 0.5)
+        assert (backlog.priority_share, backlog.priority_desk_share, backlog.priority_release_days) == (0.1, 0.2, 5)
+
+    def test_defaults_leave_every_software_lever_off(self, folder):
+        backlog = parse_scenario(BACKLOG, filename="s.toml", base_dir=folder).backlog
+        assert (backlog.reminders, backlog.waitlist_share, backlog.priority_share, backlog.priority_desk_share) == (
+            False, 0.0, 0.0, 0.0)
+        assert (backlog.no_show_reduction, backlog.priority_release_days) == (0.3, 7)
+
+    def test_names_each_problem(self, folder):
+        text = BACKLOG + """reminders = "yes"
+no_show_reduction = 1.5
+waitlist_share = -0.1
+priority_share = "a tenth"
+priority_release_days = 2.5
+"""
+        assert problems_of(text, folder) == [
+            "s.toml: backlog.no_show_reduction: must be at most 1, not 1.5",
+            "s.toml: backlog.waitlist_share: must be at least 0, not -0.1",
+            "s.toml: backlog.priority_share: must be a number, not 'a tenth'",
+            "s.toml: backlog.reminders: must be true or false, not 'yes'",
+            "s.toml: backlog.no_show_reduction: changes nothing without reminders = true",
+            "s.toml: backlog.priority_release_days: must be a whole number, not 2.5",
+            "s.toml: backlog.priority_release_days: changes nothing without a priority_desk_share above 0",
+        ]

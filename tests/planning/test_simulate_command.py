@@ -52,6 +52,19 @@ class TestJson:
         assert CONTRACT_WEEK_KEYS | {"days_to_earliest_free"} <= set(weeks[0])
         assert weeks[0]["week_start"] == "2021-05-31"
 
+    def test_a_backlog_week_reports_the_software_levers(self, tmp_path):
+        text = (ROOT / "examples" / "summer-2021.toml").read_text().replace(
+            'network = "planning-network.toml"', f'network = "{ROOT / "examples" / "planning-network.toml"}"'
+        ).replace("weeks = 14", "weeks = 2").replace(
+            "seed = 2021", "seed = 2021\nwaitlist_share = 0.5\npriority_share = 0.1\npriority_desk_share = 0.1")
+        scenario = tmp_path / "levers.toml"
+        scenario.write_text(text)
+        answer = json.loads(simulate(scenario, "--json")[0])["backlog"]
+        week = answer["weeks"][0]
+        assert week["moved_earlier"] > 0 and week["days_moved_earlier"] > 0
+        assert week["priority_lead_time_days"] is not None and week["public_lead_time_days"] is not None
+        assert answer["totals"]["moved_earlier"] == sum(week["moved_earlier"] for week in answer["weeks"])
+
     def test_the_installed_command_prints_one_json_object(self, walk_in_file):
         finished = run_vuoro(walk_in_file, "--json")
         assert finished.returncode == 0, finished.stderr
