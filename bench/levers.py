@@ -5,7 +5,8 @@ writes bench/results/levers.json.
     .venv/bin/python bench/levers.py [examples/summer-2021.toml]
 
 The scenario's own levers (Saturdays, summer staff, shorter visits) are taken out for the
-baseline and put back one at a time; the searches add to all of them together.
+baseline and put back one at a time; so are the software levers (reminders, the waitlist, pooled
+capacity), beside them, with the assumptions below; the searches add to the three of 2021.
 """
 from __future__ import annotations
 
@@ -24,10 +25,23 @@ END_OF_AUGUST_WEEK = dt.date(2021, 8, 23)  # the last week wholly in August
 SUMMER = (dt.date(2021, 6, 14), dt.date(2021, 8, 27))
 DECIDED = dt.date(2021, 6, 10)  # the press release: levers are announced and bookable from here
 WEEKS_FOR_WHEN = 31  # to the end of 2021, to see when (if ever) the goal is reached
+# The software levers' assumptions (docs/simulate.md): reminders prevent 30 % of no-shows; half of
+# those holding a time are on the waitlist; a tenth of requests are priority, 15 % of each desk's
+# time is kept for them (a little more than their share, so that they find time ahead of the backlog)
+# and released to everyone a week before the day.
+REMINDERS = {"reminders": True, "no_show_reduction": 0.3}
+WAITLIST = {"waitlist_share": 0.5}
+POOLED = {"priority_share": 0.1, "priority_desk_share": 0.15, "priority_release_days": 7}
 
 
 def baseline_of(scenario: BacklogScenario) -> BacklogScenario:
     return dataclasses.replace(scenario, extra_days=(), extra_desks=(), new_durations=())
+
+
+def mean_lead(weeks, key: str) -> float | None:
+    """The mean over weeks of a lead time, weighted alike (weeks where nobody of the kind booked left out)."""
+    values = [getattr(week, key) for week in weeks if getattr(week, key) is not None]
+    return round(sum(values) / len(values), 1) if values else None
 
 
 def week_of(result: BacklogResult, monday: dt.date):
@@ -45,10 +59,18 @@ def figures(name: str, scenario: BacklogScenario, baseline_capacity: int | None)
     august = week_of(result, END_OF_AUGUST_WEEK)
     reached = next((week.week_start_date for week in result.weeks
                     if week.lead_time_days is not None and week.lead_time_days <= GOAL_DAYS), None)
+    august_weeks = [week for week in until_september if week.week_start_date.month == 8]
     return {
         "variant": name,
         "appointments_added": None if baseline_capacity is None else capacity - baseline_capacity,
         "capacity_to_end_of_august": capacity,
+        "served_to_end_of_august": sum(week.served for week in until_september),
+        "no_shows_to_end_of_august": sum(week.no_shows for week in until_september),
+        "moved_earlier_to_end_of_august": (moved := sum(week.moved_earlier for week in until_september)),
+        "days_gained_per_move": round(sum(week.moved_earlier * week.days_moved_earlier for week in until_september
+                                          if week.moved_earlier) / moved, 1) if moved else None,
+        "priority_lead_time_days_august": mean_lead(august_weeks, "priority_lead_time_days"),
+        "public_lead_time_days_august": mean_lead(august_weeks, "public_lead_time_days"),
         "lead_time_days_end_of_august": round(august.lead_time_days, 1),
         "days_to_earliest_free_end_of_august": round(august.days_to_earliest_free, 1),
         "waiting_end_of_august": august.waiting,
@@ -110,7 +132,20 @@ def main() -> None:
                          ("shorter first-permit visits", "new_durations")]:
         rows.append(figures(label, dataclasses.replace(baseline, **{field: getattr(everything, field)}),
                             base_capacity))
+    software = [
+        ("reminders: 30 % fewer no-shows", dataclasses.replace(baseline, **REMINDERS)),
+        ("waitlist: half of those booked on it", dataclasses.replace(baseline, **WAITLIST)),
+        ("freed times go unused (refill_cancelled = false)", dataclasses.replace(baseline, refill_cancelled=False)),
+        ("... and the waitlist refills them", dataclasses.replace(baseline, refill_cancelled=False, **WAITLIST)),
+        ("10 % priority requests, counted apart", dataclasses.replace(baseline, priority_share=0.1)),
+        ("pooled: 15 % of desk time kept for them, released 7 days ahead", dataclasses.replace(baseline, **POOLED)),
+    ]
+    rows += [figures(label, variant, base_capacity) for label, variant in software]
     rows.append(figures("all three together", everything, base_capacity))
+    rows.append(figures("all three + reminders + waitlist", dataclasses.replace(everything, **REMINDERS, **WAITLIST),
+                        base_capacity))
+    rows.append(figures("all three + reminders + waitlist + pooled",
+                        dataclasses.replace(everything, **REMINDERS, **WAITLIST, **POOLED), base_capacity))
 
     all_points = [plan.id for plan in everything.points]
     largest = sorted(everything.points, key=lambda plan: -plan.calendar.desks)[:5]
@@ -135,15 +170,29 @@ def main() -> None:
 
     print(f"Lead time = mean days from booking to visit of those who booked in the week of {END_OF_AUGUST_WEEK}; "
           f"goal {GOAL_DAYS} days.\n")
-    print("| variant | appointments added by 29 Aug | lead time, week of 23 Aug (days) | "
+    base_served = base["served_to_end_of_august"]
+    print("| variant | appointments added by 29 Aug | visits served by 29 Aug | lead time, week of 23 Aug (days) | "
           "earliest free time, 29 Aug (days) | first week with lead time ≤ 30 days |")
-    print("|---|---:|---:|---:|---|")
+    print("|---|---:|---:|---:|---:|---|")
     for row in rows + [row for row in searches if "lead_time_days_end_of_august" in row]:
-        print(f"| {row['variant']} | {row['appointments_added']:+,} | {row['lead_time_days_end_of_august']} | "
-              f"{row['days_to_earliest_free_end_of_august']} | {row['first_week_within_goal'] or 'not in 2021'} |")
+        served = row["served_to_end_of_august"] - base_served
+        print(f"| {row['variant']} | {row['appointments_added']:+,} | {served:+,} | "
+              f"{row['lead_time_days_end_of_august']} | {row['days_to_earliest_free_end_of_august']} | "
+              f"{row['first_week_within_goal'] or 'not in 2021'} |")
     for row in searches:
         if "lead_time_days_end_of_august" not in row:
-            print(f"| {row['variant']} | – | the goal is not reached | – | – |")
+            print(f"| {row['variant']} | – | – | the goal is not reached | – | – |")
+    print("\nWhat the software levers do besides (to 29 Aug; lead times: the mean over the weeks of August):\n")
+    print("| variant | no-shows | moved earlier from the waitlist (mean days gained) | lead time, priority (days) | "
+          "lead time, the public (days) |")
+    print("|---|---:|---:|---:|---:|")
+    for row in rows:
+        if row is base or row["variant"].startswith(("reminders", "waitlist", "...", "10 %", "pooled", "all three +")):
+            gained = f" ({row['days_gained_per_move']})" if row["days_gained_per_move"] else ""
+            print(f"| {row['variant']} | {row['no_shows_to_end_of_august']:,} | "
+                  f"{row['moved_earlier_to_end_of_august']:,}{gained} | "
+                  f"{row['priority_lead_time_days_august'] or '–'} | "
+                  f"{row['public_lead_time_days_august']} |")
 
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
