@@ -260,18 +260,18 @@ class AppointmentBook:
             desk = desk_on(day)
             if desk is not None:
                 return day, desk
-        day = max(cursor[service], first)
+        if cursor[service] < first:
+            cursor[service] = first  # searches only ever start later: the days before are gone by
+        day = cursor[service]
         last = min(last, self.calendar_days - 1)
         while day <= last:
             if rooms[day]:
                 desk = desk_on(day)
                 if desk is not None:
-                    if first <= cursor[service]:
-                        cursor[service] = day
+                    cursor[service] = day
                     return day, desk
             day += 1
-        if first <= cursor[service]:
-            cursor[service] = day
+        cursor[service] = day
         return None
 
     def take(self, point: int, day: int, desk: int, cells: int, *, priority: bool = False) -> None:
