@@ -64,6 +64,9 @@ class TestJson:
         assert week["moved_earlier"] > 0 and week["days_moved_earlier"] > 0
         assert week["priority_lead_time_days"] is not None and week["public_lead_time_days"] is not None
         assert answer["totals"]["moved_earlier"] == sum(week["moved_earlier"] for week in answer["weeks"])
+        out, _ = simulate(scenario)
+        assert "Software levers, week by week" in out and "lead time, priority (d)" in out
+        assert "Software levers" not in simulate(ROOT / "examples" / "summer-2021.toml")[0]
 
     def test_the_installed_command_prints_one_json_object(self, walk_in_file):
         finished = run_vuoro(walk_in_file, "--json")

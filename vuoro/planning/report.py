@@ -120,6 +120,15 @@ def result_text(result: ScenarioResult) -> str:
         )
         lines += ["", "lead time: mean days from booking to visit of those who booked that week;",
                   "earliest free: days from the week's last day to the first free time (weighted over points)."]
+        weeks = result.backlog.weeks
+        if result.backlog.moved_earlier or any(week.priority_lead_time_days is not None for week in weeks):
+            lines += ["", "Software levers, week by week", ""]
+            lines += _table(
+                ["week", "moved earlier", "days gained", "lead time, priority (d)", "lead time, public (d)"],
+                [[week.week_start_date.isoformat(), week.moved_earlier, week.days_moved_earlier,
+                  week.priority_lead_time_days, week.public_lead_time_days] for week in weeks],
+            )
+            lines += ["", "moved earlier: people the waitlist gave a freed earlier time (days gained: their mean)."]
     return "\n".join(lines)
 
 
