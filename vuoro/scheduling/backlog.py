@@ -177,8 +177,9 @@ class _Run:
         s = self.scenario
         return _draws(s.seed, customer, 0) if s.waitlist_share or s.priority_share else 0
 
-    def _is_priority(self, customer: int) -> bool:
-        return (self._flags(customer) >> 48) * _UNIT < self.scenario.priority_share
+    def _is_priority(self, customer: int, request_day: int) -> bool:
+        """Priority requests are drawn among the requests made during the run: not those at the start."""
+        return request_day >= 0 and (self._flags(customer) >> 48) * _UNIT < self.scenario.priority_share
 
     def _book(self, customer, home, service, anywhere, today, request_day, attempt, last_day=None,
               priority=False) -> bool:
@@ -326,7 +327,7 @@ class _Run:
             (customer, request_day, attempt))
 
     def _book_or_wait(self, customer, point, service, anywhere, today, request_day, attempt=0) -> None:
-        priority = self._is_priority(customer) if self.scenario.priority_share else False
+        priority = self._is_priority(customer, request_day) if self.scenario.priority_share else False
         # Only with pooled capacity do priority requests see other times, and look apart.
         key_priority = priority and self.pooled
         queue = self.looking.get((point, service, anywhere, key_priority))
@@ -415,7 +416,7 @@ class _Run:
             while queue:
                 customer, request_day, attempt = queue[0]
                 if not self._book(customer, point, service, anywhere, today, request_day, attempt,
-                                  priority=self._is_priority(customer) if counting else priority):
+                                  priority=self._is_priority(customer, request_day) if counting else priority):
                     break  # nobody behind with the same needs finds room either
                 queue.popleft()
 
