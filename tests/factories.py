@@ -8,7 +8,7 @@ NAMES = 'name = {{ fi = "{0} fi", sv = "{0} sv", en = "{0} en" }}'
 
 
 def network_text(*, slot_minutes=15, horizon_days=180, holidays="FI", points=None, services=None,
-                 timezone="Europe/Helsinki") -> str:
+                 timezone="Europe/Helsinki", pools=()) -> str:
     services = services or [("extended-permit", 30)]
     points = points or [dict(id="helsinki-malmi", desks=2, services=[s[0] for s in services])]
     lines = [f'timezone = "{timezone}"', f"horizon_days = {horizon_days}", f"slot_minutes = {slot_minutes}"]
@@ -36,6 +36,12 @@ def network_text(*, slot_minutes=15, horizon_days=180, holidays="FI", points=Non
             lines += ["[[service_points.exceptions]]", f'date = "{exception[0]}"', f'hours = "{exception[1]}"']
             if len(exception) > 2:
                 lines.append(f"desks = {exception[2]}")
+    for pool in pools:  # {"id", "desks", "public_days_before"?, "kind"?, "service_points"?, "services"?}
+        lines += ["[[pools]]", f'id = "{pool["id"]}"', NAMES.format(pool["id"]), f'kind = "{pool.get("kind", "priority")}"',
+                  f'desks = {pool["desks"]}', f'public_days_before = {pool.get("public_days_before", 0)}']
+        for key in ("service_points", "services"):
+            if key in pool:
+                lines.append(f"{key} = [" + ", ".join(f'"{x}"' for x in pool[key]) + "]")
     return "\n".join(lines) + "\n"
 
 

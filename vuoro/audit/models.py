@@ -34,6 +34,8 @@ class AuditEntry(models.Model):
         CONSOLE_TICKET = "console.ticket", _("issued a queue number")
         # A kiosk registered in a point's hall (vuoro.walkin.kiosks; revoking is a back-office change).
         KIOSK_REGISTER = "kiosk.register", _("registered a kiosk")
+        # A priority code issued for a capacity pool (vuoro.booking.priority).
+        PRIORITY_CODE_ISSUE = "priority_code.issue", _("issued a priority code")
         # A network file loaded (vuoro loadnetwork).
         NETWORK_LOAD = "network.load", _("loaded a network file")
         # Staff sign-in (Django's auth signals); a failed one names the username tried, never the password.

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from vuoro.network.models import Desk, Service, ServicePoint
+from vuoro.network.models import Desk, Pool, Service, ServicePoint
 
 MAX_PERSONS = 6  # a family appointment covers up to six people
 
@@ -141,3 +141,34 @@ class RateCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "window_start_at"], name="one_counter_per_window")]
+
+
+class PriorityCode(models.Model):
+    """A code staff issue to a customer of a priority group (vuoro.booking.priority): one booking of
+    one service in the pool's kept desk time, before `expires_at`. The code itself is shown once to
+    the staff member who issues it and stored only as its SHA-256 (it has 80 random bits, so the
+    digest cannot be searched); `hint` is its last four characters, for finding it again."""
+
+    code_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(_("ends with"), max_length=4)
+    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="codes", verbose_name=_("pool"))
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+", verbose_name=_("service"))
+    expires_at = models.DateTimeField(_("valid until"))
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                  verbose_name=_("issued by"))
+    note = models.CharField(_("note"), max_length=200, blank=True,
+                            help_text=_("For staff only, for example a case number; no personal data."))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="priority_code", verbose_name=_("booking"))
+
+    class Meta:
+        verbose_name = _("priority code")
+        verbose_name_plural = _("priority codes")
+        ordering = ["-issued_at"]
+        constraints = [models.CheckConstraint(condition=Q(booking__isnull=True) | Q(used_at__isnull=False),
+                                              name="priority_code_booking_when_used")]
+
+    def __str__(self) -> str:
+        return f"…{self.hint} ({self.pool_id}, {self.service})"

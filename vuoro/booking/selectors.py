@@ -167,10 +167,15 @@ def _free_cells(state: NetworkState, wanted: list[tuple[PointState, Opening]],
 def availability_list(
     *, state: NetworkState, service_code: str, point_ids: list[str] | None, from_date: dt.date | None,
     to_date: dt.date | None, limit: int | None, now: dt.datetime, persons: int = 1,
+    pools: frozenset[str] = frozenset(),
 ) -> list[PointSlot]:
     """Offered starts for a service at the given points (None: every point offering it), sorted
     by start then point, from `from_date` to `to_date` (local dates, inclusive), at most `limit`;
     each start leaves room for the visit of `persons` people (API.md, family time).
+
+    `pools` are the capacity pools the caller is eligible for (empty: the public): the desks a
+    pool keeps are left out unless the caller is eligible or the day is near enough
+    (`NetworkState.kept_desks`).
 
     Days are searched earliest first across all points, a few at a time when a limit is given,
     and the search stops once `limit` slots are certain. Days whose stored summary
@@ -234,7 +239,9 @@ def availability_list(
             if stop_after is not None and batch_day > stop_after:
                 break
             per_point = [_point_slots(point, opening, cells, state, service_code, persons, now, not_after)
-                         for point, opening in group if (cells := free.get((point.id, batch_day)))]
+                         for point, opening in group
+                         if (cells := _visible(state, point, batch_day, free.get((point.id, batch_day)), service_code,
+                                               now, pools))]
             if limit is None:
                 found.extend(item for slots in per_point for item in slots)
             else:
@@ -246,6 +253,16 @@ def availability_list(
         batch, batch_first = [], None
     found.sort()
     return found[:cap]
+
+
+def _visible(state: NetworkState, point: PointState, day: dt.date, cells: list[int] | None, service_code: str,
+             now: dt.datetime, pools: frozenset[str]) -> list[int] | None:
+    """The free cells of the staffed desks this caller may book: a pool's kept desks are the
+    highest-numbered, the end of the list."""
+    if not cells:
+        return cells
+    kept, _ = state.kept_desks(point, service_code, day, now, pools)
+    return cells[:max(0, len(cells) - kept)] if kept else cells
 
 
 def _point_slots(point: PointState, opening: Opening, cells: list[int], state: NetworkState, service_code: str,
@@ -262,7 +279,7 @@ def _point_slots(point: PointState, opening: Opening, cells: list[int], state: N
 
 def free_day_list(
     *, state: NetworkState, service_code: str, point_ids: list[str] | None, first_date: dt.date, last_date: dt.date,
-    now: dt.datetime, persons: int = 1,
+    now: dt.datetime, persons: int = 1, pools: frozenset[str] = frozenset(),
 ) -> dict[dt.date, int]:
     """How many starts are offered on each local date from `first_date` to `last_date` (inclusive)
     for a service at the given points (None: every point offering it); dates with none are left out.
@@ -280,14 +297,15 @@ def free_day_list(
     while day <= last_date:
         chunk_end = min(day + dt.timedelta(days=SEARCH_CHUNK_DAYS - 1), last_date)
         for found in availability_list(state=state, service_code=service_code, point_ids=[p.id for p in points],
-                                       from_date=day, to_date=chunk_end, limit=None, now=now, persons=persons):
+                                       from_date=day, to_date=chunk_end, limit=None, now=now, persons=persons,
+                                       pools=pools):
             counts[found.day.opening.day] += 1
         day = chunk_end + dt.timedelta(days=1)
     return dict(sorted(counts.items()))
 
 
 def earliest_by_point(*, state: NetworkState, service_code: str, now: dt.datetime,
-                      persons: int = 1) -> dict[str, PointSlot]:
+                      persons: int = 1, pools: frozenset[str] = frozenset()) -> dict[str, PointSlot]:
     """Each point offering the service → its earliest offered start (points with none left out).
 
     Searches all points a week at a time and drops a point from the search once it has a start.
@@ -302,7 +320,8 @@ def earliest_by_point(*, state: NetworkState, service_code: str, now: dt.datetim
     while day <= last_day and remaining:
         chunk_end = min(day + dt.timedelta(days=SEARCH_CHUNK_DAYS - 1), last_day)
         for found in availability_list(state=state, service_code=service_code, point_ids=list(remaining),
-                                       from_date=day, to_date=chunk_end, limit=None, now=now, persons=persons):
+                                       from_date=day, to_date=chunk_end, limit=None, now=now, persons=persons,
+                                       pools=pools):
             held = earliest.get(found.service_point)
             if held is None or found < held:
                 earliest[found.service_point] = found
@@ -314,7 +333,7 @@ def earliest_by_point(*, state: NetworkState, service_code: str, now: dt.datetim
 
 def nearest_slot_list(
     *, state: NetworkState, service_code: str, point_id: str, start_at: dt.datetime, now: dt.datetime,
-    limit: int = 6, days_around: int = 7, persons: int = 1,
+    limit: int = 6, days_around: int = 7, persons: int = 1, pools: frozenset[str] = frozenset(),
 ) -> list[PointSlot]:
     """Offered starts near a wanted one (for when it was taken meanwhile): the same point's that
     day first, nearest in time, then the same point's on the days around it, then other points'
@@ -333,14 +352,15 @@ def nearest_slot_list(
     wanted = (point_id, start_at)
     same = [s for s in availability_list(state=state, service_code=service_code, point_ids=[point_id],
                                          from_date=day - around, to_date=day + around, limit=None, now=now,
-                                         persons=persons)
+                                         persons=persons, pools=pools)
             if (s.service_point, s.slot.start) != wanted]
     nearest = sorted(same, key=rank)[:limit]
     if len(nearest) < limit:
         others = [p.id for p in state.points_offering(service_code) if p.id != point_id]
         if others:
             elsewhere = availability_list(state=state, service_code=service_code, point_ids=others, from_date=day,
-                                          to_date=day + around, limit=None, now=now, persons=persons)
+                                          to_date=day + around, limit=None, now=now, persons=persons,
+                                          pools=pools)
             nearest += sorted(elsewhere, key=rank)[:limit - len(nearest)]
     return nearest
 

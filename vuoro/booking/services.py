@@ -16,7 +16,8 @@ from django.db.models import F
 from vuoro import prepared
 from vuoro.apierrors import DomainError
 from vuoro.booking.keys import hash_pin, new_pin, new_reservation_key
-from vuoro.booking.models import MAX_PERSONS, Booking, DayLoad
+from vuoro.booking.models import MAX_PERSONS, Booking, DayLoad, PriorityCode
+from vuoro.booking.priority import priority_code_bind, priority_code_check, priority_code_claim
 from vuoro.booking.selectors import busy_by_point_day, day_summary, decode_free_cells, encode_free_cells
 from vuoro.network.state import VERSION_SUBQUERY, NetworkState, PointState, network_state, network_state_at
 from vuoro.notify.models import Notice
@@ -24,7 +25,6 @@ from vuoro.notify.services import notice_queue, notice_rows, sender_wake
 from vuoro.scheduling.availability import (
     Busy,
     free_cells_by_desk,
-    free_desk_for,
     free_desk_in,
     longest_run,
     visit_cells,
@@ -87,12 +87,30 @@ def _opening_for(*, state: NetworkState, point: PointState, service_code: str, s
     return opening, duration, day
 
 
+def _desks_open_to(state: NetworkState, point: PointState, free: list[int], *, service_code: str, day: dt.date,
+                   now: dt.datetime, pools: frozenset[str]) -> tuple[list[int], list[int]]:
+    """(the free cells of the staffed desks a caller eligible for `pools` may book, the desk numbers
+    to fill first: a pool's kept desks, the highest-numbered, when the caller is eligible for it)."""
+    kept, first = state.kept_desks(point, service_code, day, now, pools)
+    if kept:
+        return free[:max(0, len(free) - kept)], []
+    if first:
+        pool = state.pools[state.pool_of_point[point.id]]
+        return free, list(range(len(free), max(0, len(free) - pool.desks), -1))
+    return free, []
+
+
 def _free_desk(*, state: NetworkState, point: PointState, opening: Opening, busy: list[Busy], start_at: dt.datetime,
-               duration: int, preferred_desk: int | None = None) -> int:
+               duration: int, preferred_desk: int | None = None, service_code: str = "", day: dt.date | None = None,
+               now: dt.datetime | None = None, pools: frozenset[str] = frozenset()) -> int:
     """The id of a desk free for the whole visit (the preferred one first), or SlotUnavailable."""
     preferred = [point.desk_numbers[preferred_desk]] if preferred_desk in point.desk_numbers else []
-    number = free_desk_for(opening, busy, slot_minutes=state.slot_minutes, start=start_at,
-                           duration_minutes=duration, preferred=preferred)
+    cells = visit_cells(opening, slot_minutes=state.slot_minutes, start=start_at, duration_minutes=duration)
+    free = list(free_cells_by_desk(opening, busy, slot_minutes=state.slot_minutes).values())
+    if day is not None and now is not None:
+        free, pooled = _desks_open_to(state, point, free, service_code=service_code, day=day, now=now, pools=pools)
+        preferred += pooled
+    number = free_desk_in(free, cells=cells, preferred=preferred) if cells is not None else None
     if number is None or number not in point.desk_ids:
         raise SlotUnavailable(NOT_OFFERED)
     return point.desk_ids[number]
@@ -100,7 +118,7 @@ def _free_desk(*, state: NetworkState, point: PointState, opening: Opening, busy
 
 def _place(*, state: NetworkState, point: PointState, service_code: str, start_at: dt.datetime, now: dt.datetime,
            persons: int = 1, exclude_booking: int | None = None, preferred_desk: int | None = None,
-           ) -> tuple[int, dt.datetime, dt.date]:
+           pools: frozenset[str] = frozenset()) -> tuple[int, dt.datetime, dt.date]:
     """Check that `start_at` is offered for `persons` people and find a free desk, reading the
     day's bookings: (desk id, end, local date)."""
     opening, duration, day = _opening_for(state=state, point=point, service_code=service_code, start_at=start_at,
@@ -110,7 +128,7 @@ def _place(*, state: NetworkState, point: PointState, service_code: str, start_a
         excluded = set(Booking.objects.filter(pk=exclude_booking).values_list("start_at", "end_at", "desk_id"))
         busy = [b for b in busy if (b.start, b.end, point.desk_ids.get(b.desk)) not in excluded]
     desk_id = _free_desk(state=state, point=point, opening=opening, busy=busy, start_at=start_at, duration=duration,
-                         preferred_desk=preferred_desk)
+                         preferred_desk=preferred_desk, service_code=service_code, day=day, now=now, pools=pools)
     return desk_id, start_at + dt.timedelta(minutes=duration), day
 
 
@@ -174,9 +192,14 @@ def _minutes(start_at: dt.datetime, end_at: dt.datetime) -> int:
 def booking_create(
     *, state: NetworkState, service_code: str, point_id: str, start_at: dt.datetime, persons: int, language: str,
     customer: Customer, now: dt.datetime, channel: str = Booking.Channel.ONLINE,
+    pools: frozenset[str] = frozenset(), priority_code: str = "",
 ) -> NewBooking:
     """Book `start_at` for a service at a point, for the visit of `persons` people (its end is the start
     plus that length); raise SlotUnavailable or ActiveBookingExists.
+
+    `pools`: the capacity pools the caller may book in (empty: the public; staff booking for a
+    customer: every pool at the point). A `priority_code` adds its pool and is used up by this
+    booking, in its transaction; one that is not good raises InvalidPriorityCode.
 
     `state` may be this process's copy of the network unchecked (`network_state_unchecked`):
     the first statement reads the network's version, and a booking made under an outdated copy
@@ -185,6 +208,8 @@ def booking_create(
     if not 1 <= persons <= MAX_PERSONS:
         raise ValueError("persons must be 1 to 6")
     email_key = customer.email.strip().lower()
+    if priority_code:
+        pools = pools | {priority_code_check(code=priority_code, service_code=service_code, now=now)}
     trust_summary = True
     for attempt in range(RACE_RETRIES):
         try:
@@ -220,7 +245,11 @@ def booking_create(
                 else:
                     busy = busy_by_point_day([point], [day]).get((point.id, day), [])
                     free = list(free_cells_by_desk(opening, busy, slot_minutes=state.slot_minutes).values())
-                number = free_desk_in(free, cells=cells) if cells is not None else None
+                if priority_code:
+                    priority_code_claim(code=priority_code, service_id=service_id, now=now)
+                visible, pooled = _desks_open_to(state, point, free, service_code=service_code, day=day, now=now,
+                                                 pools=pools)
+                number = free_desk_in(visible, cells=cells, preferred=pooled) if cells is not None else None
                 if number is None or number not in point.desk_ids:
                     if _customer_has_booking(email_key, service_id, now):
                         raise ActiveBookingExists(ACTIVE_BOOKING_DETAIL)
@@ -238,6 +267,8 @@ def booking_create(
                                         free_run=max(map(longest_run, free), default=0) * state.slot_minutes,
                                         unless_customer_has=(service_id, now)):
                     raise ActiveBookingExists(ACTIVE_BOOKING_DETAIL)
+                if priority_code:
+                    priority_code_bind(code=priority_code, booking_id=booking.pk)
                 sender_wake()
                 return NewBooking(booking=booking, pin=pin)
         except _NetworkMoved:
@@ -320,10 +351,15 @@ def _save_point_day(state: NetworkState, point_id: str, day: dt.date, minutes: i
             booked_minutes=F("booked_minutes") + minutes, calendar_key="", free_cells="", free_run_minutes=None)
 
 
+def booking_pools(booking: Booking) -> frozenset[str]:
+    """The pools a booking's customer is eligible for: that of the priority code it was made with."""
+    return frozenset(PriorityCode.objects.filter(booking_id=booking.pk).values_list("pool_id", flat=True))
+
+
 def booking_reschedule(*, state: NetworkState, booking: Booking, start_at: dt.datetime, point_id: str | None,
-                       now: dt.datetime) -> Booking:
+                       now: dt.datetime, pools: frozenset[str] = frozenset()) -> Booking:
     """Move a booking to another start (and point), for its own number of persons: all or nothing,
-    the key and PIN stay."""
+    the key and PIN stay. It may move within `pools` and the pool of the code it was made with."""
     with transaction.atomic():
         booking = Booking.objects.select_for_update().select_related("service").get(pk=booking.pk)
         if booking.status != Booking.Status.CONFIRMED or booking.start_at <= now:
@@ -335,11 +371,12 @@ def booking_reschedule(*, state: NetworkState, booking: Booking, start_at: dt.da
         new_day = (point.id, local_date(start_at, point.zone))
         for day_key in sorted({old[:2], new_day}):  # always in the same order: no deadlock between two moves
             _lock_day(*day_key)
+        pools = pools | booking_pools(booking)
         for attempt in range(RACE_RETRIES):
             desk_id, end_at, day = _place(
                 state=state, point=point, service_code=booking.service.code, start_at=start_at, now=now,
                 persons=booking.persons, exclude_booking=booking.pk if point.id == booking.service_point_id else None,
-                preferred_desk=booking.desk_id)
+                preferred_desk=booking.desk_id, pools=pools)
             try:
                 with transaction.atomic():
                     Booking.objects.filter(pk=booking.pk).update(

@@ -220,3 +220,31 @@ class StaffAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.service_point_id}"
+
+
+class Pool(TranslatedName):
+    """Desk time kept for a priority group or for staff booking for a customer (network file `[[pools]]`):
+    the `desks` highest-numbered staffed desks of each of its points (no points: every point) are
+    hidden from the public until `public_days_before` local days before the day."""
+
+    class Kind(models.TextChoices):
+        PRIORITY = "priority", _("priority group (codes)")
+        STAFF = "staff", _("staff-assisted booking only")
+
+    id = models.CharField(_("id"), max_length=64, primary_key=True, validators=[code_validator])
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PRIORITY)
+    desks = models.PositiveIntegerField(_("desks kept at each point"), default=1, validators=[MinValueValidator(1)])
+    public_days_before = models.PositiveIntegerField(
+        _("public this many days before"), default=0,
+        help_text=_("Unused kept time is offered to everyone this many days before the day."))
+    service_points = models.ManyToManyField(ServicePoint, blank=True, related_name="pools",
+                                            verbose_name=_("service points"),
+                                            help_text=_("None chosen: every service point."))
+    services = models.ManyToManyField(Service, blank=True, related_name="pools", verbose_name=_("services"),
+                                      help_text=_("None chosen: every service."))
+
+    class Meta:
+        verbose_name = _("capacity pool")
+        verbose_name_plural = _("capacity pools")
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=Q(desks__gte=1), name="pool_keeps_a_desk")]

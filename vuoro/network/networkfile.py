@@ -82,6 +82,24 @@ class ServicePointSpec:
     timezone_explicit: bool = False
 
 
+POOL_KINDS = ("priority", "staff")
+
+
+@dataclass(frozen=True, slots=True)
+class PoolSpec:
+    """Desk time kept for a priority group (`priority`: customers with a code staff issued) or for
+    staff booking for a customer (`staff`): the `desks` highest-numbered staffed desks of each of
+    its points, hidden from the public until `public_days_before` days before the day."""
+
+    id: str
+    name: Names
+    kind: str
+    desks: int
+    public_days_before: int
+    service_points: tuple[str, ...] | None = None  # None: every point
+    services: tuple[str, ...] | None = None  # None: every service
+
+
 @dataclass(frozen=True, slots=True)
 class NetworkSpec:
     timezone: str
@@ -90,6 +108,7 @@ class NetworkSpec:
     slot_minutes: int
     services: tuple[ServiceSpec, ...]
     service_points: tuple[ServicePointSpec, ...]
+    pools: tuple[PoolSpec, ...] = ()
 
     def service(self, code: str) -> ServiceSpec:
         return next(s for s in self.services if s.code == code)
@@ -218,7 +237,8 @@ def _zones() -> set[str]:
     return _ZONES
 
 
-TOP_KEYS = {"timezone", "holidays", "horizon_days", "slot_minutes", "services", "service_points"}
+TOP_KEYS = {"timezone", "holidays", "horizon_days", "slot_minutes", "services", "service_points", "pools"}
+POOL_KEYS = {"id", "name", "kind", "service_points", "services", "desks", "public_days_before"}
 SERVICE_KEYS = {"code", "name", "duration_minutes", "checklist", "minutes_per_extra_person"}
 POINT_KEYS = {"id", "name", "address", "desks", "services", "durations", "walk_in", "hours", "exceptions",
               "timezone"}
@@ -247,10 +267,11 @@ def parse_network(text: str, filename: str = "network.toml") -> NetworkSpec:
     services = _parse_services(check, data.get("services", []), slot)
     known = {s.code: s for s in services}
     points = _parse_points(check, data.get("service_points", []), slot, zone, known)
+    pools = _parse_pools(check, data.get("pools", []), known, {p.id: p for p in points}, horizon)
     if check.problems:
         raise NetworkFileError(check.problems)
     return NetworkSpec(timezone=zone, holidays=country, horizon_days=horizon, slot_minutes=slot,
-                       services=tuple(services), service_points=tuple(points))
+                       services=tuple(services), service_points=tuple(points), pools=tuple(pools))
 
 
 def _parse_services(check: Checker, raw, slot: int | None) -> list[ServiceSpec]:
@@ -443,6 +464,76 @@ def _exceptions(check, where, raw, point_desks: int | None) -> list[ExceptionSpe
     return result
 
 
+def _pool_list(check: Checker, where: str, raw, known, noun: str) -> tuple[str, ...] | None:
+    """A pool's optional list of ids (None when left out: every one)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not raw:
+        check.fail(where, f"must be a non-empty list of {noun} (leave it out for every one)")
+        return None
+    ids = []
+    for value in raw:
+        if not isinstance(value, str) or value not in known:
+            check.fail(where, f"unknown {noun[:-1]} {value!r}")
+        elif value in ids:
+            check.fail(where, f"{value!r} listed twice")
+        else:
+            ids.append(value)
+    return tuple(ids)
+
+
+def _parse_pools(check: Checker, raw, services: dict[str, ServiceSpec], points: dict[str, ServicePointSpec],
+                 horizon: int | None) -> list[PoolSpec]:
+    if not isinstance(raw, list):
+        check.fail("pools", "must be an array of tables ([[pools]])")
+        return []
+    pools: list[PoolSpec] = []
+    seen: set[str] = set()
+    kept_at: dict[str, str] = {}  # point id -> the pool keeping desks there
+    for index, item in enumerate(raw):
+        where = f"pools[{index}]"
+        if not isinstance(item, dict):
+            check.fail(where, "must be a table")
+            continue
+        if isinstance(item.get("id"), str):
+            where = f'pools[{index}] (id "{item["id"]}")'
+        before = len(check.problems)
+        check.unknown_keys(where, item, POOL_KEYS)
+        pool_id = check.code(f"{where}.id", item.get("id")) if "id" in item else check.fail(f"{where}.id", "missing")
+        if pool_id is not None and pool_id in seen:
+            check.fail(f"{where}.id", f"duplicate pool id {pool_id!r}")
+        seen.add(pool_id)
+        name = check.names(f"{where}.name", item.get("name")) if "name" in item else check.fail(
+            f"{where}.name", "missing")
+        kind = item.get("kind", "priority")
+        if kind not in POOL_KINDS:
+            check.fail(f"{where}.kind", f"must be one of {', '.join(POOL_KINDS)}, not {kind!r}")
+        point_ids = _pool_list(check, f"{where}.service_points", item.get("service_points"), points,
+                               "service points")
+        codes = _pool_list(check, f"{where}.services", item.get("services"), services, "services")
+        desks = check.integer(f"{where}.desks", item.get("desks"), minimum=1, maximum=1000) if "desks" in item \
+            else check.fail(f"{where}.desks", "missing")
+        days = check.integer(f"{where}.public_days_before", item.get("public_days_before", 0), minimum=0,
+                             maximum=horizon or 3660)
+        for point_id in point_ids if point_ids is not None else tuple(points):
+            point = points[point_id]
+            if desks is not None and desks > point.desks:
+                check.fail(f"{where}.desks", f"{desks} desks kept, but service point {point_id!r} has only "
+                                             f"{point.desks}")
+            if point_id in kept_at:
+                check.fail(f"{where}.service_points", f"service point {point_id!r} already has pool "
+                                                      f"{kept_at[point_id]!r} (one pool a point)")
+            elif pool_id is not None:
+                kept_at[point_id] = pool_id
+        if codes is not None and point_ids is not None and not any(
+                code in points[p].services for p in point_ids for code in codes):
+            check.fail(f"{where}.services", "none of these services is offered at the pool's service points")
+        if len(check.problems) == before:
+            pools.append(PoolSpec(id=pool_id, name=name, kind=kind, desks=desks, public_days_before=days,
+                                  service_points=point_ids, services=codes))
+    return pools
+
+
 # Writing -------------------------------------------------------------------------------------
 
 def _s(value: str) -> str:
@@ -486,4 +577,11 @@ def dump_network(spec: NetworkSpec) -> str:
                     f'hours = "{exception.hours or ""}"']
             if exception.desks is not None:
                 out.append(f"desks = {exception.desks}")
+    for pool in spec.pools:
+        out += ["", "[[pools]]", f"id = {_s(pool.id)}", f"name = {_names(pool.name)}", f"kind = {_s(pool.kind)}"]
+        if pool.service_points is not None:
+            out.append(f"service_points = [{', '.join(_s(p) for p in pool.service_points)}]")
+        if pool.services is not None:
+            out.append(f"services = [{', '.join(_s(c) for c in pool.services)}]")
+        out += [f"desks = {pool.desks}", f"public_days_before = {pool.public_days_before}"]
     return "\n".join(out) + "\n"

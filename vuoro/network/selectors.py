@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 import holidays as holidays_lib
 from django.db.models import Prefetch
 
-from vuoro.network.models import NetworkSettings, Service, ServicePoint, ServicePointService
+from vuoro.network.models import NetworkSettings, Pool, Service, ServicePoint, ServicePointService
 from vuoro.network.networkfile import (
     ExceptionSpec,
     Names,
     NetworkSpec,
     OpeningSpan,
+    PoolSpec,
     ServicePointSpec,
     ServiceSpec,
     WalkInSpec,
@@ -96,6 +97,12 @@ def network_export() -> NetworkSpec:
             walk_in=WalkInSpec(desks=p.walk_in_desks, daily_tickets=p.daily_tickets or 0)
             if p.walk_in_desks or p.daily_tickets else None,
         ))
+    pools = tuple(
+        PoolSpec(id=p.id, name=Names(p.name_fi, p.name_sv, p.name_en), kind=p.kind, desks=p.desks,
+                 public_days_before=p.public_days_before,
+                 service_points=tuple(sorted(x.id for x in p.service_points.all())) or None,
+                 services=tuple(sorted(x.code for x in p.services.all())) or None)
+        for p in Pool.objects.prefetch_related("service_points", "services").order_by("id"))
     return NetworkSpec(timezone=settings.timezone, holidays=settings.holidays_country or None,
                        horizon_days=settings.horizon_days, slot_minutes=settings.slot_minutes,
-                       services=services, service_points=tuple(points))
+                       services=services, service_points=tuple(points), pools=pools)

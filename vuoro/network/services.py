@@ -11,6 +11,7 @@ from vuoro.network.models import (
     NetworkSettings,
     OpeningException,
     OpeningHours,
+    Pool,
     Service,
     ServicePoint,
     ServicePointService,
@@ -77,7 +78,41 @@ def network_load(*, spec: NetworkSpec) -> LoadReport:
         }, report, f"service {item.code}")
     for point_spec in spec.service_points:
         _load_point(point_spec, services, report)
+    _load_pools(spec, report)
     return report
+
+
+def _load_pools(spec: NetworkSpec, report: LoadReport) -> None:
+    """Create or update the file's pools by id; pools not in the file are left alone, as points are.
+    One pool a point holds across the file and the stored pools kept."""
+    for item in spec.pools:
+        pool = _sync(Pool, {"id": item.id}, {
+            "name_fi": item.name.fi, "name_sv": item.name.sv, "name_en": item.name.en, "kind": item.kind,
+            "desks": item.desks, "public_days_before": item.public_days_before}, report, f"pool {item.id}")
+        for field_name, wanted, key in (("service_points", item.service_points, "id"),
+                                        ("services", item.services, "code")):
+            related = getattr(pool, field_name)
+            current = set(related.values_list(key, flat=True))
+            if current != set(wanted or ()):
+                model = related.model
+                related.set(list(model.objects.filter(**{f"{key}__in": wanted or ()})))
+                report.updated.append(f"pool {item.id} ({field_name})")
+                report.counts["pool", "changed"] += 1
+    in_file = {p.id for p in spec.pools}
+    kept_at: dict[str, str] = {}
+    for pool in Pool.objects.prefetch_related("service_points").order_by("id"):
+        point_ids = [p.id for p in pool.service_points.all()] or list(
+            ServicePoint.objects.values_list("id", flat=True))
+        for point_id in point_ids:
+            if point_id in kept_at:
+                where = f'pools (id "{pool.id}")' if pool.id in in_file else f'stored pool "{pool.id}"'
+                raise NetworkFileError([f"{where}.service_points: service point {point_id!r} already has pool "
+                                        f"{kept_at[point_id]!r} (one pool a point)"])
+            kept_at[point_id] = pool.id
+            point = ServicePoint.objects.get(pk=point_id)
+            if pool.desks > point.appointment_desks:
+                raise NetworkFileError([f'pools (id "{pool.id}").desks: {pool.desks} desks kept, but service '
+                                        f"point {point_id!r} has only {point.appointment_desks}"])
 
 
 def point_desks_sync(*, point: ServicePoint, report: LoadReport | None = None) -> None:

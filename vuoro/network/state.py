@@ -38,6 +38,17 @@ class PointState:
     calendar_key: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class PoolState:
+    """A capacity pool (network file `[[pools]]`): `desks` highest-numbered staffed desks kept."""
+
+    id: str
+    kind: str  # "priority" (codes) or "staff" (staff booking for a customer only)
+    desks: int
+    public_days_before: int
+    services: frozenset[str] | None  # None: every service
+
+
 @dataclass(frozen=True)
 class NetworkState:
     version: int
@@ -48,6 +59,30 @@ class NetworkState:
     service_ids: dict[str, int]  # service code -> id
     service_durations: dict[str, int]
     extra_person_minutes: dict[str, int] = field(default_factory=dict)  # service code -> minutes (0 left out)
+    pools: dict[str, PoolState] = field(default_factory=dict)  # pool id -> pool
+    pool_of_point: dict[str, str] = field(default_factory=dict)  # point id -> the pool keeping desks there
+
+    def kept_desks(self, point: PointState, service_code: str, day: dt.date, now: dt.datetime,
+                   pools: frozenset[str] = frozenset()) -> tuple[int, bool]:
+        """(how many of the day's highest-numbered staffed desks a caller eligible for `pools` may
+        not use, whether the point's pooled desks are open to this caller and should be used first).
+
+        The public (`pools` empty) does not see a pool's desks on days more than
+        `public_days_before` local days after `now`'s date; a caller eligible for the pool sees
+        them (for the pool's services) and fills them before the public desks.
+        """
+        pool = self.pools.get(self.pool_of_point.get(point.id, ""))
+        if pool is None:
+            return 0, False
+        if pool.id in pools and (pool.services is None or service_code in pool.services):
+            return 0, True
+        if (day - now.astimezone(point.zone).date()).days <= pool.public_days_before:
+            return 0, False
+        return pool.desks, False
+
+    def pools_at(self, point_ids) -> frozenset[str]:
+        """The pools keeping desks at any of these points: what staff booking for a customer there may use."""
+        return frozenset(pool_id for point_id in point_ids if (pool_id := self.pool_of_point.get(point_id)))
 
     def visit_minutes(self, point: PointState, service_code: str, persons: int = 1) -> int | None:
         """How long a visit of `persons` people takes at a point (API.md, family time), or None
@@ -122,11 +157,19 @@ def _build(version: int) -> NetworkState:
             daily_tickets=point.daily_tickets, walk_in_desks=point.walk_in_desks,
             calendar_key=_calendar_key(point.id, setup.calendar, desk_numbers, settings))
     services = list(Service.objects.values_list("code", "id", "duration_minutes", "minutes_per_extra_person"))
+    pools, pool_of_point = {}, {}
+    for pool in network_models.Pool.objects.prefetch_related("service_points", "services").order_by("id"):
+        codes = frozenset(s.code for s in pool.services.all())
+        pools[pool.id] = PoolState(id=pool.id, kind=pool.kind, desks=pool.desks,
+                                   public_days_before=pool.public_days_before, services=codes or None)
+        for point_id in [p.id for p in pool.service_points.all()] or list(points):
+            pool_of_point.setdefault(point_id, pool.id)  # one pool a point (the loader and the admin check it)
     return NetworkState(version=version, timezone=ZoneInfo(settings.timezone), horizon_days=settings.horizon_days,
                         slot_minutes=settings.slot_minutes, points=points,
                         service_ids={code: pk for code, pk, _, _ in services},
                         service_durations={code: minutes for code, _, minutes, _ in services},
-                        extra_person_minutes={code: extra for code, _, _, extra in services if extra})
+                        extra_person_minutes={code: extra for code, _, _, extra in services if extra},
+                        pools=pools, pool_of_point=pool_of_point)
 
 
 def _calendar_key(point_id: str, calendar, desk_numbers: dict[int, int], settings: NetworkSettings) -> str:
@@ -148,7 +191,10 @@ def _bump(sender, **kwargs) -> None:
 
 for _model in (network_models.NetworkSettings, network_models.Service, ServicePoint,
                network_models.ServicePointService, Desk, network_models.OpeningHours,
-               network_models.OpeningException):
+               network_models.OpeningException, network_models.Pool):
     post_save.connect(_bump, sender=_model, dispatch_uid=f"network-version-save-{_model.__name__}")
     post_delete.connect(_bump, sender=_model, dispatch_uid=f"network-version-delete-{_model.__name__}")
 m2m_changed.connect(_bump, sender=ServicePoint.services.through, dispatch_uid="network-version-m2m")
+for _through, _uid in ((network_models.Pool.service_points.through, "points"),
+                      (network_models.Pool.services.through, "services")):
+    m2m_changed.connect(_bump, sender=_through, dispatch_uid=f"network-version-pool-{_uid}")
