@@ -77,7 +77,8 @@ def booking_staff_move(*, state: NetworkState, booking: Booking, start_at: dt.da
     reason = _reason(reason)
     with transaction.atomic():
         before = booking_snapshot(_locked(booking))
-        moved = booking_reschedule(state=state, booking=booking, start_at=start_at, point_id=point_id, now=now)
+        moved = booking_reschedule(state=state, booking=booking, start_at=start_at, point_id=point_id, now=now,
+                                   pools=state.pools_at([point_id]))
         _record(actor=actor, action=AuditEntry.Action.BOOKING_MOVE, booking=moved, now=now, reason=reason,
                 before=before)
     return moved
@@ -100,11 +101,12 @@ def booking_desk_create(*, state: NetworkState, service_code: str, point_id: str
                         persons: int, language: str, customer: Customer, actor, now: dt.datetime,
                         reason: str = "") -> NewBooking:
     """Book for a customer at the desk (channel DESK): the customer is sent the confirmation, and
-    the key and PIN returned are for the clerk to hand over."""
+    the key and PIN returned are for the clerk to hand over. Staff book in the time every capacity
+    pool keeps at the point, as well as the public's."""
     with transaction.atomic():
         made = booking_create(state=state, service_code=service_code, point_id=point_id, start_at=start_at,
                               persons=persons, language=language, customer=customer, now=now,
-                              channel=Booking.Channel.DESK)
+                              channel=Booking.Channel.DESK, pools=state.pools_at([point_id]))
         _record(actor=actor, action=AuditEntry.Action.BOOKING_CREATE, booking=made.booking, now=now,
                 reason=reason, before=None)
     return made
