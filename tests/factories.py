@@ -38,7 +38,8 @@ def network_text(*, slot_minutes=15, horizon_days=180, holidays="FI", points=Non
                 lines.append(f"desks = {exception[2]}")
     for pool in pools:  # {"id", "desks", "public_days_before"?, "kind"?, "service_points"?, "services"?}
         lines += ["[[pools]]", f'id = "{pool["id"]}"', NAMES.format(pool["id"]),
-                  f'kind = "{pool.get("kind", "priority")}"', f'desks = {pool["desks"]}', f'public_days_before = {pool.get("public_days_before", 0)}']
+                  f'kind = "{pool.get("kind", "priority")}"', f'desks = {pool["desks"]}',
+                  f'public_days_before = {pool.get("public_days_before", 0)}']
         for key in ("service_points", "services"):
             if key in pool:
                 lines.append(f"{key} = [" + ", ".join(f'"{x}"' for x in pool[key]) + "]")
