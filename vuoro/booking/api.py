@@ -19,6 +19,7 @@ from vuoro.booking.guards import booking_authorise
 from vuoro.booking.ics import booking_calendar
 from vuoro.booking.keys import KEY_RE, normalise_key, seal, unseal
 from vuoro.booking.models import MAX_PERSONS, Booking, IdempotentAnswer
+from vuoro.booking.priority import InvalidPriorityCode, priority_code_check
 from vuoro.booking.recovery import booking_links_send, looks_like_email
 from vuoro.booking.selectors import MAX_SLOTS, PointSlot, availability_list
 from vuoro.booking.services import (
@@ -76,6 +77,8 @@ class BookingIn(InputSchema):
     persons: int = Field(1, ge=1, le=MAX_PERSONS)
     language: Literal["fi", "sv", "en"] = "fi"
     customer: CustomerIn
+    # Extension (docs/api.md): a code staff issued for a priority group; used up by this booking.
+    priority_code: str | None = Field(None, max_length=40)
 
 
 class BookingOut(Schema):
@@ -117,11 +120,15 @@ def availability(request, service: str = Query(..., max_length=64), service_poin
                  from_date: ApiDate | None = Query(None, alias="from"),
                  to_date: ApiDate | None = Query(None, alias="to"),
                  limit: int | None = Query(None, ge=1, le=MAX_SLOTS),
-                 persons: int = Query(1, ge=1, le=MAX_PERSONS)):
+                 persons: int = Query(1, ge=1, le=MAX_PERSONS),
+                 priority_code: str | None = Query(None, max_length=40)):
     """`from`/`to` are inclusive local dates (default: today to the end of the booking horizon);
     without `service_point`, every point offering the service. At most 20,000 slots an answer.
     `persons` (1–6): only starts where the visit of that many people fits, each `end` after its
-    length (the service's duration plus `minutes_per_extra_person` for each person after the first)."""
+    length (the service's duration plus `minutes_per_extra_person` for each person after the first).
+    `priority_code` (extension): a code staff issued for a priority group also shows the desk time
+    its capacity pool keeps; one that is unknown, used, expired or for another service is 422
+    `invalid_priority_code`."""
     now = timezone.now()
     state = network_state()
     if service not in state.service_ids:
@@ -130,12 +137,23 @@ def availability(request, service: str = Query(..., max_length=64), service_poin
         raise ApiError(404, "not_found", f"No service point {service_point!r}.")
     if from_date and to_date and from_date > to_date:
         raise ApiError(422, "invalid", "`from` is after `to`.", fields={"from": ["must not be after `to`"]})
+    pools = frozenset()
+    if priority_code is not None:
+        try:
+            pools = frozenset({priority_code_check(code=priority_code, service_code=service, now=now)})
+        except InvalidPriorityCode as error:
+            raise _bad_code(error) from None
     found = availability_list(state=state, service_code=service,
                               point_ids=None if service_point is None else [service_point],
-                              from_date=from_date, to_date=to_date, limit=limit, now=now, persons=persons)
+                              from_date=from_date, to_date=to_date, limit=limit, now=now, persons=persons,
+                              pools=pools)
     # Rendered here rather than validated item by item against AvailabilityOut (which still
     # documents it): a month can hold thousands of slots. The bytes are those ninja would send.
     return HttpResponse(_slots_json(found), content_type="application/json; charset=utf-8")
+
+
+def _bad_code(error: InvalidPriorityCode) -> ApiError:
+    return ApiError(422, error.code, error.detail, fields={"priority_code": [error.detail]})
 
 
 _CLOCK = [f"{minute // 60:02d}:{minute % 60:02d}" for minute in range(24 * 60)]
@@ -203,7 +221,9 @@ def _create(payload: BookingIn, now: dt.datetime) -> tuple[int, dict]:
             state=state, service_code=payload.service, point_id=payload.service_point, start_at=payload.start,
             persons=payload.persons, language=payload.language,
             customer=Customer(name=payload.customer.name, email=payload.customer.email, phone=payload.customer.phone),
-            now=now)
+            now=now, priority_code=payload.priority_code or "")
+    except InvalidPriorityCode as error:
+        raise _bad_code(error) from None
     except BookingError as error:
         return 409, {"error": error.code, "detail": error.detail}
     return 201, _booking_body(made.booking, pin=made.pin, state=state, service_code=payload.service)
