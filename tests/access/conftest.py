@@ -72,6 +72,7 @@ def _build() -> World:
 
     from vuoro.audit.services import audit_record
     from vuoro.booking.links import manage_token
+    from vuoro.booking.priority import priority_code_issue
     from vuoro.booking.services import Customer, booking_create
     from vuoro.guidance.models import GuidanceRecord, GuidanceRule
     from vuoro.network import roles
@@ -80,6 +81,7 @@ def _build() -> World:
         NetworkSettings,
         OpeningException,
         OpeningHours,
+        Pool,
         Service,
         ServicePoint,
         StaffAssignment,
@@ -95,7 +97,8 @@ def _build() -> World:
     load_network(slot_minutes=20, horizon_days=60, holidays=None, services=[(SERVICE, 40)],
                  points=[dict(id=point, desks=2, services=[SERVICE], hours=hours, walk_in=(1, 60),
                               exceptions=[(str(wednesday + dt.timedelta(days=7)), "10:00-12:00")])
-                         for point in (HERE, THERE)])
+                         for point in (HERE, THERE)],
+                 pools=[dict(id="priority-here", desks=1, service_points=[HERE], public_days_before=60)])
     roles.ensure_staff_groups()
     users = {
         ANONYMOUS: None,
@@ -133,6 +136,10 @@ def _build() -> World:
         "network.desk": desk,
         "network.staffassignment": StaffAssignment.objects.get(user=users[CLERK]),
         "network.networksettings": NetworkSettings.objects.first(),
+        "network.pool": Pool.objects.get(pk="priority-here"),
+        "booking.prioritycode": priority_code_issue(pool=Pool.objects.get(pk="priority-here"),
+                                                    service=Service.objects.get(code=SERVICE), valid_days=30,
+                                                    note="", actor=users[CLERK], now=start)[0],
         "audit.auditentry": entry,
         "booking.booking": booking,
         "notify.notice": notice,

@@ -244,6 +244,10 @@ ADMIN_MODELS: dict[str, AdminAccess] = {
                                            scoped=True),
     # One row at most: nobody adds a second.
     "network.networksettings": AdminAccess(view=MANAGERS_UP, change=ADMINS, delete=ADMINS),
+    # Capacity pools are network data; priority codes are issued by every role for its own points' pools,
+    # shown once and never changed.
+    "network.pool": AdminAccess(view=MANAGERS_UP, add=ADMINS, change=ADMINS, delete=ADMINS),
+    "booking.prioritycode": AdminAccess(view=ALL_STAFF, add=ALL_STAFF, scoped=True),
     # Administrators read every entry, managers their points' (clerks see a booking's history on its page).
     "audit.auditentry": AdminAccess(view=MANAGERS_UP, scoped=True),
     "booking.booking": AdminAccess(view=ALL_STAFF, scoped=True, hidden=NOT_FOUND),

@@ -1,6 +1,8 @@
 from urllib.parse import urlencode
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -9,9 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vuoro.audit.selectors import audit_list
-from vuoro.booking.models import Booking
+from vuoro.booking.models import Booking, PriorityCode
+from vuoro.booking.priority import InvalidPriorityCode, priority_code_issue
 from vuoro.booking.staff import OBJECT_TYPE
 from vuoro.network.admin import PointScopedAdmin, ReadOnlyAdminMixin
+from vuoro.network.models import Pool
+from vuoro.network.roles import point_ids_of
 
 
 @admin.register(Booking)
@@ -57,3 +62,72 @@ class BookingAdmin(ReadOnlyAdminMixin, PointScopedAdmin):
         lines = [(f"{notice.get_event_display()}, {notice.get_channel_display()}", notice_state(notice))
                  for notice in booking.notices.order_by("id")]
         return format_html_join("", "<div>{}: {}</div>", lines) or "–"
+
+
+def _pools_of(user):
+    """The priority pools a staff member issues codes for: those keeping desks at their points."""
+    pools = Pool.objects.filter(kind=Pool.Kind.PRIORITY)
+    points = point_ids_of(user)
+    if points is None:
+        return pools
+    return pools.filter(Q(service_points__in=points) | Q(service_points__isnull=True)).distinct()
+
+
+class PriorityCodeForm(forms.ModelForm):
+    valid_days = forms.IntegerField(label=gettext_lazy("valid for (days)"), min_value=1, max_value=366, initial=30)
+
+    class Meta:
+        model = PriorityCode
+        fields = ["pool", "service", "valid_days", "note"]
+
+    def clean(self):
+        data = super().clean()
+        pool, service = data.get("pool"), data.get("service")
+        if pool and service and pool.services.exists() and not pool.services.filter(pk=service.pk).exists():
+            self.add_error("service", _("This pool does not keep time for that service."))
+        return data
+
+
+@admin.register(PriorityCode)
+class PriorityCodeAdmin(admin.ModelAdmin):
+    """Issue a priority code: the code is shown once, on the page after saving, and never stored."""
+
+    form = PriorityCodeForm
+    list_display = ["hint", "pool", "service", "issued_at", "issued_by", "expires_at", "used_at"]
+    list_filter = ["pool", "service"]
+    search_fields = ["hint", "note"]
+    readonly_fields = ["hint", "pool", "service", "issued_at", "issued_by", "expires_at", "note", "used_at",
+                       "booking"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pool__in=_pools_of(request.user))
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def get_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ["pool", "service", "valid_days", "note"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "pool":
+            kwargs["queryset"] = _pools_of(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        try:
+            row, code = priority_code_issue(pool=obj.pool, service=obj.service,
+                                            valid_days=form.cleaned_data["valid_days"], note=obj.note,
+                                            actor=request.user, now=timezone.now())
+        except InvalidPriorityCode as error:  # the form checked the same: only a race gets here
+            raise forms.ValidationError(error.detail) from None
+        obj.pk, obj._state.adding = row.pk, False
+        obj.__dict__.update({k: v for k, v in row.__dict__.items() if not k.startswith("_")})
+        messages.success(request, _("Priority code %(code)s, valid until %(until)s. Give it to the customer now: "
+                                    "it is not shown again.")
+                         % {"code": code, "until": timezone.localtime(row.expires_at).strftime("%Y-%m-%d %H:%M")})

@@ -1,4 +1,5 @@
 """The back office for the service network; managers act only on their own service points."""
+from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -12,6 +13,7 @@ from vuoro.network.models import (
     NetworkSettings,
     OpeningException,
     OpeningHours,
+    Pool,
     Service,
     ServicePoint,
     ServicePointService,
@@ -207,3 +209,40 @@ class NetworkSettingsAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return not NetworkSettings.objects.exists() and super().has_add_permission(request)
+
+
+class PoolForm(forms.ModelForm):
+    class Meta:
+        model = Pool
+        fields = ["id", "name_fi", "name_sv", "name_en", "kind", "service_points", "services", "desks",
+                  "public_days_before"]
+
+    def clean(self):
+        """The network file's rules: one pool a point, and no more desks kept than a point has."""
+        data = super().clean()
+        desks, chosen = data.get("desks"), data.get("service_points")
+        if desks is None or chosen is None:
+            return data
+        points = list(chosen) or list(ServicePoint.objects.all())
+        for point in points:
+            if desks > point.appointment_desks:
+                self.add_error("desks", gettext("%(point)s has only %(count)s desks.")
+                               % {"point": point.id, "count": point.appointment_desks})
+        others = Pool.objects.exclude(pk=self.instance.pk if self.instance.pk else None)
+        for other in others.prefetch_related("service_points"):
+            theirs = {p.id for p in other.service_points.all()} or set(ServicePoint.objects.values_list("id",
+                                                                                                        flat=True))
+            shared = theirs & {p.id for p in points}
+            if shared:
+                self.add_error("service_points", gettext("%(point)s already has the pool %(pool)s (one pool a point).")
+                               % {"point": sorted(shared)[0], "pool": other.pk})
+        return data
+
+
+@admin.register(Pool)
+class PoolAdmin(admin.ModelAdmin):
+    """Capacity pools: desk time kept for a priority group or for staff booking (network file `[[pools]]`)."""
+
+    form = PoolForm
+    list_display = ["id", "name_fi", "kind", "desks", "public_days_before"]
+    filter_horizontal = ["service_points", "services"]

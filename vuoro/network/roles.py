@@ -9,7 +9,7 @@ ADMINISTRATOR, MANAGER, CLERK = "administrator", "service point manager", "clerk
 
 _PLANNING = {f"planning.{action}_scenario" for action in ("view", "add", "change", "delete")}  # the planning page
 _NETWORK_MODELS = ["networksettings", "service", "servicepoint", "servicepointservice", "desk", "openinghours",
-                   "openingexception", "staffassignment"]
+                   "openingexception", "staffassignment", "pool"]
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     ADMINISTRATOR: {f"network.{action}_{model}" for model in _NETWORK_MODELS
                     for action in ("view", "add", "change", "delete")}
@@ -36,6 +36,9 @@ for _role in (ADMINISTRATOR, MANAGER, CLERK):
 # Kiosk devices: every role sees and revokes the kiosks of its own points (registered on the kiosk).
 for _role in (ADMINISTRATOR, MANAGER, CLERK):
     ROLE_PERMISSIONS[_role] |= {"walkin.view_kioskdevice", "walkin.change_kioskdevice"}
+# Priority codes (capacity pools): every role issues them for the pools at its own points, in the back office.
+for _role in (ADMINISTRATOR, MANAGER, CLERK):
+    ROLE_PERMISSIONS[_role] |= {"booking.view_prioritycode", "booking.add_prioritycode"}
 # Staff sign-in (vuoro.staffauth): administrators lift sign-in lock-outs and remove a lost phone's
 # second factor (the user list's action does the same).
 ROLE_PERMISSIONS[ADMINISTRATOR] |= {"axes.view_accessattempt", "axes.delete_accessattempt",
