@@ -40,6 +40,7 @@ LIMITED_ROUTES: list[tuple[frozenset[str], str, str]] = [
     (frozenset({"GET"}), r"/book/(?:point|month|day)", "availability"),
     (frozenset({"GET"}), r"/manage/move(?:/month|/day)?", "availability"),
     (frozenset({"POST"}), r"/book/details", "booking"),
+    (frozenset({"POST"}), r"/book/priority-code", "priority_code"),  # codes are unguessable; still counted
     (frozenset({"POST"}), r"/manage(?:/cancel|/move/confirm|/calendar|/sign-out)?", "manage"),
     (frozenset({"GET", "POST"}), r"/manage/(?:link|cannot-come)/[^/]+", "manage"),
     (frozenset({"POST"}), r"/manage/lost-pin", "recover"),

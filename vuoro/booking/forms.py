@@ -90,3 +90,13 @@ class RecoverForm(PageForm):
                                         code="invalid")
         return "reservation_key", key
 
+
+
+class PriorityCodeForm(PageForm):
+    """A code staff gave a customer of a priority group (capacity pools, vuoro.booking.priority)."""
+
+    priority_code = forms.CharField(
+        label=_("Priority code"), max_length=40,
+        help_text=_("Only if the agency's staff gave you one, for example 7KQ2-M9XW-4DAB-C3EF."),
+        error_messages={"required": _("Enter your priority code.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}))

@@ -29,6 +29,10 @@ class InvalidPriorityCode(DomainError):
 
     code = "invalid_priority_code"
 
+    def __init__(self, detail: str, reason: str = "invalid"):
+        super().__init__(detail)
+        self.reason = reason  # unknown, used, expired, service or invalid: for the pages' own words
+
 
 def normalise_code(text: str) -> str:
     """Crockford's reading rules, as for reservation keys: case, O/I/L, hyphens and spaces forgiven."""
@@ -67,19 +71,25 @@ def priority_code_issue(*, pool: Pool, service, valid_days: int, note: str, acto
     return row, _grouped(code)
 
 
+def priority_code_find(*, code: str, now: dt.datetime) -> PriorityCode:
+    """A code that may still be used (for its own service), or InvalidPriorityCode saying why not."""
+    row = (PriorityCode.objects.select_related("service", "pool").filter(code_hash=code_hash(code)).first()
+           if code.strip() else None)
+    if row is None:
+        raise InvalidPriorityCode("No such priority code: check it and try again.", "unknown")
+    if row.used_at is not None:
+        raise InvalidPriorityCode("This priority code has already been used.", "used")
+    if row.expires_at <= now:
+        raise InvalidPriorityCode("This priority code has expired.", "expired")
+    return row
+
+
 def priority_code_check(*, code: str, service_code: str, now: dt.datetime) -> str:
     """The pool a code opens for a service, or InvalidPriorityCode saying why not (read only:
     the booking claims it)."""
-    row = (PriorityCode.objects.select_related("service").filter(code_hash=code_hash(code)).first()
-           if code.strip() else None)
-    if row is None:
-        raise InvalidPriorityCode("No such priority code: check it and try again.")
-    if row.used_at is not None:
-        raise InvalidPriorityCode("This priority code has already been used.")
-    if row.expires_at <= now:
-        raise InvalidPriorityCode("This priority code has expired.")
+    row = priority_code_find(code=code, now=now)
     if row.service.code != service_code:
-        raise InvalidPriorityCode("This priority code is for another service.")
+        raise InvalidPriorityCode("This priority code is for another service.", "service")
     return row.pool_id
 
 

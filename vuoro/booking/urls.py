@@ -5,6 +5,7 @@ from vuoro.booking import link_views, views
 app_name = "booking"
 urlpatterns = [
     path("book/", views.service_choose, name="service"),
+    path("book/priority-code/", views.priority_code_use, name="priority_code"),
     path("book/point/", views.point_choose, name="point"),
     path("book/month/", views.month_view, name="month"),
     path("book/day/", views.day_view, name="day"),

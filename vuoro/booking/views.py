@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -26,11 +26,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vuoro.apierrors import ApiError
-from vuoro.booking.forms import SERVICE_LANGUAGES, DetailsForm, ManageForm
+from vuoro.booking.forms import SERVICE_LANGUAGES, DetailsForm, ManageForm, PriorityCodeForm
 from vuoro.booking.guards import booking_authorise
 from vuoro.booking.ics import booking_calendar
 from vuoro.booking.keys import normalise_key
 from vuoro.booking.models import MAX_PERSONS, Booking
+from vuoro.booking.priority import InvalidPriorityCode, priority_code_check, priority_code_find
 from vuoro.booking.selectors import (
     PointSlot,
     availability_list,
@@ -46,6 +47,7 @@ from vuoro.booking.services import (
     SlotUnavailable,
     booking_cancel,
     booking_create,
+    booking_pools,
     booking_reschedule,
 )
 from vuoro.booking.session import booked_get, booked_hold, managed_booking, managed_forget, managed_hold
@@ -68,6 +70,9 @@ class Flow:
     service_code: str
     booking: Booking | None = None
     persons: int = 1  # asked before any time is shown: a family's visit takes longer (API.md, family time)
+    # Capacity pools this customer may book in: the session's priority code's, or those of the code
+    # the booking being moved was made with. Empty: the public's view.
+    pools: frozenset[str] = frozenset()
 
     def url(self, step: str, **params) -> str:
         query = {k: v for k, v in params.items() if v not in (None, "")}
@@ -102,10 +107,33 @@ def _flow(request, mode: str, state: NetworkState) -> Flow | None:
         booking = managed_booking(request)
         if booking is None or not _changeable(booking, timezone.now()):
             return None
-        return Flow("move", booking.service.code, booking, persons=booking.persons)
+        return Flow("move", booking.service.code, booking, persons=booking.persons, pools=booking_pools(booking))
     code = request.GET.get("service", "")
     persons = _persons(request.GET.get("persons"))
-    return Flow("book", code, persons=persons) if code in state.service_ids and persons else None
+    if code not in state.service_ids or not persons:
+        return None
+    return Flow("book", code, persons=persons, pools=_code_pools(request, code))
+
+
+PRIORITY_CODE = "booking.priority_code"  # session: the priority code the customer gave on the first step
+
+
+def _code_pools(request, service_code: str) -> frozenset[str]:
+    """The pool the session's priority code opens for this service (none: the public's view)."""
+    code = request.session.get(PRIORITY_CODE)
+    if not code:
+        return frozenset()
+    try:
+        return frozenset({priority_code_check(code=code, service_code=service_code, now=timezone.now())})
+    except InvalidPriorityCode:
+        return frozenset()
+
+
+def _code_problem(error: InvalidPriorityCode) -> str:
+    return {"used": _("This priority code has already been used."),
+            "expired": _("This priority code has expired."),
+            "service": _("This priority code is for another service."),
+            }.get(error.reason, _("There is no such priority code. Check it and try again."))
 
 
 def _start_over(mode: str):
@@ -150,10 +178,42 @@ def service_choose(request):
         return redirect(Flow("book", code, persons=persons).url("point"))
     error = _("Choose the service you need.") if "next" in request.GET and code not in state.service_ids else None
     persons_error = _("Choose from 1 to 6 persons.") if persons is None else None
+    return _service_page(request, state, code=code, persons=persons, error=error, persons_error=persons_error,
+                         code_form=PriorityCodeForm())
+
+
+def _service_page(request, state: NetworkState, *, code, persons, error, persons_error, code_form):
+    held = request.session.get(PRIORITY_CODE)
+    held_row = None
+    if held:
+        try:
+            held_row = priority_code_find(code=held, now=timezone.now())
+        except InvalidPriorityCode:
+            request.session.pop(PRIORITY_CODE, None)
     return render(request, "booking/service.html", {
         "services": _service_rows(state), "error": error, "persons_error": persons_error,
         "persons_choices": range(1, MAX_PERSONS + 1), "persons": persons or 1,
-        "selected": code}, status=400 if error or persons_error else 200)
+        "selected": code or (held_row.service.code if held_row else None), "code_form": code_form,
+        "held_code": held_row}, status=400 if error or persons_error or code_form.errors else 200)
+
+
+@require_POST
+def priority_code_use(request):
+    """The first step's priority code: a good one is kept in the session (its pool's kept time is
+    then shown for its service); a wrong, used or expired one is named, and the public view stays."""
+    state = network_state()
+    form = PriorityCodeForm(request.POST)
+    if form.is_valid():
+        try:
+            row = priority_code_find(code=form.cleaned_data["priority_code"], now=timezone.now())
+        except InvalidPriorityCode as error:
+            form.add_error("priority_code", _code_problem(error))
+        else:
+            request.session[PRIORITY_CODE] = form.cleaned_data["priority_code"]
+            messages.success(request, _("Your priority code is in use: the free times shown to you include "
+                                        "the times kept for %(group)s.") % {"group": row.pool.name})
+            return redirect(reverse("booking:service") + "?" + urlencode({"service": row.service.code}))
+    return _service_page(request, state, code=None, persons=1, error=None, persons_error=None, code_form=form)
 
 
 def _service_rows(state: NetworkState) -> list[dict]:
@@ -173,7 +233,8 @@ def point_choose(request, mode: str = "book"):
     choice = request.GET.get("point")
     if "next" in request.GET and choice in offering:
         return redirect(flow.url("month", point=choice))
-    earliest = earliest_by_point(state=state, service_code=flow.service_code, now=now, persons=flow.persons)
+    earliest = earliest_by_point(state=state, service_code=flow.service_code, now=now, persons=flow.persons,
+                                 pools=flow.pools)
     first = min(earliest.values(), key=lambda s: (s.slot.start, s.service_point), default=None)
     error = None
     if "next" in request.GET:
@@ -214,13 +275,13 @@ def month_view(request, mode: str = "book"):
     if month is None:
         earliest = availability_list(state=state, service_code=flow.service_code,
                                      point_ids=[point_id] if point_id else None, from_date=None, to_date=None,
-                                     limit=1, now=now, persons=flow.persons)
+                                     limit=1, now=now, persons=flow.persons, pools=flow.pools)
         month = _local(earliest[0], state).date().replace(day=1) if earliest else first_month
     month = min(max(month, first_month), last_month)
     month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     counts = free_day_list(state=state, service_code=flow.service_code, point_ids=[point_id] if point_id else None,
                            first_date=max(month, today), last_date=min(month_end, last_day), now=now,
-                           persons=flow.persons)
+                           persons=flow.persons, pools=flow.pools)
     weeks = [[{"date": day, "in_month": day.month == month.month, "bookable": today <= day <= last_day,
                "count": counts.get(day, 0),
                "href": flow.url("day", point=point_id, date=day.isoformat()) if counts.get(day) else None}
@@ -256,7 +317,8 @@ def day_view(request, mode: str = "book"):
         return redirect(flow.url("month", point=point_id))
     now = timezone.now()
     found = availability_list(state=state, service_code=flow.service_code, point_ids=[point_id] if point_id else None,
-                              from_date=day, to_date=day, limit=None, now=now, persons=flow.persons)
+                              from_date=day, to_date=day, limit=None, now=now, persons=flow.persons,
+                              pools=flow.pools)
     points = _points_by_id()
     groups: dict[str, list] = {}
     for slot in found:
@@ -288,7 +350,7 @@ def _alternatives(state: NetworkState, flow: Flow, point_id: str, start_at: dt.d
     return [{"value": f"{s.service_point}|{_local(s, state).isoformat()}", "start": _local(s, state),
              "point": points[s.service_point]}
             for s in nearest_slot_list(state=state, service_code=flow.service_code, point_id=point_id,
-                                       start_at=start_at, now=now, persons=flow.persons)]
+                                       start_at=start_at, now=now, persons=flow.persons, pools=flow.pools)]
 
 
 @require_http_methods(["GET", "POST"])
@@ -309,13 +371,20 @@ def details(request):
             made = booking_create(
                 state=state, service_code=flow.service_code, point_id=point_id, start_at=start_at,
                 persons=flow.persons, language=data["language"],
-                customer=Customer(name=data["name"], email=data["email"], phone=data["phone"]), now=now)
+                customer=Customer(name=data["name"], email=data["email"], phone=data["phone"]), now=now,
+                priority_code=request.session.get(PRIORITY_CODE, "") if flow.pools else "")
         except SlotUnavailable:
             problem, status = "taken", 409
             alternatives = _alternatives(state, flow, point_id, start_at, now)
         except ActiveBookingExists:
             problem, status = "active", 409
+        except InvalidPriorityCode:  # used meanwhile (another tab): the public's times are shown from now on
+            request.session.pop(PRIORITY_CODE, None)
+            problem, status = "taken", 409
+            alternatives = _alternatives(state, replace(flow, pools=frozenset()), point_id, start_at, now)
         else:
+            if flow.pools:
+                request.session.pop(PRIORITY_CODE, None)
             booked_hold(request, made.booking, made.pin)
             return redirect("booking:done")
     elif request.method == "POST":
