@@ -10,7 +10,7 @@ from django.utils import timezone
 from tests.booking.conftest import HELSINKI
 from tests.booking.test_pages import text
 from tests.booking.test_pools_api import DAY, issue, pooled  # noqa: F401 - the fixture
-from vuoro.booking.models import PriorityCode
+from vuoro.booking.models import Booking, PriorityCode
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pooled")]
 SERVICE = "residence-card"
@@ -75,3 +75,26 @@ def test_a_bad_code_is_named_and_nothing_is_lost(client_en, kind):
 def test_an_empty_code_asks_for_one(client_en):
     answer = client_en.post("/book/priority-code/", {"priority_code": "  "})
     assert answer.status_code == 400 and "Enter your priority code." in text(answer)
+
+
+def test_the_clerk_console_offers_the_kept_time_at_the_clerks_point(client_en, client):
+    from django.contrib.auth.models import Group, User
+
+    from vuoro.network import roles
+    from vuoro.network.models import StaffAssignment
+
+    nine = dt.datetime.combine(DAY, dt.time(9), tzinfo=HELSINKI)
+    assert client_en.post(details_url(nine), {"name": "A", "email": "a@example.org", "language": "fi"}
+                          ).status_code == 302
+    assert times(client_en) == 3  # the public: 9:00 is gone
+    roles.ensure_staff_groups()
+    clerk = User.objects.create_user("clerk", password="x", is_staff=True)
+    clerk.groups.add(Group.objects.get(name=roles.CLERK))
+    StaffAssignment.objects.create(user=clerk, service_point_id="malmi")
+    client.force_login(clerk)
+    page = client.get("/console/book/day/", {"service": SERVICE, "point": "malmi", "persons": 1, "date": DAY})
+    picks = re.findall(r'href="(/console/book/details/\?[^"]+)"', page.content.decode())
+    assert len(picks) == 4  # 9:00 on the kept desk too
+    done = client.post(picks[0].replace("&amp;", "&"), {"name": "C", "email": "c@example.org", "phone": "",
+                                                        "language": "fi"})
+    assert done.status_code == 200 and Booking.objects.get(customer_email="c@example.org").desk.number == 2

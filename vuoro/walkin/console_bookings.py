@@ -202,9 +202,11 @@ def _book_picker(request, state: NetworkState) -> Picker | None:
     return Picker("book", code, point_id, persons)
 
 
-def _wanted(picker: Picker) -> dict:
-    """What the times are for, as the availability selectors take it (one place for all pickers)."""
-    return {"service_code": picker.service_code, "point_ids": [picker.point_id], "persons": picker.persons}
+def _wanted(picker: Picker, state: NetworkState) -> dict:
+    """What the times are for, as the availability selectors take it (one place for all pickers).
+    Staff book and move in the time every capacity pool keeps at the point, as well as the public's."""
+    return {"service_code": picker.service_code, "point_ids": [picker.point_id], "persons": picker.persons,
+            "pools": state.pools_at([picker.point_id])}
 
 
 def _month(request, picker: Picker, state: NetworkState, template: str, context: dict):
@@ -215,12 +217,12 @@ def _month(request, picker: Picker, state: NetworkState, template: str, context:
     first_month, last_month = today.replace(day=1), last_day.replace(day=1)
     month = or_none(parse_month, request.GET.get("month"))
     if month is None:
-        earliest = availability_list(state=state, **_wanted(picker), from_date=None, to_date=None, limit=1,
+        earliest = availability_list(state=state, **_wanted(picker, state), from_date=None, to_date=None, limit=1,
                                      now=now)
         month = earliest[0].slot.start.astimezone(zone).date().replace(day=1) if earliest else first_month
     month = min(max(month, first_month), last_month)
     month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-    counts = free_day_list(state=state, **_wanted(picker), first_date=max(month, today),
+    counts = free_day_list(state=state, **_wanted(picker, state), first_date=max(month, today),
                            last_date=min(month_end, last_day), now=now)
     weeks = [[{"date": day, "in_month": day.month == month.month, "bookable": today <= day <= last_day,
                "count": counts.get(day, 0),
@@ -246,7 +248,7 @@ def _day(request, picker: Picker, state: NetworkState, template: str, context: d
     except ParseError:
         return redirect(picker.url("month"))
     zone = state.points[picker.point_id].zone
-    found = availability_list(state=state, **_wanted(picker), from_date=day, to_date=day, limit=None,
+    found = availability_list(state=state, **_wanted(picker, state), from_date=day, to_date=day, limit=None,
                               now=timezone.now())
     times = [{"start": s.slot.start.astimezone(zone),
               "href": picker.url("pick", start=s.slot.start.astimezone(zone).isoformat())} for s in found]
