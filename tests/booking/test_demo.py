@@ -36,6 +36,9 @@ def test_the_demo_command_loads_the_demo_network_and_staff(capsys):
     from vuoro.network.models import ServicePoint
 
     assert ServicePoint.objects.count() == 11
+    from vuoro.network.state import network_state
+
+    assert network_state().pool_of_point == {"helsinki-malmi": "withdrawal-agreement"}  # a pool, at one point
 
 
 def test_a_demo_familys_visit_takes_its_family_time():
