@@ -126,6 +126,8 @@ RULES: dict[str, Rule] = {
     "booking:day": Rule(public(REDIRECT), query=f"service={SERVICE}&point={HERE}"),
     "booking:details": Rule(public(REDIRECT)),
     "booking:done": Rule(public(REDIRECT)),
+    # The first step's priority code: an empty one is the form again with its error.
+    "booking:priority_code": Rule(public(400), method="POST", data={"priority_code": ""}),
     "booking:manage": Rule(public(OK)),
     "booking:manage_booking": Rule(public(REDIRECT)),
     "booking:manage_cancel": Rule(public(REDIRECT), method="POST"),
