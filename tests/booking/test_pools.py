@@ -194,3 +194,47 @@ def test_two_bookings_racing_with_one_code_give_one_booking(pooled):
     assert kinds == ["InvalidPriorityCode", "NewBooking"], results
     row = PriorityCode.objects.get()
     assert Booking.objects.count() == 1 and row.booking_id == Booking.objects.get().pk
+
+
+def test_on_a_day_with_fewer_desks_staffed_the_pool_keeps_the_top_ones_of_those(db):
+    day = NOW.date() + dt.timedelta(days=10)
+    load_network(slot_minutes=30, horizon_days=60, holidays=None, services=[("residence-card", 30)],
+                 points=[dict(id="malmi", desks=3, services=["residence-card"], hours=EVERY_DAY,
+                              exceptions=[(str(day), "09:00-11:00", 1)])],
+                 pools=[dict(id=WA, desks=1, public_days_before=3)])
+    assert free_desks(10) == []  # its one staffed desk is kept
+    assert free_desks(10, pools=frozenset({WA})) == [1, 1, 1, 1]
+    assert free_desks(11) == [2, 2, 2, 2]
+
+
+def test_what_each_caller_is_offered_is_what_that_caller_can_book(pooled):
+    """Random callers (public, eligible, staff) book random starts: a start is booked exactly when
+    that caller was offered it, and the day summaries match the bookings throughout."""
+    import random
+
+    rng = random.Random(12)
+    callers = [frozenset(), frozenset({WA})]
+    seen = set()
+    for n in range(40):
+        pools = rng.choice(callers)
+        service = rng.choice(["residence-card", "extended-permit"])
+        days_ahead = rng.choice([1, 2, 3, 4, 5, 9])
+        day = NOW.date() + dt.timedelta(days=days_ahead)
+        offered = {s.slot.start for s in availability_list(
+            state=network_state(), service_code=service, point_ids=None, from_date=day, to_date=day, limit=None,
+            now=NOW, pools=pools)}
+        start = at(days_ahead, 9) + dt.timedelta(minutes=30 * rng.randrange(4))
+        try:
+            book(start, email=f"r{n}@example.org", service=service, pools=pools)
+            booked = True
+        except SlotUnavailable:
+            booked = False
+        assert booked == (start in offered), (n, pools, service, days_ahead, start)
+        seen.add((bool(pools), booked))
+    assert seen == {(False, False), (False, True), (True, False), (True, True)}  # every case was met
+    state = network_state()
+    point = state.points["malmi"]
+    for load in DayLoad.objects.all():
+        busy = busy_by_point_day([point], [load.date]).get((point.id, load.date), [])
+        assert (load.free_cells, load.free_run_minutes) == day_summary(point.calendar.opening_on(load.date), busy,
+                                                                       slot_minutes=state.slot_minutes)
