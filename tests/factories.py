@@ -8,7 +8,7 @@ NAMES = 'name = {{ fi = "{0} fi", sv = "{0} sv", en = "{0} en" }}'
 
 
 def network_text(*, slot_minutes=15, horizon_days=180, holidays="FI", points=None, services=None,
-                 timezone="Europe/Helsinki", pools=()) -> str:
+                 timezone="Europe/Helsinki", pools=(), more: str = "") -> str:
     services = services or [("extended-permit", 30)]
     points = points or [dict(id="helsinki-malmi", desks=2, services=[s[0] for s in services])]
     lines = [f'timezone = "{timezone}"', f"horizon_days = {horizon_days}", f"slot_minutes = {slot_minutes}"]
@@ -43,6 +43,8 @@ def network_text(*, slot_minutes=15, horizon_days=180, holidays="FI", points=Non
         for key in ("service_points", "services"):
             if key in pool:
                 lines.append(f"{key} = [" + ", ".join(f'"{x}"' for x in pool[key]) + "]")
+    if more:  # more of the file as it is written, e.g. [[releases]]
+        lines.append(more.strip())
     return "\n".join(lines) + "\n"
 
 

@@ -178,6 +178,7 @@ RULES: dict[str, Rule] = {
     "api-v1:api-root": Rule(public(NOT_FOUND)),
     "api-v1:services": Rule(public(OK)),
     "api-v1:service_points": Rule(public(OK)),
+    "api-v1:releases": Rule(public(OK)),
     "api-v1:availability": Rule(public(OK), query=f"service={SERVICE}&service_point={HERE}&limit=5"),
     "api-v1:bookings_create": Rule(public(422), method="POST", data={}, json=True),
     "api-v1:bookings_recover": Rule(public(202), method="POST", data={"email": "nobody@example.org"}, json=True),
@@ -244,6 +245,9 @@ ADMIN_MODELS: dict[str, AdminAccess] = {
     "network.desk": AdminAccess(view=ALL_STAFF, add=ADMINS, change=ADMINS, delete=ADMINS, scoped=True),
     "network.staffassignment": AdminAccess(view=MANAGERS_UP, add=ADMINS, change=ADMINS, delete=ADMINS,
                                            scoped=True),
+    # Times held back until a moment: administrators edit them, managers see them.
+    "network.release": AdminAccess(view=MANAGERS_UP, add=ADMINS, change=ADMINS, delete=ADMINS),
+    "network.rollingrelease": AdminAccess(view=MANAGERS_UP, add=ADMINS, change=ADMINS, delete=ADMINS),
     # One row at most: nobody adds a second.
     "network.networksettings": AdminAccess(view=MANAGERS_UP, change=ADMINS, delete=ADMINS),
     # Capacity pools are network data; priority codes are issued by every role for its own points' pools,

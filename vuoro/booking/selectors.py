@@ -204,8 +204,11 @@ def availability_list(
     full = (_full_days(state, points, service_code, persons, first_day, last_day)
             if len(points) * span > FULL_DAYS_QUERY_FROM else {})
     # The days worth reading, per point: open, and not certainly full (bit k: first_day + k).
+    # ...and released (API.md, "Releases"): a day held back at `now` is not offered at all.
+    releases = state.releases
     wanted = [(point, days) for point in points
-              if (days := point.calendar.open_days(first_day, span) & ~full.get(point.id, 0))]
+              if (days := point.calendar.open_days(first_day, span) & ~full.get(point.id, 0)
+                  & (releases.released_days(point.id, service_code, first_day, span, now) if releases else -1))]
     remaining = 0
     for _, days in wanted:
         remaining |= days

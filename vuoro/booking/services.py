@@ -84,6 +84,10 @@ def _opening_for(*, state: NetworkState, point: PointState, service_code: str, s
     opening = point.calendar.opening_on(day)
     if opening is None:
         raise SlotUnavailable("The service point is closed that day.")
+    if state.releases and not state.releases.is_released(point.id, service_code, day, now):
+        opens_at = state.releases.opens_at(point.id, service_code, day).astimezone(state.timezone)
+        raise SlotUnavailable(f"The times of that day open for booking at {opens_at:%Y-%m-%d %H:%M} "
+                              f"({state.timezone.key} time).")
     return opening, duration, day
 
 

@@ -32,6 +32,7 @@ from vuoro.booking.ics import booking_calendar
 from vuoro.booking.keys import normalise_key
 from vuoro.booking.models import MAX_PERSONS, Booking
 from vuoro.booking.priority import InvalidPriorityCode, priority_code_check, priority_code_find
+from vuoro.booking.release_notice import first_held_back_date, held_back_notices
 from vuoro.booking.selectors import (
     PointSlot,
     availability_list,
@@ -271,14 +272,20 @@ def month_view(request, mode: str = "book"):
     today = now.astimezone(zone).date()
     last_day = state.horizon_end(now).astimezone(zone).date()
     first_month, last_month = today.replace(day=1), last_day.replace(day=1)
+    point_ids = [point_id] if point_id else [p.id for p in state.points_offering(flow.service_code)]
     month = or_none(parse_month, request.GET.get("month"))
     if month is None:
         earliest = availability_list(state=state, service_code=flow.service_code,
                                      point_ids=[point_id] if point_id else None, from_date=None, to_date=None,
                                      limit=1, now=now, persons=flow.persons, pools=flow.pools)
-        month = _local(earliest[0], state).date().replace(day=1) if earliest else first_month
+        held = None if earliest else first_held_back_date(
+            state=state, service_code=flow.service_code, point_ids=point_ids, first_date=today, last_date=last_day,
+            now=now)
+        month = (_local(earliest[0], state).date() if earliest else held or first_month).replace(day=1)
     month = min(max(month, first_month), last_month)
     month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    held_back = held_back_notices(state=state, service_code=flow.service_code, point_ids=point_ids,
+                                  first_date=max(month, today), last_date=min(month_end, last_day), now=now)
     counts = free_day_list(state=state, service_code=flow.service_code, point_ids=[point_id] if point_id else None,
                            first_date=max(month, today), last_date=min(month_end, last_day), now=now,
                            persons=flow.persons, pools=flow.pools)
@@ -297,6 +304,7 @@ def month_view(request, mode: str = "book"):
         "next": (next_month, flow.url("month", point=point_id, month=f"{next_month:%Y-%m}"))
         if month < last_month else None,
         "points_url": flow.url("point"), "minutes": flow.minutes(state, point_id) if point_id else None,
+        "held_back": held_back,
     }
     # htmx swaps only the month in; restoring history after a cache miss needs the whole page.
     partial = request.htmx and not request.htmx.history_restore_request
@@ -330,6 +338,9 @@ def day_view(request, mode: str = "book"):
         "groups": [{"point": points[pid], "times": times, "minutes": flow.minutes(state, pid)}
                    for pid, times in groups.items()],
         "month_url": flow.url("month", point=point_id, month=f"{day:%Y-%m}"),
+        "held_back": [] if found else held_back_notices(
+            state=state, service_code=flow.service_code, now=now, first_date=day, last_date=day,
+            point_ids=[point_id] if point_id else [p.id for p in state.points_offering(flow.service_code)]),
     })
 
 

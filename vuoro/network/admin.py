@@ -14,6 +14,8 @@ from vuoro.network.models import (
     OpeningException,
     OpeningHours,
     Pool,
+    Release,
+    RollingRelease,
     Service,
     ServicePoint,
     ServicePointService,
@@ -245,4 +247,20 @@ class PoolAdmin(admin.ModelAdmin):
 
     form = PoolForm
     list_display = ["id", "name_fi", "kind", "desks", "public_days_before"]
+    filter_horizontal = ["service_points", "services"]
+
+
+@admin.register(Release)
+class ReleaseAdmin(admin.ModelAdmin):
+    """Times held back until a moment; administrators edit them (managers see them)."""
+
+    list_display = ["from_date", "to_date", "opens_on", "opens_time"]
+    list_filter = ["service_points", "services"]
+    date_hierarchy = "opens_on"
+    filter_horizontal = ["service_points", "services"]
+
+
+@admin.register(RollingRelease)
+class RollingReleaseAdmin(admin.ModelAdmin):
+    list_display = ["days_ahead", "at"]
     filter_horizontal = ["service_points", "services"]

@@ -1,7 +1,12 @@
+import datetime as dt
+
+from django.utils import timezone
 from ninja import Router, Schema
+from pydantic import Field
 
 from vuoro.apierrors import error_answers
-from vuoro.network.selectors import service_list, service_point_list
+from vuoro.network.selectors import release_list, service_list, service_point_list
+from vuoro.network.state import network_state
 
 router = Router(tags=["network"])
 
@@ -37,3 +42,27 @@ def services(request):
 def service_points(request):
     return [{"id": p.id, "name": p.names, "address": p.address, "timezone": p.timezone,
              "services": [o.service.code for o in p.offers.all()]} for p in service_point_list()]
+
+
+class ReleaseOut(Schema):
+    id: int
+    opens_at: dt.datetime
+    from_date: dt.date = Field(alias="from")
+    to_date: dt.date = Field(alias="to")
+    service_points: list[str]
+    services: list[str]
+
+
+@router.get("/releases", response={200: list[ReleaseOut], **error_answers(takes_input=False)}, by_alias=True,
+            summary="Times held back until a moment, while any of their dates is still ahead")
+def releases(request):
+    """Each release whose last date is today or later (in the network's time zone), the earliest to
+    open first; `opens_at` in the network's time zone. Empty `service_points` / `services`: every one."""
+    state = network_state()
+    today = timezone.now().astimezone(state.timezone).date()
+    moments = {r.id: r.opens_at for r in state.releases.fixed}
+    return [{"id": r.id, "opens_at": moments[r.id].astimezone(state.timezone).isoformat(), "from": r.from_date,
+             "to": r.to_date, "service_points": sorted(p.id for p in r.service_points.all()),
+             "services": sorted(s.code for s in r.services.all())}
+            for r in release_list().filter(to_date__gte=today).prefetch_related("service_points", "services")
+            if r.id in moments]

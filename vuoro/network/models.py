@@ -248,3 +248,49 @@ class Pool(TranslatedName):
         verbose_name_plural = _("capacity pools")
         ordering = ["id"]
         constraints = [models.CheckConstraint(condition=Q(desks__gte=1), name="pool_keeps_a_desk")]
+class Release(models.Model):
+    """Times of some local dates held back until a moment (API.md, "Releases"): before it they
+    are neither offered nor bookable."""
+
+    from_date = models.DateField(_("first date held back"))
+    to_date = models.DateField(_("last date held back"))
+    # A local date and time of the network's time zone, as the network file says it; the instant
+    # is worked out with the zone (NetworkState), so a release keeps its wall-clock time across DST.
+    opens_on = models.DateField(_("opens on"))
+    opens_time = models.TimeField(_("opens at (local time)"))
+    service_points = models.ManyToManyField(ServicePoint, blank=True, related_name="releases",
+                                            verbose_name=_("service points"),
+                                            help_text=_("None chosen: every service point."))
+    services = models.ManyToManyField(Service, blank=True, related_name="releases", verbose_name=_("services"),
+                                      help_text=_("None chosen: every service."))
+
+    class Meta:
+        verbose_name = _("release")
+        verbose_name_plural = _("releases")
+        ordering = ["opens_on", "opens_time", "from_date", "id"]
+        constraints = [models.CheckConstraint(condition=Q(to_date__gte=F("from_date")), name="release_to_after_from")]
+
+    def __str__(self) -> str:
+        return f"{self.from_date}–{self.to_date} @ {self.opens_on} {self.opens_time:%H:%M}"
+
+
+class RollingRelease(models.Model):
+    """Each day opens at a local time a number of days before it: every morning one more day."""
+
+    days_ahead = models.PositiveIntegerField(_("days ahead"), validators=[MinValueValidator(1)],
+                                             help_text=_("Day D opens this many days before D."))
+    at = models.TimeField(_("at (local time)"))
+    service_points = models.ManyToManyField(ServicePoint, blank=True, related_name="rolling_releases",
+                                            verbose_name=_("service points"),
+                                            help_text=_("None chosen: every service point."))
+    services = models.ManyToManyField(Service, blank=True, related_name="rolling_releases",
+                                      verbose_name=_("services"), help_text=_("None chosen: every service."))
+
+    class Meta:
+        verbose_name = _("rolling release")
+        verbose_name_plural = _("rolling releases")
+        ordering = ["days_ahead", "at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(days_ahead__gte=1), name="rolling_release_days_positive")]
+
+    def __str__(self) -> str:
+        return str(_("%(days)s days ahead at %(at)s") % {"days": self.days_ahead, "at": f"{self.at:%H:%M}"})

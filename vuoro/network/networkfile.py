@@ -101,6 +101,28 @@ class PoolSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ReleaseSpec:
+    """Times of `from_date`..`to_date` (local) held back until `opens_at` (local, naive: the
+    network's time zone); empty `service_points` / `services`: every one."""
+
+    from_date: dt.date
+    to_date: dt.date
+    opens_at: dt.datetime
+    service_points: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RollingReleaseSpec:
+    """Each day D opens at local `at` on D - `days_ahead`."""
+
+    days_ahead: int
+    at: dt.time
+    service_points: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class NetworkSpec:
     timezone: str
     holidays: str | None
@@ -109,6 +131,8 @@ class NetworkSpec:
     services: tuple[ServiceSpec, ...]
     service_points: tuple[ServicePointSpec, ...]
     pools: tuple[PoolSpec, ...] = ()
+    releases: tuple[ReleaseSpec, ...] = ()
+    rolling_releases: tuple[RollingReleaseSpec, ...] = ()
 
     def service(self, code: str) -> ServiceSpec:
         return next(s for s in self.services if s.code == code)
@@ -237,8 +261,13 @@ def _zones() -> set[str]:
     return _ZONES
 
 
-TOP_KEYS = {"timezone", "holidays", "horizon_days", "slot_minutes", "services", "service_points", "pools"}
+TOP_KEYS = {"timezone", "holidays", "horizon_days", "slot_minutes", "services", "service_points", "pools",
+            "releases", "rolling_releases"}
 POOL_KEYS = {"id", "name", "kind", "service_points", "services", "desks", "public_days_before"}
+RELEASE_KEYS = {"from", "to", "opens_at", "service_points", "services"}
+ROLLING_KEYS = {"days_ahead", "at", "service_points", "services"}
+LOCAL_DATETIME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})$")
+TIME_RE = re.compile(r"^(\d{2}):(\d{2})$")
 SERVICE_KEYS = {"code", "name", "duration_minutes", "checklist", "minutes_per_extra_person"}
 POINT_KEYS = {"id", "name", "address", "desks", "services", "durations", "walk_in", "hours", "exceptions",
               "timezone"}
@@ -268,10 +297,14 @@ def parse_network(text: str, filename: str = "network.toml") -> NetworkSpec:
     known = {s.code: s for s in services}
     points = _parse_points(check, data.get("service_points", []), slot, zone, known)
     pools = _parse_pools(check, data.get("pools", []), known, {p.id: p for p in points}, horizon)
+    point_ids = {p.id for p in points}
+    releases = _parse_releases(check, data.get("releases", []), point_ids, set(known))
+    rolling = _parse_rolling(check, data.get("rolling_releases", []), point_ids, set(known))
     if check.problems:
         raise NetworkFileError(check.problems)
     return NetworkSpec(timezone=zone, holidays=country, horizon_days=horizon, slot_minutes=slot,
-                       services=tuple(services), service_points=tuple(points), pools=tuple(pools))
+                       services=tuple(services), service_points=tuple(points), pools=tuple(pools),
+                       releases=tuple(releases), rolling_releases=tuple(rolling))
 
 
 def _parse_services(check: Checker, raw, slot: int | None) -> list[ServiceSpec]:
@@ -534,6 +567,111 @@ def _parse_pools(check: Checker, raw, services: dict[str, ServiceSpec], points: 
     return pools
 
 
+def _scope(check: Checker, where: str, value, known: set[str], what: str) -> tuple[str, ...] | None:
+    """A release's optional list of service point ids or service codes, each one known."""
+    if not isinstance(value, list) or not value:
+        check.fail(where, f"must be a non-empty list of {what} (leave the key out for every one)")
+        return None
+    found: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or item not in known:
+            check.fail(where, f"unknown {what[:-1]} {item!r}")
+            return None
+        if item in found:
+            check.fail(where, f"{item!r} listed twice")
+            return None
+        found.append(item)
+    return tuple(found)
+
+
+def _local_time(check: Checker, where: str, value) -> dt.time | None:
+    match = TIME_RE.match(value) if isinstance(value, str) else None
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        check.fail(where, f'{value!r} is not a local time such as "07:00"')
+        return None
+    return dt.time(int(match[1]), int(match[2]))
+
+
+def _local_datetime(check: Checker, where: str, value) -> dt.datetime | None:
+    if isinstance(value, dt.datetime) and value.tzinfo is None and not value.second and not value.microsecond:
+        value = value.strftime("%Y-%m-%dT%H:%M")  # TOML's own local date-time
+    match = LOCAL_DATETIME_RE.match(value) if isinstance(value, str) else None
+    if match is None:
+        check.fail(where, f'{value!r} is not a local date and time such as "2027-06-01T09:00" '
+                          "(the network's time zone; no offset)")
+        return None
+    day = check.date(where, match[1])
+    time = _local_time(check, where, f"{match[2]}:{match[3]}")
+    return dt.datetime.combine(day, time) if day is not None and time is not None else None
+
+
+def _parse_releases(check: Checker, raw, point_ids: set[str], codes: set[str]) -> list[ReleaseSpec]:
+    if not isinstance(raw, list):
+        check.fail("releases", "must be an array of tables ([[releases]])")
+        return []
+    result = []
+    for index, item in enumerate(raw):
+        where = f"releases[{index}]"
+        if not isinstance(item, dict):
+            check.fail(where, "must be a table")
+            continue
+        before = len(check.problems)
+        check.unknown_keys(where, item, RELEASE_KEYS)
+        values = {}
+        for key in ("from", "to", "opens_at"):
+            if key not in item:
+                check.fail(f"{where}.{key}", "missing")
+            elif key == "opens_at":
+                values[key] = _local_datetime(check, f"{where}.{key}", item[key])
+            else:
+                values[key] = check.date(f"{where}.{key}", item[key])
+        if values.get("from") and values.get("to") and values["to"] < values["from"]:
+            check.fail(f"{where}.to", f"{values['to']} is before from ({values['from']})")
+        points = _scope(check, f"{where}.service_points", item["service_points"], point_ids,
+                        "service point ids") if "service_points" in item else ()
+        services = _scope(check, f"{where}.services", item["services"], codes,
+                          "service codes") if "services" in item else ()
+        if len(check.problems) == before:
+            same = next((r for r in result if (r.from_date, r.to_date, set(r.service_points), set(r.services))
+                         == (values["from"], values["to"], set(points), set(services))), None)
+            if same is not None:
+                check.fail(where, "the same dates, service points and services as an earlier release")
+                continue
+            result.append(ReleaseSpec(from_date=values["from"], to_date=values["to"], opens_at=values["opens_at"],
+                                      service_points=points, services=services))
+    return result
+
+
+def _parse_rolling(check: Checker, raw, point_ids: set[str], codes: set[str]) -> list[RollingReleaseSpec]:
+    if not isinstance(raw, list):
+        check.fail("rolling_releases", "must be an array of tables ([[rolling_releases]])")
+        return []
+    result = []
+    for index, item in enumerate(raw):
+        where = f"rolling_releases[{index}]"
+        if not isinstance(item, dict):
+            check.fail(where, "must be a table")
+            continue
+        before = len(check.problems)
+        check.unknown_keys(where, item, ROLLING_KEYS)
+        days = at = None
+        if "days_ahead" not in item:
+            check.fail(f"{where}.days_ahead", "missing")
+        else:
+            days = check.integer(f"{where}.days_ahead", item["days_ahead"], minimum=1, maximum=3660)
+        if "at" not in item:
+            check.fail(f"{where}.at", "missing")
+        else:
+            at = _local_time(check, f"{where}.at", item["at"])
+        points = _scope(check, f"{where}.service_points", item["service_points"], point_ids,
+                        "service point ids") if "service_points" in item else ()
+        services = _scope(check, f"{where}.services", item["services"], codes,
+                          "service codes") if "services" in item else ()
+        if len(check.problems) == before:
+            result.append(RollingReleaseSpec(days_ahead=days, at=at, service_points=points, services=services))
+    return result
+
+
 # Writing -------------------------------------------------------------------------------------
 
 def _s(value: str) -> str:
@@ -584,4 +722,20 @@ def dump_network(spec: NetworkSpec) -> str:
         if pool.services is not None:
             out.append(f"services = [{', '.join(_s(c) for c in pool.services)}]")
         out += [f"desks = {pool.desks}", f"public_days_before = {pool.public_days_before}"]
+    for release in spec.releases:
+        out += ["", "[[releases]]", f'from = "{release.from_date.isoformat()}"',
+                f'to = "{release.to_date.isoformat()}"', f'opens_at = "{release.opens_at:%Y-%m-%dT%H:%M}"',
+                *_dump_scope(release)]
+    for rolling in spec.rolling_releases:
+        out += ["", "[[rolling_releases]]", f"days_ahead = {rolling.days_ahead}", f'at = "{rolling.at:%H:%M}"',
+                *_dump_scope(rolling)]
     return "\n".join(out) + "\n"
+
+
+def _dump_scope(release: ReleaseSpec | RollingReleaseSpec) -> list[str]:
+    out = []
+    if release.service_points:
+        out.append(f"service_points = [{', '.join(_s(p) for p in release.service_points)}]")
+    if release.services:
+        out.append(f"services = [{', '.join(_s(c) for c in release.services)}]")
+    return out

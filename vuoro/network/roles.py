@@ -9,7 +9,7 @@ ADMINISTRATOR, MANAGER, CLERK = "administrator", "service point manager", "clerk
 
 _PLANNING = {f"planning.{action}_scenario" for action in ("view", "add", "change", "delete")}  # the planning page
 _NETWORK_MODELS = ["networksettings", "service", "servicepoint", "servicepointservice", "desk", "openinghours",
-                   "openingexception", "staffassignment", "pool"]
+                   "openingexception", "staffassignment", "pool", "release", "rollingrelease"]
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     ADMINISTRATOR: {f"network.{action}_{model}" for model in _NETWORK_MODELS
                     for action in ("view", "add", "change", "delete")}

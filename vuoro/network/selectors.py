@@ -9,13 +9,23 @@ from zoneinfo import ZoneInfo
 import holidays as holidays_lib
 from django.db.models import Prefetch
 
-from vuoro.network.models import NetworkSettings, Pool, Service, ServicePoint, ServicePointService
+from vuoro.network.models import (
+    NetworkSettings,
+    Pool,
+    Release,
+    RollingRelease,
+    Service,
+    ServicePoint,
+    ServicePointService,
+)
 from vuoro.network.networkfile import (
     ExceptionSpec,
     Names,
     NetworkSpec,
     OpeningSpan,
     PoolSpec,
+    ReleaseSpec,
+    RollingReleaseSpec,
     ServicePointSpec,
     ServiceSpec,
     WalkInSpec,
@@ -103,6 +113,22 @@ def network_export() -> NetworkSpec:
                  service_points=tuple(sorted(x.id for x in p.service_points.all())) or None,
                  services=tuple(sorted(x.code for x in p.services.all())) or None)
         for p in Pool.objects.prefetch_related("service_points", "services").order_by("id"))
+    releases = tuple(
+        ReleaseSpec(from_date=r.from_date, to_date=r.to_date, opens_at=dt.datetime.combine(r.opens_on, r.opens_time),
+                    service_points=tuple(p.id for p in r.service_points.order_by("id")),
+                    services=tuple(s.code for s in r.services.order_by("code")))
+        for r in release_list())
+    rolling = tuple(
+        RollingReleaseSpec(days_ahead=r.days_ahead, at=r.at,
+                           service_points=tuple(p.id for p in r.service_points.order_by("id")),
+                           services=tuple(s.code for s in r.services.order_by("code")))
+        for r in RollingRelease.objects.order_by("days_ahead", "at", "id"))
     return NetworkSpec(timezone=settings.timezone, holidays=settings.holidays_country or None,
                        horizon_days=settings.horizon_days, slot_minutes=settings.slot_minutes,
-                       services=services, service_points=tuple(points), pools=pools)
+                       services=services, service_points=tuple(points), pools=pools, releases=releases,
+                       rolling_releases=rolling)
+
+
+def release_list():
+    """Every release, the earliest to open first."""
+    return Release.objects.order_by("opens_on", "opens_time", "from_date", "to_date", "id")

@@ -12,11 +12,13 @@ from vuoro.network.models import (
     OpeningException,
     OpeningHours,
     Pool,
+    Release,
+    RollingRelease,
     Service,
     ServicePoint,
     ServicePointService,
 )
-from vuoro.network.networkfile import NetworkFileError, NetworkSpec, ServicePointSpec
+from vuoro.network.networkfile import NetworkFileError, NetworkSpec, ReleaseSpec, RollingReleaseSpec, ServicePointSpec
 
 
 @dataclass
@@ -79,6 +81,7 @@ def network_load(*, spec: NetworkSpec) -> LoadReport:
     for point_spec in spec.service_points:
         _load_point(point_spec, services, report)
     _load_pools(spec, report)
+    _load_releases(spec, report)
     return report
 
 
@@ -113,6 +116,55 @@ def _load_pools(spec: NetworkSpec, report: LoadReport) -> None:
             if pool.desks > point.appointment_desks:
                 raise NetworkFileError([f'pools (id "{pool.id}").desks: {pool.desks} desks kept, but service '
                                         f"point {point_id!r} has only {point.appointment_desks}"])
+
+
+def _scope_key(release) -> tuple[frozenset[str], frozenset[str]]:
+    if isinstance(release, ReleaseSpec | RollingReleaseSpec):
+        return frozenset(release.service_points), frozenset(release.services)
+    return (frozenset(p.id for p in release.service_points.all()),
+            frozenset(s.code for s in release.services.all()))
+
+
+def _load_releases(spec: NetworkSpec, report: LoadReport) -> None:
+    """The file's releases become the stored ones (a file without any has none). A release with the
+    same dates and scope as a stored one keeps its row (and so its id and rush queue); others are
+    added and removed."""
+    stored = {(r.from_date, r.to_date, *_scope_key(r)): r
+              for r in Release.objects.prefetch_related("service_points", "services")}
+    for item in spec.releases:
+        key = (item.from_date, item.to_date, *_scope_key(item))
+        label = f"release {item.from_date}..{item.to_date}"
+        values = {"opens_on": item.opens_at.date(), "opens_time": item.opens_at.time()}
+        release = stored.pop(key, None)
+        if release is None:
+            release = Release.objects.create(from_date=item.from_date, to_date=item.to_date, **values)
+            release.service_points.set(item.service_points)
+            release.services.set(Service.objects.filter(code__in=item.services))
+            report.created.append(label)
+            report.counts["release", "added"] += 1
+        elif changed := [k for k, v in values.items() if getattr(release, k) != v]:
+            for k in changed:
+                setattr(release, k, values[k])
+            release.save(update_fields=changed)
+            report.updated.append(f"{label} ({', '.join(changed)})")
+            report.counts["release", "changed"] += 1
+    for release in stored.values():
+        release.delete()
+        report.updated.append(f"release {release.from_date}..{release.to_date} removed")
+        report.counts["release", "removed"] += 1
+    rolling = {(r.days_ahead, r.at, *_scope_key(r)): r
+               for r in RollingRelease.objects.prefetch_related("service_points", "services")}
+    for item in spec.rolling_releases:
+        if rolling.pop((item.days_ahead, item.at, *_scope_key(item)), None) is None:
+            made = RollingRelease.objects.create(days_ahead=item.days_ahead, at=item.at)
+            made.service_points.set(item.service_points)
+            made.services.set(Service.objects.filter(code__in=item.services))
+            report.created.append(f"rolling release {item.days_ahead} days ahead at {item.at:%H:%M}")
+            report.counts["rollingrelease", "added"] += 1
+    for item in rolling.values():
+        item.delete()
+        report.updated.append(f"rolling release {item.days_ahead} days ahead at {item.at:%H:%M} removed")
+        report.counts["rollingrelease", "removed"] += 1
 
 
 def point_desks_sync(*, point: ServicePoint, report: LoadReport | None = None) -> None:

@@ -20,7 +20,8 @@ from vuoro import prepared
 from vuoro.network import models as network_models
 from vuoro.network.models import Desk, NetworkSettings, ServicePoint
 from vuoro.network.selectors import point_setup, service_point_list
-from vuoro.scheduling.calendar import PointCalendar
+from vuoro.scheduling.calendar import PointCalendar, local_instant
+from vuoro.scheduling.releases import NO_RELEASES, FixedRelease, Releases, RollingRelease
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class NetworkState:
     def pools_at(self, point_ids) -> frozenset[str]:
         """The pools keeping desks at any of these points: what staff booking for a customer there may use."""
         return frozenset(pool_id for point_id in point_ids if (pool_id := self.pool_of_point.get(point_id)))
+    releases: Releases = NO_RELEASES  # times held back until a moment
 
     def visit_minutes(self, point: PointState, service_code: str, persons: int = 1) -> int | None:
         """How long a visit of `persons` people takes at a point (API.md, family time), or None
@@ -164,12 +166,29 @@ def _build(version: int) -> NetworkState:
                                    public_days_before=pool.public_days_before, services=codes or None)
         for point_id in [p.id for p in pool.service_points.all()] or list(points):
             pool_of_point.setdefault(point_id, pool.id)  # one pool a point (the loader and the admin check it)
-    return NetworkState(version=version, timezone=ZoneInfo(settings.timezone), horizon_days=settings.horizon_days,
+    zone = ZoneInfo(settings.timezone)
+    return NetworkState(version=version, timezone=zone, horizon_days=settings.horizon_days, releases=_releases(zone),
                         slot_minutes=settings.slot_minutes, points=points,
                         service_ids={code: pk for code, pk, _, _ in services},
                         service_durations={code: minutes for code, _, minutes, _ in services},
                         extra_person_minutes={code: extra for code, _, _, extra in services if extra},
                         pools=pools, pool_of_point=pool_of_point)
+
+
+def _releases(zone: ZoneInfo) -> Releases:
+    """The releases as the core's plain records, their local moments made instants in the network's zone."""
+    fixed = tuple(
+        FixedRelease(id=r.id, first_date=r.from_date, last_date=r.to_date,
+                     opens_at=local_instant(r.opens_on, r.opens_time, zone),
+                     point_ids=frozenset(p.id for p in r.service_points.all()),
+                     service_codes=frozenset(s.code for s in r.services.all()))
+        for r in network_models.Release.objects.prefetch_related("service_points", "services"))
+    rolling = tuple(
+        RollingRelease(days_ahead=r.days_ahead, at=r.at, zone=zone,
+                       point_ids=frozenset(p.id for p in r.service_points.all()),
+                       service_codes=frozenset(s.code for s in r.services.all()))
+        for r in network_models.RollingRelease.objects.prefetch_related("service_points", "services"))
+    return Releases(fixed=fixed, rolling=rolling) if fixed or rolling else NO_RELEASES
 
 
 def _calendar_key(point_id: str, calendar, desk_numbers: dict[int, int], settings: NetworkSettings) -> str:
@@ -191,10 +210,15 @@ def _bump(sender, **kwargs) -> None:
 
 for _model in (network_models.NetworkSettings, network_models.Service, ServicePoint,
                network_models.ServicePointService, Desk, network_models.OpeningHours,
-               network_models.OpeningException, network_models.Pool):
+               network_models.OpeningException, network_models.Pool, network_models.Release,
+               network_models.RollingRelease):
     post_save.connect(_bump, sender=_model, dispatch_uid=f"network-version-save-{_model.__name__}")
     post_delete.connect(_bump, sender=_model, dispatch_uid=f"network-version-delete-{_model.__name__}")
 m2m_changed.connect(_bump, sender=ServicePoint.services.through, dispatch_uid="network-version-m2m")
 for _through, _uid in ((network_models.Pool.service_points.through, "points"),
                       (network_models.Pool.services.through, "services")):
     m2m_changed.connect(_bump, sender=_through, dispatch_uid=f"network-version-pool-{_uid}")
+for _release in (network_models.Release, network_models.RollingRelease):
+    for _field in ("service_points", "services"):
+        m2m_changed.connect(_bump, sender=getattr(_release, _field).through,
+                            dispatch_uid=f"network-version-m2m-{_release.__name__}-{_field}")

@@ -108,3 +108,9 @@ def local_interval(day: dt.date, opens: dt.time, closes: dt.time, zone: ZoneInfo
 def local_date(instant: dt.datetime, zone: ZoneInfo) -> dt.date:
     """The local date of an aware instant."""
     return instant.astimezone(zone).date()
+
+
+def local_instant(day: dt.date, time: dt.time, zone: ZoneInfo) -> dt.datetime:
+    """A local wall-clock time of one date as an aware UTC instant, resolved as `local_interval`
+    resolves opening hours (a time in a spring-forward gap takes the offset before the change)."""
+    return dt.datetime.combine(day, time, tzinfo=zone).astimezone(UTC)
