@@ -85,7 +85,8 @@ class TestLimitedRoutes:
     def test_every_page_that_takes_a_post_is_limited(self, client, smoke_network):
         for pattern in booking_urls:
             assert isinstance(pattern, URLPattern)
-            path = "/" + str(pattern.pattern).replace("<str:token>", "1:abc")
+            path = "/" + (str(pattern.pattern).replace("<str:token>", "1:abc").replace("<int:release_id>", "1")
+                          .replace("<str:queue_key>", "1:abc"))
             if client.post(path).status_code != 405:
                 assert limited_kind("POST", path), path
 

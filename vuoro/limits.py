@@ -36,6 +36,9 @@ LIMITED_ROUTES: list[tuple[frozenset[str], str, str]] = [
     # kiosk page counts in its view, to answer with the kiosk's own page
     (frozenset({"POST"}), r"/api/v1/service-points/(?P<point>[^/]+)/tickets", "ticket"),
     (frozenset({"POST"}), r"/api/v1/guidance", "guidance"),  # the guidance page counts in its view
+    # joining a release's queue (polling is one indexed read and not counted: the answer says when)
+    (frozenset({"POST"}), r"/api/v1/releases/[^/]+/queue", "rush"),
+    (frozenset({"POST"}), r"/releases/[^/]+/queue", "rush"),
     # the pages: booking, and moving a booking, step by step
     (frozenset({"GET"}), r"/book/(?:point|month|day)", "availability"),
     (frozenset({"GET"}), r"/manage/move(?:/month|/day)?", "availability"),

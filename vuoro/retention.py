@@ -4,7 +4,8 @@ A daily purge clears the name, e-mail address and phone number of bookings and q
 `RETENTION_DAYS` after the visit or the cancellation, whichever is later, and keeps what the
 statistics need (service, point, times, status, persons, language, outcome). It also deletes
 what only served a request or a message: expired sessions, PIN guards and rate counters whose
-window has passed, idempotency answers, finished outbox messages and finished task results.
+window has passed, idempotency answers, finished outbox messages, finished task results and
+places in release queues.
 
 It sits above the apps (like vuoro.api) because it reaches into each of them. Every step is
 one statement that may be run again: a purge killed half-way is finished by the next one.
@@ -22,7 +23,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from vuoro.booking.guards import PIN_WINDOW, RATE_WINDOW_LONGEST
-from vuoro.booking.models import Booking, IdempotentAnswer, PinGuard, RateCounter
+from vuoro.booking.models import Booking, IdempotentAnswer, PinGuard, RateCounter, RushPlace
 from vuoro.notify.models import Notice
 from vuoro.walkin.models import Ticket
 
@@ -39,6 +40,7 @@ class PurgeReport:
     rate_counters_deleted: int
     idempotent_answers_deleted: int
     task_results_deleted: int
+    rush_places_deleted: int = 0
 
 
 def _past_retention(cutoff: dt.datetime) -> Q:
@@ -76,6 +78,8 @@ def retention_purge(*, now: dt.datetime, days: int | None = None) -> PurgeReport
         rate_counters_deleted=RateCounter.objects.filter(window_start_at__lt=now - RATE_WINDOW).delete()[0],
         idempotent_answers_deleted=IdempotentAnswer.objects.filter(created_at__lt=cutoff).delete()[0],
         task_results_deleted=DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()[0],
+        # Places in a release's queue (keyed digests of an address and a phone): long over by then.
+        rush_places_deleted=RushPlace.objects.filter(joined_at__lt=cutoff).delete()[0],
     )
 
 

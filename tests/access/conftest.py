@@ -43,6 +43,7 @@ class World:
     ticket: object = None
     manage_token: str = ""
     pin: str = ""
+    queue_key: str = ""  # a place in the release's rush queue
 
 
 def _weekday(weekday: int) -> dt.date:
@@ -144,7 +145,7 @@ def _build() -> World:
                                                     note="", actor=users[CLERK], now=start)[0],
         "network.release": Release.objects.create(from_date=wednesday + dt.timedelta(days=30),
                                                   to_date=wednesday + dt.timedelta(days=40), opens_on=wednesday,
-                                                  opens_time=dt.time(9)),
+                                                  opens_time=dt.time(9), rush_admit_per_minute=10),
         "network.rollingrelease": RollingRelease.objects.create(days_ahead=50, at=dt.time(7)),
         "audit.auditentry": entry,
         "booking.booking": booking,
@@ -162,6 +163,14 @@ def _build() -> World:
         "otp_totp.totpdevice": TOTPDevice.objects.create(
             user=User.objects.create_user("device-owner", password="unused-password"), name="phone", confirmed=True),
     }
+    from django.core import signing
+
+    from vuoro.booking.models import RushPlace
+    from vuoro.booking.rush import QUEUE_KEY_SALT
+
+    release = world.objects["network.release"]
+    place = RushPlace.objects.create(release=release, email_key="e" * 64, order_key=1, joined_at=start)
+    world.queue_key = signing.dumps([release.pk, place.pk], salt=QUEUE_KEY_SALT)
     return world
 
 

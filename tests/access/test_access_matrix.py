@@ -105,6 +105,8 @@ PARAMS: dict[str, Callable[[World], Any]] = {
     "content_type_id": lambda w: ContentType.objects.get_for_model(w.booking).pk,
     "app_label": lambda w: "network",
     "pk": lambda w: w.objects["otp_totp.totpdevice"].pk,  # admin:otp_totp_totpdevice_config, _qrcode
+    "release_id": lambda w: w.objects["network.release"].pk,  # its queue opens next week
+    "queue_key": lambda w: w.queue_key,
 }
 
 
@@ -179,6 +181,11 @@ RULES: dict[str, Rule] = {
     "api-v1:services": Rule(public(OK)),
     "api-v1:service_points": Rule(public(OK)),
     "api-v1:releases": Rule(public(OK)),
+    # A release's rush queue: anyone joins (not yet: its window opens next week) and polls a place.
+    "api-v1:queue_join": Rule(public(409), method="POST", data={"email": "person@example.org"}, json=True),
+    "api-v1:queue_get": Rule(public(OK)),
+    "booking:rush_join": Rule(public(OK)),
+    "booking:rush_status": Rule(public(OK)),
     "api-v1:availability": Rule(public(OK), query=f"service={SERVICE}&service_point={HERE}&limit=5"),
     "api-v1:bookings_create": Rule(public(422), method="POST", data={}, json=True),
     "api-v1:bookings_recover": Rule(public(202), method="POST", data={"email": "nobody@example.org"}, json=True),

@@ -21,6 +21,7 @@ to = "2027-07-31"
 opens_at = "2027-06-01T09:00"
 service_points = ["helsinki-malmi"]
 services = ["extended-permit"]
+rush = { admit_per_minute = 100, pass_minutes = 8 }
 
 [[releases]]
 from = "2027-08-01"
@@ -57,6 +58,9 @@ class TestReleasesInTheFile:
         assert (first.from_date, first.to_date, first.opens_at) == (
             dt.date(2027, 7, 1), dt.date(2027, 7, 31), dt.datetime(2027, 6, 1, 9))
         assert first.service_points == ("helsinki-malmi",) and first.services == ("extended-permit",)
+        assert (first.rush.admit_per_minute, first.rush.before_minutes, first.rush.after_minutes,
+                first.rush.pass_minutes) == (100, 15, 5, 8)
+        assert second.rush is None
         assert second.opens_at == dt.datetime(2027, 6, 15, 12, 30) and second.service_points == ()
         rolling = spec.rolling_releases[0]
         assert (rolling.days_ahead, rolling.at, rolling.services) == (28, dt.time(7), ("residence-card",))
@@ -77,6 +81,12 @@ class TestReleasesInTheFile:
         ('services = ["extended-permit"]', "services = []", "releases[0].services", "non-empty list"),
         ('services = ["residence-card"]', 'services = ["citizenship"]', "rolling_releases[0].services",
          "unknown service code"),
+        ("rush = { admit_per_minute = 100, pass_minutes = 8 }", "rush = { pass_minutes = 8 }",
+         "releases[0].rush.admit_per_minute", "missing"),
+        ("rush = { admit_per_minute = 100, pass_minutes = 8 }", "rush = { admit_per_minute = 100, rate = 8 }",
+         "releases[0].rush.rate", "unknown key"),
+        ("rush = { admit_per_minute = 100, pass_minutes = 8 }", "rush = { admit_per_minute = 0 }",
+         "releases[0].rush.admit_per_minute", "between 1 and"),
         ("days_ahead = 28", "days_ahead = 0", "rolling_releases[0].days_ahead", "between 1 and"),
         ('at = "07:00"', 'at = "7am"', "rolling_releases[0].at", "local time"),
         ('at = "07:00"', 'at = "07:00"\nevery = 1', "rolling_releases[0].every", "unknown key"),
@@ -143,3 +153,20 @@ class TestReleasesApi:
                                   "opens_at": "2998-06-01T09:00:00+03:00", "from": "2998-07-01", "to": "2998-07-31",
                                   "service_points": ["espoo-leppavaara", "helsinki-malmi"],
                                   "services": ["extended-permit"]}]
+
+
+class TestDaylightSaving:
+    def test_a_release_opening_on_the_spring_change_day_opens_at_its_local_time(self):
+        # Finland moves its clocks from 03:00 to 04:00 on 28 March 2027: 09:00 is then UTC+3.
+        more = ('[[releases]]\nfrom = "2027-05-01"\nto = "2027-05-31"\nopens_at = "2027-03-28T09:00"\n\n'
+                '[[releases]]\nfrom = "2027-06-01"\nto = "2027-06-30"\nopens_at = "2027-03-27T09:00"\n')
+        load_network(services=SERVICES, points=POINTS, more=more)
+        releases = network_state().releases
+        may, june = dt.date(2027, 5, 3), dt.date(2027, 6, 1)
+        assert releases.opens_at("helsinki-malmi", "extended-permit", may) == dt.datetime(2027, 3, 28, 6, tzinfo=dt.UTC)
+        assert releases.opens_at("helsinki-malmi", "extended-permit", june) == dt.datetime(2027, 3, 27, 7,
+                                                                                           tzinfo=dt.UTC)
+        assert not releases.is_released("helsinki-malmi", "extended-permit", may,
+                                        dt.datetime(2027, 3, 28, 5, 59, tzinfo=dt.UTC))
+        assert releases.is_released("helsinki-malmi", "extended-permit", may,
+                                    dt.datetime(2027, 3, 28, 6, tzinfo=dt.UTC))

@@ -21,6 +21,7 @@ from vuoro.booking.keys import KEY_RE, normalise_key, seal, unseal
 from vuoro.booking.models import MAX_PERSONS, Booking, IdempotentAnswer
 from vuoro.booking.priority import InvalidPriorityCode, priority_code_check
 from vuoro.booking.recovery import booking_links_send, looks_like_email
+from vuoro.booking.rush import rush_pass_check
 from vuoro.booking.selectors import MAX_SLOTS, PointSlot, availability_list
 from vuoro.booking.services import (
     BookingError,
@@ -79,6 +80,7 @@ class BookingIn(InputSchema):
     customer: CustomerIn
     # Extension (docs/api.md): a code staff issued for a priority group; used up by this booking.
     priority_code: str | None = Field(None, max_length=40)
+    rush_pass: str | None = Field(None, max_length=1000)  # or the X-Rush-Pass header (docs/api.md)
 
 
 class BookingOut(Schema):
@@ -96,6 +98,7 @@ class BookingOut(Schema):
 class RescheduleIn(InputSchema):
     start: ApiDatetime
     service_point: str | None = Field(None, max_length=64)
+    rush_pass: str | None = Field(None, max_length=1000)
 
 
 def _booking_body(booking: Booking, *, pin: str | None = None, with_customer: bool = False,
@@ -206,7 +209,7 @@ def _idempotency_pad(idempotency_key: str):
     return pad
 
 
-def _create(payload: BookingIn, now: dt.datetime) -> tuple[int, dict]:
+def _create(payload: BookingIn, now: dt.datetime, rush_pass: str | None = None) -> tuple[int, dict]:
     # booking_create checks the network's version in its first statement: no query for it here.
     state = network_state_unchecked()
     if payload.service not in state.service_ids or payload.service_point not in state.points:
@@ -217,6 +220,9 @@ def _create(payload: BookingIn, now: dt.datetime) -> tuple[int, dict]:
         raise ApiError(422, "invalid", "Unknown service point.",
                        fields={"service_point": [f"no service point {payload.service_point!r}"]})
     try:
+        rush_pass_check(state=state, point_id=payload.service_point, service_code=payload.service,
+                        start_at=payload.start, email=payload.customer.email, phone=payload.customer.phone,
+                        rush_pass=payload.rush_pass or rush_pass, now=now)
         made = booking_create(
             state=state, service_code=payload.service, point_id=payload.service_point, start_at=payload.start,
             persons=payload.persons, language=payload.language,
@@ -232,12 +238,13 @@ def _create(payload: BookingIn, now: dt.datetime) -> tuple[int, dict]:
 @router.post("/bookings", response={201: BookingOut, **error_answers(409)},
              summary="Book an offered start time")
 def bookings_create(request, payload: BookingIn,
-                    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200)):
+                    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
+                    x_rush_pass: str | None = Header(None, alias="X-Rush-Pass", max_length=1000)):
     """A retry with the same `Idempotency-Key` and body returns the first answer without booking
     twice; the same key with another body is 422 `idempotency_key_reused`."""
     now = timezone.now()
     if not idempotency_key:
-        status, body = _create(payload, now)
+        status, body = _create(payload, now, x_rush_pass)
         return JsonResponse(body, status=status)
     key_hash = hashlib.sha256(idempotency_key.encode()).hexdigest()
     body_hash = hashlib.sha256(payload.model_dump_json().encode()).hexdigest()
@@ -257,7 +264,7 @@ def bookings_create(request, payload: BookingIn,
                 # None only when the secret that sealed it is no longer accepted: the answer without the PIN
                 body = {"reservation_key": body.pop("reservation_key"), **({"pin": pin} if pin else {}), **body}
             return JsonResponse(body, status=record.status)
-        status, body = _create(payload, now)
+        status, body = _create(payload, now, x_rush_pass)
         stored = dict(body)
         if "pin" in stored:
             stored["pin_sealed"] = seal(stored.pop("pin"), _idempotency_pad(idempotency_key))
@@ -339,16 +346,21 @@ def bookings_cancel(request, reservation_key: str, x_pin: str | None = Header(No
 @router.post("/bookings/{reservation_key}/reschedule", response={200: BookingOut, **error_answers(404, 409)},
              summary="Move a booking to another time")
 def bookings_reschedule(request, reservation_key: str, payload: RescheduleIn,
-                        x_pin: str | None = Header(None, alias="X-PIN", max_length=64)):
+                        x_pin: str | None = Header(None, alias="X-PIN", max_length=64),
+                        x_rush_pass: str | None = Header(None, alias="X-Rush-Pass", max_length=1000)):
     """All or nothing: 409 `slot_unavailable` leaves the booking exactly as it was."""
     booking = _authorised(request, reservation_key, x_pin)
     state = network_state()
     if payload.service_point is not None and payload.service_point not in state.points:
         raise ApiError(422, "invalid", "Unknown service point.",
                        fields={"service_point": [f"no service point {payload.service_point!r}"]})
+    now = timezone.now()
     try:
+        rush_pass_check(state=state, point_id=payload.service_point or booking.service_point_id,
+                        service_code=booking.service.code, start_at=payload.start, email=booking.customer_email,
+                        phone=booking.customer_phone, rush_pass=payload.rush_pass or x_rush_pass, now=now)
         booking = booking_reschedule(state=state, booking=booking, start_at=payload.start,
-                                     point_id=payload.service_point, now=timezone.now())
+                                     point_id=payload.service_point, now=now)
     except BookingError as error:
         raise ApiError(409, error.code, error.detail) from None
     return JsonResponse(_booking_body(booking))

@@ -57,6 +57,15 @@ class DetailsForm(PageForm):
         return form_value(phone_normalise, self.cleaned_data["phone"])
 
 
+class QueueForm(PageForm):
+    """Joining a release's queue: the e-mail address (and phone) that name the person."""
+
+    email = DetailsForm.base_fields["email"]
+    phone = DetailsForm.base_fields["phone"]
+    clean_email = DetailsForm.clean_email
+    clean_phone = DetailsForm.clean_phone
+
+
 class ManageForm(PageForm):
     reservation_key = forms.CharField(
         label=_("Reservation key"), max_length=32, help_text=_("10 letters and digits, for example 7KQ2M9XW4D."),

@@ -26,9 +26,9 @@ PIN_WINDOW = dt.timedelta(minutes=15)
 # Requests a client may make per minute, and per hour where a minute's allowance kept up for an
 # hour would let one client do too much, by kind of request (vuoro.limits.LIMITED_ROUTES).
 RATE_LIMITS_PER_MINUTE = {"availability": 240, "booking": 30, "manage": 60, "ticket": 5, "recover": 5,
-                          "guidance": 30, "kiosk_device": 60, "priority_code": 10}
+                          "guidance": 30, "kiosk_device": 60, "priority_code": 10, "rush": 10}
 RATE_LIMITS_PER_HOUR = {"booking": 120, "manage": 600, "recover": 20, "ticket": 10, "guidance": 300,
-                        "priority_code": 60}
+                        "priority_code": 60, "rush": 30}
 RATE_WINDOW_LONGEST = dt.timedelta(hours=1)  # counters older than this are done with (vuoro.retention)
 IPV6_CLIENT_PREFIX = 64  # one IPv6 customer holds a whole /64: limits count the network
 FORWARDED_HOPS_READ = 20  # X-Forwarded-For entries looked at, from the right, at most

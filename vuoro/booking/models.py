@@ -172,3 +172,23 @@ class PriorityCode(models.Model):
 
     def __str__(self) -> str:
         return f"…{self.hint} ({self.pool_id}, {self.service})"
+
+
+class RushPlace(models.Model):
+    """One person's place in a release's rush queue (vuoro.scheduling.rush): the place is the
+    number of lower `order_key`s plus one, final once the window has closed."""
+
+    release = models.ForeignKey("network.Release", on_delete=models.CASCADE, related_name="+")
+    # Keyed digests (vuoro.booking.rush.person_key) of the lower-case e-mail address and the E.164 phone number.
+    email_key = models.CharField(max_length=64)
+    phone_key = models.CharField(max_length=64, blank=True, default="")
+    order_key = models.BigIntegerField()
+    joined_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["release", "email_key"], name="one_rush_place_per_email"),
+            models.UniqueConstraint(fields=["release", "phone_key"], condition=~models.Q(phone_key=""),
+                                    name="one_rush_place_per_phone"),
+        ]
+        indexes = [models.Index(fields=["release", "order_key"], name="rush_place_order")]

@@ -40,3 +40,18 @@ def first_held_back_date(*, state: NetworkState, service_code: str, point_ids: l
         if any(not state.releases.is_released(p, service_code, day, now) for p in point_ids):
             return day
     return None
+
+
+def queued_release_ids(*, state: NetworkState, service_code: str, point_ids: list[str], first_date: dt.date,
+                       last_date: dt.date, now: dt.datetime) -> list[int]:
+    """The releases with a queue (rush) covering any of these days, from a day before their queue
+    opens until a day after their draw: the month page links to their queue pages."""
+    found = []
+    for release in state.releases.fixed:
+        rush = release.rush
+        if (rush is None or release.last_date < first_date or release.first_date > last_date
+                or not rush.window_start - dt.timedelta(days=1) <= now < rush.draw_at + dt.timedelta(days=1)
+                or not any(release.covers(p, service_code) for p in point_ids)):
+            continue
+        found.append(release.id)
+    return found

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vuoro.booking import link_views, views
+from vuoro.booking import link_views, rush_views, views
 
 app_name = "booking"
 urlpatterns = [
@@ -24,4 +24,6 @@ urlpatterns = [
     path("manage/cannot-come/<str:token>/", link_views.cannot_come, name="cannot_come"),
     path("manage/lost-pin/", link_views.recover, name="recover"),
     path("manage/lost-pin/sent/", link_views.recover_sent, name="recover_sent"),
+    path("releases/<int:release_id>/queue/", rush_views.queue_join, name="rush_join"),
+    path("releases/<int:release_id>/queue/<str:queue_key>/", rush_views.queue_status, name="rush_status"),
 ]

@@ -32,7 +32,9 @@ from vuoro.booking.ics import booking_calendar
 from vuoro.booking.keys import normalise_key
 from vuoro.booking.models import MAX_PERSONS, Booking
 from vuoro.booking.priority import InvalidPriorityCode, priority_code_check, priority_code_find
-from vuoro.booking.release_notice import first_held_back_date, held_back_notices
+from vuoro.booking.release_notice import first_held_back_date, held_back_notices, queued_release_ids
+from vuoro.booking.rush import RushPassRequired, rush_pass_check
+from vuoro.booking.rush_views import session_pass
 from vuoro.booking.selectors import (
     PointSlot,
     availability_list,
@@ -305,6 +307,9 @@ def month_view(request, mode: str = "book"):
         if month < last_month else None,
         "points_url": flow.url("point"), "minutes": flow.minutes(state, point_id) if point_id else None,
         "held_back": held_back,
+        "queues": [reverse("booking:rush_join", args=[release_id]) for release_id in queued_release_ids(
+            state=state, service_code=flow.service_code, point_ids=point_ids, first_date=max(month, today),
+            last_date=min(month_end, last_day), now=now)],
     }
     # htmx swaps only the month in; restoring history after a cache miss needs the whole page.
     partial = request.htmx and not request.htmx.history_restore_request
@@ -374,16 +379,20 @@ def details(request):
     point_id, start_at = choice
     language = (get_language() or "fi")[:2]
     form = DetailsForm(request.POST or None, initial={"language": language})
-    problem, alternatives, status = None, [], 200
+    problem, alternatives, status, queue_url = None, [], 200, None
     if request.method == "POST" and form.is_valid():
         now = timezone.now()
         data = form.cleaned_data
         try:
+            rush_pass_check(state=state, point_id=point_id, service_code=flow.service_code, start_at=start_at,
+                            email=data["email"], phone=data["phone"], rush_pass=session_pass(request), now=now)
             made = booking_create(
                 state=state, service_code=flow.service_code, point_id=point_id, start_at=start_at,
                 persons=flow.persons, language=data["language"],
                 customer=Customer(name=data["name"], email=data["email"], phone=data["phone"]), now=now,
                 priority_code=request.session.get(PRIORITY_CODE, "") if flow.pools else "")
+        except RushPassRequired as error:
+            problem, status, queue_url = "rush", 409, reverse("booking:rush_join", args=[error.release_id])
         except SlotUnavailable:
             problem, status = "taken", 409
             alternatives = _alternatives(state, flow, point_id, start_at, now)
@@ -404,7 +413,7 @@ def details(request):
     return render(request, "booking/details.html", {
         "flow": flow, "form": form, "service": _service(flow), "point": points[point_id], "start": start_at,
         "end": start_at + dt.timedelta(minutes=flow.minutes(state, point_id)), "persons": flow.persons,
-        "problem": problem, "alternatives": alternatives,
+        "problem": problem, "alternatives": alternatives, "queue_url": queue_url,
         "action": flow.url("pick", point=point_id, start=start_at.isoformat()),
         "day_url": flow.url("day", point=point_id, date=start_at.date().isoformat()),
         "languages": SERVICE_LANGUAGES,
@@ -509,12 +518,17 @@ def move_confirm(request):
     if choice is None:
         return redirect(flow.url("point"))
     point_id, start_at = choice
-    problem, alternatives, status = None, [], 200
+    problem, alternatives, status, queue_url = None, [], 200, None
     if request.method == "POST":
         now = timezone.now()
         try:
+            rush_pass_check(state=state, point_id=point_id, service_code=flow.service_code, start_at=start_at,
+                            email=flow.booking.customer_email, phone=flow.booking.customer_phone,
+                            rush_pass=session_pass(request), now=now)
             moved = booking_reschedule(state=state, booking=flow.booking, start_at=start_at, point_id=point_id,
                                        now=now)
+        except RushPassRequired as error:
+            problem, status, queue_url = "rush", 409, reverse("booking:rush_join", args=[error.release_id])
         except SlotUnavailable:
             problem, status = "taken", 409
             alternatives = _alternatives(state, flow, point_id, start_at, now)
@@ -530,7 +544,7 @@ def move_confirm(request):
     return render(request, "booking/move_confirm.html", {
         **_summary(flow.booking), "flow": flow, "point": point, "new_start": start_at,
         "new_end": start_at + dt.timedelta(minutes=flow.minutes(state, point_id)), "problem": problem,
-        "alternatives": alternatives,
+        "alternatives": alternatives, "queue_url": queue_url,
         "action": flow.url("pick", point=point_id, start=start_at.isoformat()),
         "day_url": flow.url("day", point=point_id, date=start_at.date().isoformat()),
     }, status=status)

@@ -254,7 +254,7 @@ class PoolAdmin(admin.ModelAdmin):
 class ReleaseAdmin(admin.ModelAdmin):
     """Times held back until a moment; administrators edit them (managers see them)."""
 
-    list_display = ["from_date", "to_date", "opens_on", "opens_time"]
+    list_display = ["from_date", "to_date", "opens_on", "opens_time", "rush_admit_per_minute"]
     list_filter = ["service_points", "services"]
     date_hierarchy = "opens_on"
     filter_horizontal = ["service_points", "services"]

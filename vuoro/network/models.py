@@ -263,6 +263,15 @@ class Release(models.Model):
                                             help_text=_("None chosen: every service point."))
     services = models.ManyToManyField(Service, blank=True, related_name="releases", verbose_name=_("services"),
                                       help_text=_("None chosen: every service."))
+    # A fair queue around the moment (vuoro.scheduling.rush); no rate: no queue.
+    rush_admit_per_minute = models.PositiveIntegerField(
+        _("queue: people admitted a minute"), null=True, blank=True,
+        help_text=_("Empty: no queue; whoever comes first books first."))
+    rush_before_minutes = models.PositiveIntegerField(_("queue opens (minutes before)"), default=15)
+    rush_after_minutes = models.PositiveIntegerField(_("draw (minutes after)"), default=5,
+                                                     validators=[MinValueValidator(1)])
+    rush_pass_minutes = models.PositiveIntegerField(_("pass valid (minutes)"), default=10,
+                                                    validators=[MinValueValidator(1)])
 
     class Meta:
         verbose_name = _("release")

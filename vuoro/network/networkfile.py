@@ -101,6 +101,16 @@ class PoolSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class RushSpec:
+    """A fair queue around a release's moment (vuoro.scheduling.rush)."""
+
+    admit_per_minute: int
+    before_minutes: int = 15
+    after_minutes: int = 5
+    pass_minutes: int = 10
+
+
+@dataclass(frozen=True, slots=True)
 class ReleaseSpec:
     """Times of `from_date`..`to_date` (local) held back until `opens_at` (local, naive: the
     network's time zone); empty `service_points` / `services`: every one."""
@@ -110,6 +120,7 @@ class ReleaseSpec:
     opens_at: dt.datetime
     service_points: tuple[str, ...] = ()
     services: tuple[str, ...] = ()
+    rush: RushSpec | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +275,8 @@ def _zones() -> set[str]:
 TOP_KEYS = {"timezone", "holidays", "horizon_days", "slot_minutes", "services", "service_points", "pools",
             "releases", "rolling_releases"}
 POOL_KEYS = {"id", "name", "kind", "service_points", "services", "desks", "public_days_before"}
-RELEASE_KEYS = {"from", "to", "opens_at", "service_points", "services"}
+RELEASE_KEYS = {"from", "to", "opens_at", "service_points", "services", "rush"}
+RUSH_KEYS = {"admit_per_minute", "before_minutes", "after_minutes", "pass_minutes"}
 ROLLING_KEYS = {"days_ahead", "at", "service_points", "services"}
 LOCAL_DATETIME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})$")
 TIME_RE = re.compile(r"^(\d{2}):(\d{2})$")
@@ -631,6 +643,7 @@ def _parse_releases(check: Checker, raw, point_ids: set[str], codes: set[str]) -
                         "service point ids") if "service_points" in item else ()
         services = _scope(check, f"{where}.services", item["services"], codes,
                           "service codes") if "services" in item else ()
+        rush = _rush(check, f"{where}.rush", item["rush"]) if "rush" in item else None
         if len(check.problems) == before:
             same = next((r for r in result if (r.from_date, r.to_date, set(r.service_points), set(r.services))
                          == (values["from"], values["to"], set(points), set(services))), None)
@@ -638,8 +651,24 @@ def _parse_releases(check: Checker, raw, point_ids: set[str], codes: set[str]) -
                 check.fail(where, "the same dates, service points and services as an earlier release")
                 continue
             result.append(ReleaseSpec(from_date=values["from"], to_date=values["to"], opens_at=values["opens_at"],
-                                      service_points=points, services=services))
+                                      service_points=points, services=services, rush=rush))
     return result
+
+
+def _rush(check: Checker, where: str, raw) -> RushSpec | None:
+    if not isinstance(raw, dict):
+        check.fail(where, "must be a table such as { admit_per_minute = 100 }")
+        return None
+    check.unknown_keys(where, raw, RUSH_KEYS)
+    if "admit_per_minute" not in raw:
+        check.fail(f"{where}.admit_per_minute", "missing")
+        return None
+    values = {"admit_per_minute": check.integer(f"{where}.admit_per_minute", raw["admit_per_minute"], minimum=1,
+                                                maximum=100000)}
+    for key, default, low, high in (("before_minutes", 15, 0, 1440), ("after_minutes", 5, 1, 1440),
+                                    ("pass_minutes", 10, 1, 240)):
+        values[key] = check.integer(f"{where}.{key}", raw.get(key, default), minimum=low, maximum=high)
+    return RushSpec(**values) if None not in values.values() else None
 
 
 def _parse_rolling(check: Checker, raw, point_ids: set[str], codes: set[str]) -> list[RollingReleaseSpec]:
@@ -726,6 +755,11 @@ def dump_network(spec: NetworkSpec) -> str:
         out += ["", "[[releases]]", f'from = "{release.from_date.isoformat()}"',
                 f'to = "{release.to_date.isoformat()}"', f'opens_at = "{release.opens_at:%Y-%m-%dT%H:%M}"',
                 *_dump_scope(release)]
+        if release.rush:
+            rush = release.rush
+            out.append(f"rush = {{ admit_per_minute = {rush.admit_per_minute}, before_minutes = "
+                       f"{rush.before_minutes}, after_minutes = {rush.after_minutes}, pass_minutes = "
+                       f"{rush.pass_minutes} }}")
     for rolling in spec.rolling_releases:
         out += ["", "[[rolling_releases]]", f"days_ahead = {rolling.days_ahead}", f'at = "{rolling.at:%H:%M}"',
                 *_dump_scope(rolling)]

@@ -26,6 +26,7 @@ from vuoro.network.networkfile import (
     PoolSpec,
     ReleaseSpec,
     RollingReleaseSpec,
+    RushSpec,
     ServicePointSpec,
     ServiceSpec,
     WalkInSpec,
@@ -116,7 +117,10 @@ def network_export() -> NetworkSpec:
     releases = tuple(
         ReleaseSpec(from_date=r.from_date, to_date=r.to_date, opens_at=dt.datetime.combine(r.opens_on, r.opens_time),
                     service_points=tuple(p.id for p in r.service_points.order_by("id")),
-                    services=tuple(s.code for s in r.services.order_by("code")))
+                    services=tuple(s.code for s in r.services.order_by("code")),
+                    rush=RushSpec(admit_per_minute=r.rush_admit_per_minute, before_minutes=r.rush_before_minutes,
+                                  after_minutes=r.rush_after_minutes, pass_minutes=r.rush_pass_minutes)
+                    if r.rush_admit_per_minute else None)
         for r in release_list())
     rolling = tuple(
         RollingReleaseSpec(days_ahead=r.days_ahead, at=r.at,

@@ -134,7 +134,12 @@ def _load_releases(spec: NetworkSpec, report: LoadReport) -> None:
     for item in spec.releases:
         key = (item.from_date, item.to_date, *_scope_key(item))
         label = f"release {item.from_date}..{item.to_date}"
-        values = {"opens_on": item.opens_at.date(), "opens_time": item.opens_at.time()}
+        rush = item.rush
+        values = {"opens_on": item.opens_at.date(), "opens_time": item.opens_at.time(),
+                  "rush_admit_per_minute": rush.admit_per_minute if rush else None,
+                  "rush_before_minutes": rush.before_minutes if rush else 15,
+                  "rush_after_minutes": rush.after_minutes if rush else 5,
+                  "rush_pass_minutes": rush.pass_minutes if rush else 10}
         release = stored.pop(key, None)
         if release is None:
             release = Release.objects.create(from_date=item.from_date, to_date=item.to_date, **values)

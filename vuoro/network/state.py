@@ -22,6 +22,7 @@ from vuoro.network.models import Desk, NetworkSettings, ServicePoint
 from vuoro.network.selectors import point_setup, service_point_list
 from vuoro.scheduling.calendar import PointCalendar, local_instant
 from vuoro.scheduling.releases import NO_RELEASES, FixedRelease, Releases, RollingRelease
+from vuoro.scheduling.rush import Rush
 
 
 @dataclass(frozen=True)
@@ -177,12 +178,17 @@ def _build(version: int) -> NetworkState:
 
 def _releases(zone: ZoneInfo) -> Releases:
     """The releases as the core's plain records, their local moments made instants in the network's zone."""
-    fixed = tuple(
-        FixedRelease(id=r.id, first_date=r.from_date, last_date=r.to_date,
-                     opens_at=local_instant(r.opens_on, r.opens_time, zone),
-                     point_ids=frozenset(p.id for p in r.service_points.all()),
-                     service_codes=frozenset(s.code for s in r.services.all()))
-        for r in network_models.Release.objects.prefetch_related("service_points", "services"))
+    fixed = []
+    for r in network_models.Release.objects.prefetch_related("service_points", "services"):
+        opens_at = local_instant(r.opens_on, r.opens_time, zone)
+        rush = None if not r.rush_admit_per_minute else Rush(
+            opens_at=opens_at, admit_per_minute=r.rush_admit_per_minute,
+            before=dt.timedelta(minutes=r.rush_before_minutes), after=dt.timedelta(minutes=r.rush_after_minutes),
+            pass_duration=dt.timedelta(minutes=r.rush_pass_minutes))
+        fixed.append(FixedRelease(id=r.id, first_date=r.from_date, last_date=r.to_date, opens_at=opens_at,
+                                  point_ids=frozenset(p.id for p in r.service_points.all()),
+                                  service_codes=frozenset(s.code for s in r.services.all()), rush=rush))
+    fixed = tuple(fixed)
     rolling = tuple(
         RollingRelease(days_ahead=r.days_ahead, at=r.at, zone=zone,
                        point_ids=frozenset(p.id for p in r.service_points.all()),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from vuoro.scheduling.calendar import local_instant
+from vuoro.scheduling.rush import Rush
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,7 @@ class FixedRelease:
     opens_at: dt.datetime  # aware
     point_ids: frozenset[str] = frozenset()  # empty: every point
     service_codes: frozenset[str] = frozenset()  # empty: every service
+    rush: Rush | None = None  # a fair queue around `opens_at` (vuoro.scheduling.rush)
 
     def covers(self, point_id: str, service_code: str) -> bool:
         return ((not self.point_ids or point_id in self.point_ids)
@@ -78,6 +80,14 @@ class Releases:
         moments = [r.opens_at for r in fixed if r.first_date <= day <= r.last_date]
         moments += [r.opens_at(day) for r in rolling]
         return max(moments, default=None)
+
+    def rushes(self, point_id: str, service_code: str, day: dt.date) -> tuple[FixedRelease, ...]:
+        """The releases with a rush that cover a day at a point for a service."""
+        fixed, _ = self._for(point_id, service_code)
+        return tuple(r for r in fixed if r.rush is not None and r.first_date <= day <= r.last_date)
+
+    def get(self, release_id: int) -> FixedRelease | None:
+        return next((r for r in self.fixed if r.id == release_id), None)
 
     def is_released(self, point_id: str, service_code: str, day: dt.date, now: dt.datetime) -> bool:
         """Whether the local date `day` may be booked at `now` as far as releases go."""

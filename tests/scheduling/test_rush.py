@@ -1,0 +1,32 @@
+"""The rush's rules in the core: keys, admission by place, and when the rush is over."""
+import datetime as dt
+
+from vuoro.scheduling.rush import DRAWN_KEYS, Rush
+
+OPENS = dt.datetime(2027, 6, 1, 6, tzinfo=dt.UTC)
+RUSH = Rush(opens_at=OPENS, admit_per_minute=3)
+
+
+class TestRush:
+    def test_the_window_runs_from_a_quarter_before_to_five_minutes_after(self):
+        assert RUSH.window_start == OPENS - dt.timedelta(minutes=15)
+        assert RUSH.draw_at == OPENS + dt.timedelta(minutes=5)
+
+    def test_inside_the_window_the_key_is_the_draw_and_after_it_the_arrival(self):
+        assert RUSH.order_key(RUSH.window_start, 12345) == 12345
+        assert RUSH.order_key(RUSH.draw_at - dt.timedelta(microseconds=1), DRAWN_KEYS + 7) == 7
+        late, later = (RUSH.order_key(RUSH.draw_at + dt.timedelta(seconds=s), 1) for s in (1, 2))
+        assert DRAWN_KEYS < late < later
+
+    def test_places_are_admitted_a_batch_a_minute(self):
+        assert [RUSH.admitted_at(p) - RUSH.draw_at for p in (1, 3, 4, 6, 7)] == [
+            dt.timedelta(0), dt.timedelta(0), dt.timedelta(minutes=1), dt.timedelta(minutes=1),
+            dt.timedelta(minutes=2)]
+        assert RUSH.pass_expires_at(4) == RUSH.draw_at + dt.timedelta(minutes=11)
+
+    def test_the_rush_lasts_until_the_last_pass_has_expired(self):
+        assert RUSH.ends_at(0) == RUSH.draw_at
+        assert RUSH.ends_at(7) == RUSH.draw_at + dt.timedelta(minutes=12)
+        assert RUSH.is_on(RUSH.window_start, 7) and not RUSH.is_on(RUSH.window_start - dt.timedelta(seconds=1), 7)
+        assert RUSH.is_on(RUSH.ends_at(7) - dt.timedelta(seconds=1), 7) and not RUSH.is_on(RUSH.ends_at(7), 7)
+        assert RUSH.wait_minutes(7, RUSH.draw_at) == 2 and RUSH.wait_minutes(1, RUSH.draw_at) == 0

@@ -1,0 +1,63 @@
+"""A fair release rush: places drawn at random, admitted at a steady rate (pure; `now` passed in).
+
+Everyone who joins a release's queue from `before` ahead of its moment to `after` past it (the
+window) gets a random order key: the draw. Who joins later gets a key above every drawn one, in
+order of arrival. Once the window has closed, a person's place is 1 + the number of lower keys,
+and the queue is admitted `admit_per_minute` places a minute from the window's close: place p
+is admitted at close + ⌊(p − 1) / rate⌋ minutes and holds a pass for `pass_duration` after that.
+Nothing needs a job: every answer follows from the time and the count of lower keys.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+DRAWN_KEYS = 1 << 62  # random keys are below this; late arrivals above, by arrival time
+_MICRO = dt.timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Rush:
+    opens_at: dt.datetime
+    admit_per_minute: int
+    before: dt.timedelta = dt.timedelta(minutes=15)
+    after: dt.timedelta = dt.timedelta(minutes=5)
+    pass_duration: dt.timedelta = dt.timedelta(minutes=10)
+
+    @property
+    def window_start(self) -> dt.datetime:
+        return self.opens_at - self.before
+
+    @property
+    def draw_at(self) -> dt.datetime:
+        """The window's close: the draw is final, and admission begins."""
+        return self.opens_at + self.after
+
+    def order_key(self, joined_at: dt.datetime, random_bits: int) -> int:
+        """The key a person joining at `joined_at` gets: `random_bits` (below DRAWN_KEYS) inside the
+        window (or before it), a key after every drawn one and every earlier late arrival after it."""
+        if joined_at < self.draw_at:
+            return random_bits % DRAWN_KEYS
+        return DRAWN_KEYS + (joined_at - self.draw_at) // _MICRO
+
+    def admitted_at(self, place: int) -> dt.datetime:
+        """When place `place` (1 = first) is admitted."""
+        return self.draw_at + dt.timedelta(minutes=(place - 1) // self.admit_per_minute)
+
+    def pass_expires_at(self, place: int) -> dt.datetime:
+        return self.admitted_at(place) + self.pass_duration
+
+    def ends_at(self, places: int) -> dt.datetime:
+        """When the rush is over with `places` people queued: every one admitted and every pass expired."""
+        if places <= 0:
+            return self.draw_at
+        return self.pass_expires_at(places)
+
+    def is_on(self, now: dt.datetime, places: int) -> bool:
+        """Whether booking the release's times needs a pass at `now`."""
+        return self.window_start <= now < self.ends_at(places)
+
+    def wait_minutes(self, place: int, now: dt.datetime) -> int:
+        """Whole minutes from `now` until place `place` is admitted (0 when it is)."""
+        return max(0, math.ceil((self.admitted_at(place) - now) / dt.timedelta(minutes=1)))
