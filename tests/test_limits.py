@@ -10,6 +10,7 @@ from tests.booking.conftest import at, booking_body
 from vuoro.apierrors import ApiError
 from vuoro.booking import guards
 from vuoro.booking.guards import RATE_LIMITS_PER_HOUR, RATE_LIMITS_PER_MINUTE, rate_limit, rate_limit_count
+from vuoro.booking.models import RateCounter
 from vuoro.booking.urls import urlpatterns as booking_urls
 from vuoro.limits import limited_kind
 
@@ -150,7 +151,7 @@ class TestWindows:
         settings.RATE_LIMITS = False
         monkeypatch.setitem(RATE_LIMITS_PER_MINUTE, "booking", 0)
         assert client.post("/api/v1/bookings", "{", content_type="application/json").status_code in (400, 422)
-        assert not guards.RateCounter.objects.exists()
+        assert not RateCounter.objects.exists()
 
     def test_rate_limit_in_a_view_still_counts_what_the_middleware_did_not(self, rf, limits_on, monkeypatch):
         monkeypatch.setitem(RATE_LIMITS_PER_MINUTE, "ticket", 1)

@@ -6,6 +6,7 @@ VUORO_SECRET_KEY_FALLBACKS  earlier secret keys (comma-separated), still accepte
 VUORO_DEBUG       "on" for development (the default), "off" for production
 VUORO_RATE_LIMITS "off" lifts every per-client request limit except the PIN-guessing limit
 VUORO_TRUSTED_PROXIES  reverse proxies (addresses, networks) whose X-Forwarded-For names the client
+VUORO_REDIS_URL   redis://host:port/db: the per-client request counters live there (else in the database)
 VUORO_ALLOWED_HOSTS, VUORO_SMS_BACKEND, VUORO_EMAIL_BACKEND, VUORO_FROM_EMAIL: see README
 VUORO_PUBLIC_URL  the site's address as customers reach it, for links in messages
 VUORO_AGENCY_NAME the agency's name, as messages sign it
@@ -59,6 +60,18 @@ def _networks(text: str) -> list[str]:
     except ValueError as error:
         raise ImproperlyConfigured(f"VUORO_TRUSTED_PROXIES: {error}") from None
 
+
+# Per-client request counters (vuoro.booking.counters) in Redis, shared by every application server,
+# when a URL is given; otherwise in the database (`make run` needs nothing beyond SQLite). Short
+# timeouts: when Redis does not answer, the database counts for a while instead (logged).
+REDIS_URL = os.environ.get("VUORO_REDIS_URL", "").strip()
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if REDIS_URL:
+    CACHES["limits"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("VUORO_REDIS_PREFIX", "vuoro-limits"),
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25, "retry_on_timeout": False},
+    }
 
 # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed; empty: REMOTE_ADDR is
 # the client (vuoro.booking.guards.client_address).

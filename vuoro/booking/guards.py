@@ -2,7 +2,8 @@
 
 A PIN is checked only after an attempt has been taken from the key's allowance, in one
 conditional UPDATE, so wrong PINs sent at the same instant never get more checks than allowed.
-Per-client limits count by client_address(): the single place that decides who the client is.
+Per-client limits count by client_address(): the single place that decides who the client is;
+the counters are shared by every server (vuoro.booking.counters: Redis when configured, else the database).
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from django.db.models import F
 
 from vuoro.apierrors import ApiError
 from vuoro.booking.keys import hash_pin, pin_match_secret
-from vuoro.booking.models import Booking, PinGuard, RateCounter
+from vuoro.booking.counters import window_count
+from vuoro.booking.models import Booking, PinGuard
 from vuoro.booking.selectors import booking_get
 
 PIN_ATTEMPTS_ALLOWED = 5  # PIN checks per reservation key and window; a right PIN starts afresh
@@ -145,19 +147,6 @@ def client_address(request) -> str:
     return str(address)
 
 
-def _count(key: str, window_start_at: dt.datetime) -> int:
-    """Add one to a counter and return it (shared by every application server)."""
-    counters = RateCounter.objects.filter(key=key, window_start_at=window_start_at)
-    with transaction.atomic():
-        if not counters.update(count=F("count") + 1):
-            try:
-                with transaction.atomic():
-                    RateCounter.objects.create(key=key, window_start_at=window_start_at, count=1)
-            except IntegrityError:
-                counters.update(count=F("count") + 1)
-        return counters.values_list("count", flat=True).first() or 0
-
-
 def rate_limit_count(request, *, kind: str, now: dt.datetime) -> None:
     """Count one request of this kind from this client in its minute, then (if the minute allows
     it) in its hour; refuse with 429 (Retry-After: the end of the window that is full) when one
@@ -172,7 +161,8 @@ def rate_limit_count(request, *, kind: str, now: dt.datetime) -> None:
                 dt.timedelta(hours=1), "/h")]
     # The minute's window first: a request it refuses does not use up the hour's allowance.
     for limit, start_at, length, suffix in windows:
-        if limit is not None and _count(f"{kind}{suffix}:{client}", start_at) > limit:
+        if limit is not None and window_count(key=f"{kind}{suffix}:{client}", window_start_at=start_at,
+                                              window=length, now=now) > limit:
             raise _too_many((start_at + length - now).total_seconds(),
                             "Too many requests from this address; try again in a moment.")
 
@@ -195,5 +185,5 @@ def rate_limit_key(*, key: str, limit: int, window: dt.timedelta, now: dt.dateti
     if not settings.RATE_LIMITS:
         return
     start = _EPOCH + ((now - _EPOCH) // window) * window
-    if _count(key, start) > limit:
+    if window_count(key=key, window_start_at=start, window=window, now=now) > limit:
         raise _too_many((start + window - now).total_seconds(), "Too many requests from this client; try again later.")
