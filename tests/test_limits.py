@@ -8,7 +8,6 @@ from django.urls import URLPattern
 
 from tests.booking.conftest import at, booking_body
 from vuoro.apierrors import ApiError
-from vuoro.booking import guards
 from vuoro.booking.guards import RATE_LIMITS_PER_HOUR, RATE_LIMITS_PER_MINUTE, rate_limit, rate_limit_count
 from vuoro.booking.models import RateCounter
 from vuoro.booking.urls import urlpatterns as booking_urls

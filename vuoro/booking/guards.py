@@ -17,8 +17,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from vuoro.apierrors import ApiError
-from vuoro.booking.keys import hash_pin, pin_match_secret
 from vuoro.booking.counters import window_count
+from vuoro.booking.keys import hash_pin, pin_match_secret
 from vuoro.booking.models import Booking, PinGuard
 from vuoro.booking.selectors import booking_get
 
