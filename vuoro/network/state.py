@@ -135,16 +135,23 @@ def network_state_at(version: int | None) -> NetworkState:
     cached = _cached
     if cached is not None and version is not None and cached.version == version:
         return cached
+    # The settings row is made, if missing, before the lock is taken: making it writes (and bumps
+    # the version), and a thread holding the lock must never wait on another's transaction.
+    settings = NetworkSettings.current()
+    if version is None:
+        version = settings.version
     with _lock:
-        state = _build(version or 0)
+        cached = _cached
+        if cached is not None and cached.version == version:
+            return cached  # another thread built this version meanwhile
+        state = _build(version or 0, settings)
         _cached = state
         return state
 
 
-def _build(version: int) -> NetworkState:
+def _build(version: int, settings: NetworkSettings) -> NetworkState:
     from vuoro.network.models import Service
 
-    settings = NetworkSettings.current()
     desks: dict[str, list[Desk]] = {}
     for desk in Desk.objects.filter(kind=Desk.Kind.APPOINTMENT):
         desks.setdefault(desk.service_point_id, []).append(desk)
