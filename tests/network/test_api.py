@@ -37,3 +37,30 @@ class TestNetworkApi:
     def test_unknown_paths_give_the_error_shape(self, client):
         answer = client.get("/api/v1/nothing-here")
         assert answer.status_code == 404
+
+
+class TestNetworkAnswersKeptForTheVersion:
+    def test_a_renamed_service_is_answered_at_once(self, client):
+        load_network(services=[("citizenship", 30)], points=[dict(id="oulu", services=["citizenship"])])
+        assert client.get("/api/v1/services").json()[0]["name"]["en"] == "citizenship en"
+        assert client.get("/api/v1/service-points").json()[0]["name"]["en"] != "Oulu renamed"
+        from vuoro.network.models import Service, ServicePoint
+
+        service = Service.objects.get(code="citizenship")
+        service.name_en = "Citizenship, renamed"
+        service.save()
+        point = ServicePoint.objects.get(id="oulu")
+        point.name_en = "Oulu renamed"
+        point.save()
+        assert client.get("/api/v1/services").json()[0]["name"]["en"] == "Citizenship, renamed"
+        assert client.get("/api/v1/service-points").json()[0]["name"]["en"] == "Oulu renamed"
+
+    def test_an_unchanged_network_is_not_read_again(self, client):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        load_network(services=[("citizenship", 30)], points=[dict(id="oulu", services=["citizenship"])])
+        answers = [client.get(path).content for path in ("/api/v1/services", "/api/v1/service-points")]
+        with CaptureQueriesContext(connection) as queries:  # the version only (prepared on PostgreSQL: unlogged)
+            assert [client.get(path).content for path in ("/api/v1/services", "/api/v1/service-points")] == answers
+        assert not [q["sql"] for q in queries if "network_service" in q["sql"]]
