@@ -16,7 +16,7 @@ def _set(logged: bool):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("booking", "0008_pinguard_attempts"),
+        ("booking", "0009_priority_codes"),
     ]
 
     operations = [migrations.RunPython(_set(False), _set(True), elidable=False)]
