@@ -1,8 +1,8 @@
 """Counters of requests per fixed window, shared by every application server (vuoro.booking.guards).
 
 With VUORO_REDIS_URL set, counters live in Redis (settings.CACHES["limits"], Django's own
-RedisCache): one INCR and an EXPIRE in one MULTI/EXEC per window, atomic across servers, and
-the counter goes away by itself after its window. Without it (`make run`, tests on SQLite)
+RedisCache): one small script per window (INCR, and EXPIRE on a new counter), atomic across
+servers, and the counter goes away by itself a minute after its window. Without it (`make run`, tests on SQLite)
 they live in the database (booking.RateCounter): one INSERT ... ON CONFLICT DO UPDATE ...
 RETURNING per window, atomic under the row's lock, old rows purged by vuoro.retention.
 
@@ -13,12 +13,14 @@ Limits on guessing a PIN never live here: they stay in the database (guards.pin_
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import threading
 
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
+from redis.exceptions import NoScriptError
 
 from vuoro import prepared
 from vuoro.booking.models import RateCounter
@@ -31,6 +33,12 @@ REDIS_RETRY_AFTER = dt.timedelta(seconds=5)  # after Redis failed, the database 
 _TABLE = RateCounter._meta.db_table
 _UPSERT = (f"INSERT INTO {_TABLE} (key, window_start_at, count) VALUES (%s, %s, 1) "
            f"ON CONFLICT (key, window_start_at) DO UPDATE SET count = {_TABLE}.count + 1 RETURNING count")
+
+# One command, atomic in Redis: add one, and give a new counter its lifetime.
+_INCR_LUA = """local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n"""
+_INCR_SHA = hashlib.sha1(_INCR_LUA.encode()).hexdigest()
 
 _down_lock = threading.Lock()
 _redis_down_until: dt.datetime | None = None
@@ -53,11 +61,10 @@ def _cache_count(key: str, window_start_at: dt.datetime, window: dt.timedelta) -
     client = cache._cache.get_client(name, write=True)  # Django's RedisCache: the redis-py client
     # The counter outlives its window by a minute (a server's clock a little behind another's).
     seconds = int(window.total_seconds()) + 60
-    with client.pipeline(transaction=True) as pipe:
-        pipe.incr(name)
-        pipe.expire(name, seconds, nx=True)
-        count, _ = pipe.execute()
-    return int(count)
+    try:
+        return int(client.evalsha(_INCR_SHA, 1, name, seconds))
+    except NoScriptError:  # a Redis that has not seen the script yet (or restarted): send it whole
+        return int(client.eval(_INCR_LUA, 1, name, seconds))
 
 
 def _database_count(key: str, window_start_at: dt.datetime) -> int:
