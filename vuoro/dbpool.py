@@ -5,20 +5,12 @@ next (1, 2, 4, 8 s ...). After the database restarted, or ended every connection
 connection in the pool is dead: with a handful of them a request gave up after
 VUORO_DB_POOL_TIMEOUT. Here the first dead one has its pool check every idle connection at once,
 replacing the dead, so the request's next try gets a live one.
-
-The check costs no round trip while nothing has arrived on the connection's socket since it went
-back to the pool: an idle connection hears nothing from its server unless the server ended it
-(a restart, a crash, pg_terminate_backend: a closing message or the socket's end). Only then is
-the server asked (an empty query), as psycopg_pool's own check does for every connection: that
-round trip was a third of a small request's database work.
 """
 from __future__ import annotations
 
 import logging
-import select
 
-import psycopg
-from psycopg import Connection, pq
+from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
 logger = logging.getLogger("vuoro.dbpool")
@@ -26,8 +18,6 @@ logger = logging.getLogger("vuoro.dbpool")
 
 def check_pooled_connection(conn: Connection) -> None:
     """Raise when `conn` is dead, after having its pool drop every other dead idle connection."""
-    if _quiet(conn):
-        return
     try:
         ConnectionPool.check_connection(conn)
     except Exception:
@@ -42,15 +32,3 @@ def _pool_of(conn: Connection) -> ConnectionPool | None:
     # psycopg_pool marks a connection it hands out (and checks) with its pool.
     pool = getattr(conn, "_pool", None)
     return pool if isinstance(pool, ConnectionPool) else None
-
-
-def _quiet(conn: Connection) -> bool:
-    """Whether an idle connection's socket has nothing to read: its server has not ended it."""
-    if conn.closed or conn.pgconn.transaction_status != pq.TransactionStatus.IDLE:
-        return False
-    try:
-        poller = select.poll()
-        poller.register(conn.pgconn.socket, select.POLLIN | select.POLLPRI)
-        return not poller.poll(0)
-    except (OSError, ValueError, psycopg.Error):  # no socket any more: let the full check decide
-        return False
