@@ -16,7 +16,7 @@ def _set(logged: bool):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("booking", "0009_priority_codes"),
+        ("booking", "0010_rush_place"),
     ]
 
     operations = [migrations.RunPython(_set(False), _set(True), elidable=False)]
