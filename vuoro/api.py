@@ -6,6 +6,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from vuoro.apierrors import ApiError, add_request_error_handlers, error_response, validation_fields
 from vuoro.booking.api import router as booking_router
 from vuoro.booking.rush_api import router as rush_router
+from vuoro.booking.waitlist_api import router as waitlist_router
 from vuoro.guidance.api import router as guidance_router
 from vuoro.network.api import router as network_router
 from vuoro.unavailable import DATABASE_ERRORS, unavailable_response
@@ -22,6 +23,7 @@ api = NinjaAPI(
 api.add_router("", network_router)
 api.add_router("", booking_router)
 api.add_router("", rush_router)
+api.add_router("", waitlist_router)
 api.add_router("", walkin_router)
 api.add_router("", staff_router)
 api.add_router("", guidance_router)

@@ -31,6 +31,8 @@ LIMITED_ROUTES: list[tuple[frozenset[str], str, str]] = [
     (frozenset({"GET"}), r"/api/v1/availability", "availability"),
     (frozenset({"POST"}), r"/api/v1/bookings", "booking"),
     (frozenset({"POST"}), r"/api/v1/bookings/recover", "recover"),
+    (frozenset({"POST"}), r"/api/v1/waitlist", "booking"),
+    (frozenset({"GET", "POST"}), r"/api/v1/waitlist/[^/]+(?:/cancel|/accept)?", "manage"),
     (frozenset({"GET", "POST"}), r"/api/v1/bookings/[^/]+(?:/cancel|/reschedule|/calendar\.ics)?", "manage"),
     # queue numbers: per device for a registered kiosk, else per client (vuoro.walkin.kiosks); the
     # kiosk page counts in its view, to answer with the kiosk's own page

@@ -223,10 +223,13 @@ REMINDER_EMAIL_HOURS = float(os.environ.get("VUORO_REMINDER_EMAIL_HOURS", "48"))
 REMINDER_SMS_HOURS = float(os.environ.get("VUORO_REMINDER_SMS_HOURS", "2"))
 # The work `vuoro worker` keeps queued, whatever happens to one run: task path -> seconds between runs.
 SWEEP_SECONDS = float(os.environ.get("VUORO_SWEEP_SECONDS", "60"))
+WAITLIST_HOLD_MINUTES = 30  # how long a time freed for a waitlist entry is held for its customer
+
 PERIODIC_TASKS = {
     "vuoro.notify.tasks.notices_sweep_task": SWEEP_SECONDS,
     "vuoro.notify.tasks.reminders_queue_task": SWEEP_SECONDS,
     "vuoro.walkin.tasks.noshow_sweep_task": 60,
+    "vuoro.booking.tasks.waitlist_sweep_task": 60,
     "vuoro.retention.retention_purge_task": 24 * 60 * 60,
 }
 

@@ -19,6 +19,9 @@ class Booking(models.Model):
         DONE = "done", _("served")
         NO_SHOW = "no_show", _("did not come")
         CANCELLED = "cancelled", _("cancelled")
+        # Kept for one customer until `held_until` (e.g. a waitlist offer): it occupies its desk
+        # like a live booking, but is no visit: never reminded, checked in or marked absent.
+        HELD = "held", _("held")
 
     class Channel(models.TextChoices):
         ONLINE = "online", _("online")
@@ -58,6 +61,9 @@ class Booking(models.Model):
     served_at_desk = models.ForeignKey(Desk, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                        verbose_name=_("served at desk"))
     outcome = models.CharField(_("outcome"), max_length=24, blank=True)
+    # A held booking's end of hold and why it is held (HOLD_REASONS); empty for the rest.
+    held_until = models.DateTimeField(_("held until"), null=True, blank=True)
+    hold_reason = models.CharField(_("held for"), max_length=16, blank=True, default="")
 
     class Meta:
         verbose_name = _("booking")
@@ -72,6 +78,8 @@ class Booking(models.Model):
             models.UniqueConstraint(fields=["reservation_key"], name="booking_reservation_key_unique"),
             models.CheckConstraint(condition=Q(end_at__gt=F("start_at")), name="booking_ends_after_start"),
             models.CheckConstraint(condition=Q(persons__gte=1, persons__lte=MAX_PERSONS), name="booking_persons_1_6"),
+            models.CheckConstraint(condition=Q(status="held", held_until__isnull=False) | ~Q(status="held"),
+                                   name="booking_held_has_end"),
             # On PostgreSQL an exclusion constraint, on SQLite triggers, refuse two live bookings
             # overlapping on one desk (migration 0002).
         ]
@@ -88,6 +96,66 @@ class Booking(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status != self.Status.CANCELLED
+
+
+HOLD_WAITLIST = "waitlist"  # a waitlist offer (vuoro.booking.waitlist)
+
+
+class WaitlistEntry(models.Model):
+    """A customer waiting for a time of a service to free up, first come first served
+    (vuoro.booking.waitlist). Either a new booking is wanted, or (`booking` set) an earlier time
+    for that booking. While an offer is held for the entry, `hold` is the held booking."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("waiting")
+        OFFERED = "offered", _("offered")
+        BOOKED = "booked", _("booked")
+        CANCELLED = "cancelled", _("cancelled")
+        EXPIRED = "expired", _("expired")
+
+    waitlist_key = models.CharField(_("waitlist key"), max_length=10, unique=True)
+    pin_hash = models.CharField(max_length=128)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+", verbose_name=_("service"))
+    point_ids = models.JSONField(_("service points"), default=list, blank=True)  # [] = any offering the service
+    from_date = models.DateField(_("from"))
+    to_date = models.DateField(_("to"))
+    persons = models.PositiveSmallIntegerField(_("persons"), default=1)
+    language = models.CharField(_("language"), max_length=2, default="fi")
+    customer_name = models.CharField(_("name"), max_length=200)
+    customer_email = models.EmailField(_("e-mail"), max_length=254)
+    email_key = models.CharField(max_length=254)
+    customer_phone = models.CharField(_("phone"), max_length=32, blank=True)
+    auto_book = models.BooleanField(_("book it for me"), default=False)
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                                verbose_name=_("booking to move earlier"))
+    hold = models.ForeignKey(Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name=_("held time"))
+    booked = models.ForeignKey(Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("booking made"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.WAITING)
+    created_at = models.DateTimeField(_("joined at"))
+    offered_at = models.DateTimeField(_("offered at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # The date to measure days gained against: the booking's date (a move), or the earliest
+    # public time's date when the entry was made (the horizon's end + 1 when none).
+    baseline_date = models.DateField(_("had to wait until"))
+    booked_date = models.DateField(_("got"), null=True, blank=True)
+    days_gained = models.IntegerField(_("days gained"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("waitlist entry")
+        verbose_name_plural = _("waitlist entries")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "created_at", "id"], name="waitlist_fcfs")]
+        constraints = [
+            models.UniqueConstraint(fields=["email_key", "service"], condition=Q(status__in=["waiting", "offered"]),
+                                    name="waitlist_one_open_per_customer"),
+            models.CheckConstraint(condition=Q(to_date__gte=F("from_date")), name="waitlist_from_not_after_to"),
+            models.CheckConstraint(condition=Q(persons__gte=1, persons__lte=MAX_PERSONS), name="waitlist_persons_1_6"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.waitlist_key} {self.status}"
 
 
 class DayLoad(models.Model):

@@ -61,6 +61,21 @@ class Customer:
 
 
 @dataclass(frozen=True)
+class OnBehalf:
+    """A booking made for a customer under a key and PIN hash they already hold (a waitlist
+    entry's, vuoro.booking.waitlist): with `held_until` it is held (status held) until then
+    rather than confirmed, for `hold_reason`; `event` is the notice queued; `exclusive`: the
+    customer's live booking of the service refuses it (ActiveBookingExists) as for any booking."""
+
+    reservation_key: str
+    pin_hash: str
+    event: str
+    held_until: dt.datetime | None = None
+    hold_reason: str = ""
+    exclusive: bool = True
+
+
+@dataclass(frozen=True)
 class NewBooking:
     booking: Booking
     pin: str
@@ -196,7 +211,7 @@ def _minutes(start_at: dt.datetime, end_at: dt.datetime) -> int:
 def booking_create(
     *, state: NetworkState, service_code: str, point_id: str, start_at: dt.datetime, persons: int, language: str,
     customer: Customer, now: dt.datetime, channel: str = Booking.Channel.ONLINE,
-    pools: frozenset[str] = frozenset(), priority_code: str = "",
+    pools: frozenset[str] = frozenset(), priority_code: str = "", on_behalf: OnBehalf | None = None,
 ) -> NewBooking:
     """Book `start_at` for a service at a point, for the visit of `persons` people (its end is the start
     plus that length); raise SlotUnavailable or ActiveBookingExists.
@@ -204,6 +219,9 @@ def booking_create(
     `pools`: the capacity pools the caller may book in (empty: the public; staff booking for a
     customer: every pool at the point). A `priority_code` adds its pool and is used up by this
     booking, in its transaction; one that is not good raises InvalidPriorityCode.
+
+    With `on_behalf`, under that key and PIN hash (the returned PIN is ""), perhaps held rather
+    than confirmed, with its own notice (vuoro.booking.waitlist).
 
     `state` may be this process's copy of the network unchecked (`network_state_unchecked`):
     the first statement reads the network's version, and a booking made under an outdated copy
@@ -258,18 +276,27 @@ def booking_create(
                     if _customer_has_booking(email_key, service_id, now):
                         raise ActiveBookingExists(ACTIVE_BOOKING_DETAIL)
                     raise SlotUnavailable(NOT_OFFERED)
-                key, pin = new_reservation_key(), new_pin()
+                if on_behalf is None:
+                    key, pin = new_reservation_key(), new_pin()
+                    pin_hash = hash_pin(key, pin)
+                else:
+                    key, pin, pin_hash = on_behalf.reservation_key, "", on_behalf.pin_hash
                 booking = Booking(
-                    reservation_key=key, pin_hash=hash_pin(key, pin), service_point_id=point_id,
+                    reservation_key=key, pin_hash=pin_hash, service_point_id=point_id,
                     service_id=service_id, desk_id=point.desk_ids[number], start_at=start_at,
                     end_at=start_at + dt.timedelta(minutes=duration), local_date=day, persons=persons,
                     language=language, customer_name=customer.name.strip(), customer_email=customer.email.strip(),
                     email_key=email_key, customer_phone=customer.phone.strip(), channel=channel, created_at=now)
+                if on_behalf is not None and on_behalf.held_until is not None:
+                    booking.status, booking.held_until = Booking.Status.HELD, on_behalf.held_until
+                    booking.hold_reason = on_behalf.hold_reason
                 free[number - 1] &= ~cells
                 if not _insert_with_day(booking, minutes=duration, calendar_key=point.calendar_key,
                                         free_cells=encode_free_cells(free),
                                         free_run=max(map(longest_run, free), default=0) * state.slot_minutes,
-                                        unless_customer_has=(service_id, now)):
+                                        unless_customer_has=(service_id, now)
+                                        if on_behalf is None or on_behalf.exclusive else None,
+                                        event=Notice.Event.CONFIRMED if on_behalf is None else on_behalf.event):
                     raise ActiveBookingExists(ACTIVE_BOOKING_DETAIL)
                 if priority_code:
                     priority_code_bind(code=priority_code, booking_id=booking.pk)
@@ -298,29 +325,34 @@ def _customer_has_booking(email_key: str, service_id: int, now: dt.datetime) -> 
 
 
 def _insert_with_day(booking: Booking, *, minutes: int, calendar_key: str, free_cells: str, free_run: int,
-                     unless_customer_has: tuple[int, dt.datetime]) -> bool:
+                     unless_customer_has: tuple[int, dt.datetime] | None, event: str = Notice.Event.CONFIRMED,
+                     ) -> bool:
     """Insert the booking, unless its customer already has a live future booking of the service
-    (then False, and nothing is written); store its day's new summary and queue its confirmation.
-    The day and the customer are locked. On PostgreSQL one statement."""
-    service_id, now = unless_customer_has
+    (then False, and nothing is written; None: not checked); store its day's new summary and queue
+    its `event` notice. The day and the customer are locked. On PostgreSQL one statement."""
+    now = booking.created_at
     day_params = [minutes, calendar_key, free_cells, free_run, booking.service_point_id,
                   connection.ops.adapt_datefield_value(booking.local_date)]
     if connection.vendor != "postgresql":
-        if _customer_has_booking(booking.email_key, service_id, now):
+        if unless_customer_has is not None and _customer_has_booking(booking.email_key, *unless_customer_has):
             return False
         booking.save(force_insert=True)
         prepared.rows(_DAY_UPDATE_SQL, day_params)
-        Notice.objects.bulk_create(notice_rows(booking_id=booking.pk, event=Notice.Event.CONFIRMED, now=now,
+        Notice.objects.bulk_create(notice_rows(booking_id=booking.pk, event=event, now=now,
                                                start_at=booking.start_at, phone=booking.customer_phone))
         return True
     insert, insert_params = prepared.insert(booking)
     # Django's INSERT ... VALUES (...) becomes INSERT ... SELECT ... WHERE NOT EXISTS (the customer's booking).
     columns, values = insert.split(" VALUES ", 1)
+    if unless_customer_has is None:
+        unless, unless_params = "", []
+    else:
+        unless, unless_params = f" WHERE NOT EXISTS ({_CUSTOMER_HAS_SQL})", [booking.email_key, *unless_customer_has]
     found = prepared.rows(
-        f"WITH new AS ({columns} SELECT {values.strip()[1:-1]} WHERE NOT EXISTS ({_CUSTOMER_HAS_SQL}) "
+        f"WITH new AS ({columns} SELECT {values.strip()[1:-1]}{unless} "
         f"RETURNING id, start_at, customer_phone), notice AS ({_NOTICE_SQL}) "
         f"{_DAY_UPDATE_SQL} AND EXISTS (SELECT 1 FROM new) RETURNING (SELECT id FROM new)",
-        [*insert_params, booking.email_key, service_id, now, Notice.Event.CONFIRMED.value, now, now, *day_params])
+        [*insert_params, *unless_params, str(event), now, now, *day_params])
     if not found:
         return False
     booking.pk = found[0][0]
@@ -343,7 +375,15 @@ def booking_cancel(*, booking: Booking, now: dt.datetime, state: NetworkState | 
         _save_point_day(state, booking.service_point_id, booking.local_date,
                         -_minutes(booking.start_at, booking.end_at))
         notice_queue(booking_id=booking.pk, event=Notice.Event.CANCELLED, now=now)
+        _hand_off(state, booking.service_point_id, booking.local_date, now)
     return booking
+
+
+def _hand_off(state: NetworkState, point_id: str, day: dt.date, now: dt.datetime) -> None:
+    """Time freed at a point on a day goes to the waitlist first, in the freeing transaction."""
+    from vuoro.booking.waitlist import waitlist_hand_off  # the waitlist builds on these functions
+
+    waitlist_hand_off(state=state, point_id=point_id, day=day, now=now)
 
 
 def _save_point_day(state: NetworkState, point_id: str, day: dt.date, minutes: int) -> None:
@@ -361,9 +401,11 @@ def booking_pools(booking: Booking) -> frozenset[str]:
 
 
 def booking_reschedule(*, state: NetworkState, booking: Booking, start_at: dt.datetime, point_id: str | None,
-                       now: dt.datetime, pools: frozenset[str] = frozenset()) -> Booking:
+                       now: dt.datetime, pools: frozenset[str] = frozenset(), hand_off: bool = True) -> Booking:
     """Move a booking to another start (and point), for its own number of persons: all or nothing,
-    the key and PIN stay. It may move within `pools` and the pool of the code it was made with."""
+    the key and PIN stay. It may move within `pools` and the pool of the code it was made with.
+    The time it leaves goes to the waitlist first (unless `hand_off` is False: the waitlist's own
+    moves hand it on themselves)."""
     with transaction.atomic():
         booking = Booking.objects.select_for_update().select_related("service").get(pk=booking.pk)
         if booking.status != Booking.Status.CONFIRMED or booking.start_at <= now:
@@ -398,6 +440,8 @@ def booking_reschedule(*, state: NetworkState, booking: Booking, start_at: dt.da
                 _save_point_day(state, old[0], old[1], -old[2])
                 _save_point_day(state, point.id, day, _minutes(start_at, end_at))
             notice_queue(booking_id=booking.pk, event=Notice.Event.RESCHEDULED, now=now)
+            if hand_off:
+                _hand_off(state, old[0], old[1], now)
             booking.refresh_from_db()
             return booking
     raise SlotUnavailable("That time was just taken.")  # pragma: no cover

@@ -33,6 +33,7 @@ class Notice(models.Model):
         AGENCY_MOVED = "agency_moved", _("moved by the agency")
         AGENCY_CANCELLED = "agency_cancelled", _("cancelled by the agency")
         TURN_NEAR = "turn_near", _("your turn is near")
+        WAITLIST_OFFERED = "waitlist_offer", _("a time held from the waitlist")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("e-mail")

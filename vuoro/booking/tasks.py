@@ -1,0 +1,14 @@
+"""The booking app's background work."""
+from __future__ import annotations
+
+from django.tasks import task
+from django.utils import timezone
+
+from vuoro.booking.waitlist import waitlist_sweep
+
+
+@task(queue_name="default")
+def waitlist_sweep_task() -> dict[str, int]:
+    """Lapse held times, expire past entries and give free time to the waitlist
+    (vuoro.booking.waitlist). `vuoro worker` runs it every minute (settings.PERIODIC_TASKS)."""
+    return waitlist_sweep(now=timezone.now())
