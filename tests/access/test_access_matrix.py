@@ -101,6 +101,7 @@ PARAMS: dict[str, Callable[[World], Any]] = {
     "booking_id": lambda w: w.booking.pk,
     "token": lambda w: w.manage_token,
     "reservation_key": lambda w: w.booking.reservation_key,
+    "waitlist_key": lambda w: "0000000000",
     "id": lambda w: w.users[CLERK].pk,  # admin:auth_user_password_change
     "content_type_id": lambda w: ContentType.objects.get_for_model(w.booking).pk,
     "app_label": lambda w: "network",
@@ -193,6 +194,11 @@ RULES: dict[str, Rule] = {
     "api-v1:bookings_cancel": Rule(public(OK), method="POST", headers=_pin),
     "api-v1:bookings_reschedule": Rule(public(422), method="POST", data={}, json=True, headers=_pin),
     "api-v1:bookings_calendar": Rule(public(OK), headers=_pin),
+    # the waitlist: anyone may join; an entry opens with its key and PIN only (none here: 404)
+    "api-v1:waitlist_create": Rule(public(422), method="POST", data={}, json=True),
+    "api-v1:waitlist_get": Rule(public(NOT_FOUND), headers=_pin),
+    "api-v1:waitlist_cancel_view": Rule(public(NOT_FOUND), method="POST", headers=_pin),
+    "api-v1:waitlist_accept_view": Rule(public(NOT_FOUND), method="POST", headers=_pin),
     "api-v1:tickets_create": Rule(public(422), method="POST", data={"service": "no-such-service"}, json=True),
     "api-v1:queue": Rule(public(OK)),
     "api-v1:staff_call_next": Rule(point_staff(OK, anonymous=UNAUTHENTICATED), method="POST"),
