@@ -49,6 +49,7 @@ LIMITED_ROUTES: list[tuple[frozenset[str], str, str]] = [
     (frozenset({"POST"}), r"/manage(?:/cancel|/move/confirm|/calendar|/sign-out)?", "manage"),
     (frozenset({"GET", "POST"}), r"/manage/(?:link|cannot-come)/[^/]+", "manage"),
     (frozenset({"POST"}), r"/manage/lost-pin", "recover"),
+    (frozenset({"GET", "POST"}), r"/waitlist/offer/[^/]+", "manage"),
 ]
 _COMPILED = [(methods, re.compile(pattern), kind) for methods, pattern, kind in LIMITED_ROUTES]
 

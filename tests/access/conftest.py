@@ -149,6 +149,7 @@ def _build() -> World:
         "network.rollingrelease": RollingRelease.objects.create(days_ahead=50, at=dt.time(7)),
         "audit.auditentry": entry,
         "booking.booking": booking,
+        "booking.waitlistentry": _waitlist_entry(wednesday, start),
         "notify.notice": notice,
         "walkin.ticket": issued.ticket,
         "walkin.kioskdevice": kiosk_device_register(point_id=HERE, name="Hall", actor=users[CLERK], now=start),
@@ -190,3 +191,13 @@ def world(django_db_setup, django_db_blocker):
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
             settings.TASKS = old_tasks
+
+
+def _waitlist_entry(wednesday, now):
+    from vuoro.booking.services import Customer
+    from vuoro.booking.waitlist import waitlist_join
+    from vuoro.network.state import network_state
+
+    return waitlist_join(state=network_state(), service_code=SERVICE, point_ids=[HERE], from_date=wednesday,
+                         to_date=wednesday, persons=1, language="fi", auto_book=False, now=now - dt.timedelta(days=7),
+                         customer=Customer(name="Waiting Person", email="waiting@example.org")).entry

@@ -199,6 +199,7 @@ RULES: dict[str, Rule] = {
     "api-v1:waitlist_get": Rule(public(NOT_FOUND), headers=_pin),
     "api-v1:waitlist_cancel_view": Rule(public(NOT_FOUND), method="POST", headers=_pin),
     "api-v1:waitlist_accept_view": Rule(public(NOT_FOUND), method="POST", headers=_pin),
+    "booking:waitlist_offer": Rule(public(GONE), path="/waitlist/offer/1:nosuchsignature/"),
     "api-v1:tickets_create": Rule(public(422), method="POST", data={"service": "no-such-service"}, json=True),
     "api-v1:queue": Rule(public(OK)),
     "api-v1:staff_call_next": Rule(point_staff(OK, anonymous=UNAUTHENTICATED), method="POST"),
@@ -270,6 +271,7 @@ ADMIN_MODELS: dict[str, AdminAccess] = {
     # Administrators read every entry, managers their points' (clerks see a booking's history on its page).
     "audit.auditentry": AdminAccess(view=MANAGERS_UP, scoped=True),
     "booking.booking": AdminAccess(view=ALL_STAFF, scoped=True, hidden=NOT_FOUND),
+    "booking.waitlistentry": AdminAccess(view=MANAGERS_UP),
     "notify.notice": AdminAccess(view=ALL_STAFF, scoped=True),
     "walkin.ticket": AdminAccess(view=ALL_STAFF, scoped=True),
     # Registered at the kiosk itself (walkin:kiosk-register); staff revoke their points' kiosks here.

@@ -2,7 +2,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Q
+from django.db.models import Avg, Count, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vuoro.audit.selectors import audit_list
-from vuoro.booking.models import Booking, PriorityCode
+from vuoro.booking.models import Booking, PriorityCode, WaitlistEntry
 from vuoro.booking.priority import InvalidPriorityCode, priority_code_issue
 from vuoro.booking.staff import OBJECT_TYPE
 from vuoro.network.admin import PointScopedAdmin, ReadOnlyAdminMixin
@@ -131,3 +131,27 @@ class PriorityCodeAdmin(admin.ModelAdmin):
         messages.success(request, _("Priority code %(code)s, valid until %(until)s. Give it to the customer now: "
                                     "it is not shown again.")
                          % {"code": code, "until": timezone.localtime(row.expires_at).strftime("%Y-%m-%d %H:%M")})
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The waitlist, first come first served, and the days each customer gained (for insight:
+    `days_gained` is stored on each entry that got a time). Changed only by the customer and the sweep."""
+
+    list_display = ["waitlist_key", "service", "status", "from_date", "to_date", "persons", "auto_book",
+                    "created_at", "baseline_date", "booked_date", "days_gained"]
+    list_filter = ["status", "service", "auto_book"]
+    search_fields = ["waitlist_key", "customer_name", "email_key", "customer_phone"]
+    exclude = ["pin_hash"]
+
+    def changelist_view(self, request, extra_context=None):
+        """The title carries the mean days gained of the entries listed that got a time."""
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            gained = changelist.queryset.filter(days_gained__isnull=False).aggregate(
+                mean=Avg("days_gained"), count=Count("id"))
+            if gained["count"]:
+                response.context_data["title"] = _("Waitlist: %(count)s got a time, %(mean).1f days earlier on "
+                                                   "average") % gained
+        return response

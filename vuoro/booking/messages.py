@@ -43,6 +43,7 @@ SUBJECTS = {
     "recovery": gettext_noop("Link to manage your appointment"),
     "agency_moved": gettext_noop("We moved your appointment"),
     "agency_cancelled": gettext_noop("We had to cancel your appointment"),
+    "waitlist_offer": gettext_noop("A time has freed up for you"),
 }
 ENDED = {"cancelled", "agency_cancelled"}  # events after which there is no booking left to manage
 CANNOT_COME = {"confirmed", "rescheduled", "reminder", "recovery", "agency_moved"}
@@ -215,6 +216,8 @@ def booking_email(*, booking_id: int, event: str, now: dt.datetime, reason: str 
     booking = _booking(booking_id)
     if booking is None or not booking.customer_email:
         return None
+    if event == OFFER:
+        return _offer_email(booking)
     with translation.override(booking.language):
         context = _context(booking, event, reason)
         related = [] if context["ended"] else [(qr_png(booking.reservation_key), "image/png", context["qr_cid"])]
@@ -232,5 +235,35 @@ def booking_text(*, booking_id: int, event: str, now: dt.datetime, reason: str =
     if booking is None or not booking.customer_phone:
         return None
     with translation.override(booking.language):
-        text = render_to_string("booking/messages/booking_sms.txt", _context(booking, event, reason))
+        if event == OFFER:
+            text = render_to_string("booking/messages/waitlist_offer_sms.txt", _offer_context(booking))
+        else:
+            text = render_to_string("booking/messages/booking_sms.txt", _context(booking, event, reason))
     return booking.customer_phone, " ".join(text.split())
+
+
+OFFER = "waitlist_offer"  # a time held for a waitlist entry (vuoro.booking.waitlist): no visit yet
+
+
+def _offer_context(booking: Booking) -> dict:
+    from vuoro.booking.models import WaitlistEntry
+    from vuoro.booking.waitlist import offer_url
+
+    zone = booking.service_point_zone
+    entry = WaitlistEntry.objects.filter(hold_id=booking.pk).first()
+    return {"booking": booking, "start": timezone.localtime(booking.start_at, zone),
+            "end": timezone.localtime(booking.end_at, zone),
+            "held_until": timezone.localtime(booking.held_until or booking.start_at, zone),
+            "offer_url": offer_url(entry) if entry is not None else "", "move": bool(entry and entry.booking_id),
+            "agency": settings.AGENCY_NAME}
+
+
+def _offer_email(booking: Booking) -> BookingEmail:
+    """The offer of a held time, with its one-click link; no QR code or calendar file (not booked yet)."""
+    with translation.override(booking.language):
+        context = _offer_context(booking)
+        mail = BookingEmail(subject=_subject(booking, context["start"], OFFER),
+                            body=render_to_string("booking/messages/waitlist_offer.txt", context),
+                            to=[booking.customer_email], related=[])
+        mail.attach_alternative(render_to_string("booking/messages/waitlist_offer.html", context), "text/html")
+        return mail

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vuoro.booking import link_views, rush_views, views
+from vuoro.booking import link_views, rush_views, views, waitlist_views
 
 app_name = "booking"
 urlpatterns = [
@@ -26,4 +26,5 @@ urlpatterns = [
     path("manage/lost-pin/sent/", link_views.recover_sent, name="recover_sent"),
     path("releases/<int:release_id>/queue/", rush_views.queue_join, name="rush_join"),
     path("releases/<int:release_id>/queue/<str:queue_key>/", rush_views.queue_status, name="rush_status"),
+    path("waitlist/offer/<str:token>/", waitlist_views.offer, name="waitlist_offer"),
 ]

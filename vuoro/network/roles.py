@@ -22,6 +22,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     CLERK: {"network.view_servicepoint", "network.view_service", "network.view_desk", "booking.view_booking",
             "walkin.view_ticket"},
 }
+# The waitlist and the days it gained: administrators and managers see it (vuoro.booking.waitlist).
+for _role in (ADMINISTRATOR, MANAGER):
+    ROLE_PERMISSIONS[_role] |= {"booking.view_waitlistentry"}
 # Guidance: administrators edit the rules; managers see them; both see the counts.
 ROLE_PERMISSIONS[ADMINISTRATOR] |= {f"guidance.{action}_guidancerule" for action in ("view", "add", "change", "delete")}
 ROLE_PERMISSIONS[ADMINISTRATOR] |= {"guidance.view_guidancerecord"}

@@ -125,6 +125,8 @@ def notice_outdated(*, notice: Notice, status: str | None, start_at: dt.datetime
     """Why a message should no longer be sent (the booking left the state it tells of), or None."""
     if status is None:
         return "the booking is gone"
+    if notice.event == Notice.Event.WAITLIST_OFFERED:
+        return None if status == Booking.Status.HELD else "the offer has ended"
     if notice.event not in ABOUT_THE_VISIT:
         return None
     if status == Booking.Status.CANCELLED or (notice.event == Notice.Event.REMINDER
