@@ -50,6 +50,9 @@ LIMITED_ROUTES: list[tuple[frozenset[str], str, str]] = [
     (frozenset({"GET", "POST"}), r"/manage/(?:link|cannot-come)/[^/]+", "manage"),
     (frozenset({"POST"}), r"/manage/lost-pin", "recover"),
     (frozenset({"GET", "POST"}), r"/waitlist/offer/[^/]+", "manage"),
+    (frozenset({"POST"}), r"/waitlist/join", "booking"),
+    (frozenset({"POST"}), r"/waitlist(?:/entry)?", "manage"),
+    (frozenset({"POST"}), r"/manage/earlier", "manage"),
 ]
 _COMPILED = [(methods, re.compile(pattern), kind) for methods, pattern, kind in LIMITED_ROUTES]
 

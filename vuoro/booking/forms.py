@@ -109,3 +109,34 @@ class PriorityCodeForm(PageForm):
         help_text=_("Only if the agency's staff gave you one, for example 7KQ2-M9XW-4DAB-C3EF."),
         error_messages={"required": _("Enter your priority code.")},
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}))
+
+
+class WaitlistForm(DetailsForm):
+    """Join the waitlist for a new booking: the dates that would do, then the contact details."""
+
+    from_date = forms.DateField(label=_("Earliest date"), widget=forms.DateInput(attrs={"type": "date"}),
+                                error_messages={"required": _("Enter the earliest date."),
+                                                "invalid": _("Enter a date like 2027-03-29.")})
+    to_date = forms.DateField(label=_("Latest date"), widget=forms.DateInput(attrs={"type": "date"}),
+                              error_messages={"required": _("Enter the latest date."),
+                                              "invalid": _("Enter a date like 2027-03-29.")})
+    persons = forms.TypedChoiceField(label=_("Persons"), coerce=int, initial=1,
+                                     choices=[(n, str(n)) for n in range(1, 7)])
+    auto_book = forms.BooleanField(label=_("Book it for me: make the booking at once when a time frees up"),
+                                   required=False,
+                                   help_text=_("Otherwise we hold the time for you for 30 minutes and send a link."))
+    field_order = ["from_date", "to_date", "persons", "name", "email", "phone", "language", "auto_book"]
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("from_date"), cleaned.get("to_date")
+        if first and last and first > last:
+            self.add_error("to_date", _("The latest date must not be before the earliest."))
+        return cleaned
+
+
+class EarlierForm(PageForm):
+    """Ask for an earlier time for the booking being managed."""
+
+    auto_book = forms.BooleanField(label=_("Move my booking at once when an earlier time frees up"), required=False,
+                                   help_text=_("Otherwise we hold the time for you for 30 minutes and send a link."))

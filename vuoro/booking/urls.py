@@ -27,4 +27,8 @@ urlpatterns = [
     path("releases/<int:release_id>/queue/", rush_views.queue_join, name="rush_join"),
     path("releases/<int:release_id>/queue/<str:queue_key>/", rush_views.queue_status, name="rush_status"),
     path("waitlist/offer/<str:token>/", waitlist_views.offer, name="waitlist_offer"),
+    path("waitlist/join/", waitlist_views.join, name="waitlist_join"),
+    path("waitlist/", waitlist_views.status_sign_in, name="waitlist_status"),
+    path("waitlist/entry/", waitlist_views.entry_view, name="waitlist_entry"),
+    path("manage/earlier/", waitlist_views.earlier, name="waitlist_earlier"),
 ]

@@ -133,11 +133,12 @@ def waitlist_join(*, state: NetworkState, service_code: str, point_ids: list[str
     return NewEntry(entry=_create(entry), pin=pin)
 
 
-def waitlist_join_move(*, state: NetworkState, booking: Booking, pin: str, point_ids: list[str],
+def waitlist_join_move(*, state: NetworkState, booking: Booking, point_ids: list[str],
                        from_date: dt.date, to_date: dt.date | None, auto_book: bool,
                        now: dt.datetime) -> NewEntry:
-    """Ask for an earlier day for a confirmed future booking (whose PIN the caller has checked):
-    only days before the booking's own count. The booking stays as it is until one is found."""
+    """Ask for an earlier day for a confirmed future booking (the caller has checked the customer
+    may manage it): only days before the booking's own count. The booking stays as it is until
+    one is found. The booking's PIN opens the entry: its hash is kept (made with the booking's key)."""
     if booking.status != Booking.Status.CONFIRMED or booking.start_at <= now:
         raise NotChangeable("Only a confirmed booking that has not started can be moved earlier.")
     last = booking.local_date - dt.timedelta(days=1)
@@ -146,7 +147,7 @@ def waitlist_join_move(*, state: NetworkState, booking: Booking, pin: str, point
         raise NotChangeable("There is no earlier day in that range.")
     key = new_reservation_key()
     entry = WaitlistEntry(
-        waitlist_key=key, pin_hash=hash_pin(key, pin.strip()), service_id=booking.service_id,
+        waitlist_key=key, pin_hash=booking.pin_hash, service_id=booking.service_id,
         point_ids=sorted(point_ids), from_date=from_date, to_date=to_date, persons=booking.persons,
         language=booking.language, customer_name=booking.customer_name, customer_email=booking.customer_email,
         email_key=booking.email_key, customer_phone=booking.customer_phone, auto_book=auto_book, booking=booking,
@@ -161,9 +162,13 @@ def waitlist_authorise(*, waitlist_key: str, pin: str | None, now: dt.datetime) 
     if "\x00" in key:
         return None
     pin_attempt_take(reservation_key=key, now=now)
-    entry = (WaitlistEntry.objects.select_related("service", "booked").filter(waitlist_key=key).first()
+    entry = (WaitlistEntry.objects.select_related("service", "booking").filter(waitlist_key=key).first()
              if len(key) == 10 else None)
-    if entry is None or not pin or not pin_matches(key, pin.strip(), entry.pin_hash):
+    if entry is None or not pin:
+        return None
+    # A move entry keeps its booking's PIN hash, made with the booking's key.
+    hashed_with = entry.booking.reservation_key if entry.booking_id is not None else key
+    if not pin_matches(hashed_with, pin.strip(), entry.pin_hash):
         return None
     pin_attempt_clear(reservation_key=key)
     return entry

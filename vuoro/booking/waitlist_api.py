@@ -161,7 +161,7 @@ def _create_move(payload: WaitlistIn, x_pin: str | None, state: NetworkState, no
     to_date = payload.to_date
     if to_date is not None:
         _check_dates(state, from_date, to_date, now)
-    made = waitlist_join_move(state=state, booking=booking, pin=x_pin or "", point_ids=points, from_date=from_date,
+    made = waitlist_join_move(state=state, booking=booking, point_ids=points, from_date=from_date,
                               to_date=to_date, auto_book=payload.auto_book, now=now)
     return JsonResponse({"waitlist_key": made.entry.waitlist_key, "status": "waiting"}, status=201)
 
