@@ -5,7 +5,8 @@ A daily purge clears the name, e-mail address and phone number of bookings and q
 statistics need (service, point, times, status, persons, language, outcome). It also deletes
 what only served a request or a message: expired sessions, PIN guards and rate counters whose
 window has passed, idempotency answers, finished outbox messages, finished task results and
-places in release queues.
+places in release queues; and it clears the contact details of waitlist entries ended for the
+retention period.
 
 It sits above the apps (like vuoro.api) because it reaches into each of them. Every step is
 one statement that may be run again: a purge killed half-way is finished by the next one.
@@ -23,7 +24,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from vuoro.booking.guards import PIN_WINDOW, RATE_WINDOW_LONGEST
-from vuoro.booking.models import Booking, IdempotentAnswer, PinGuard, RateCounter, RushPlace
+from vuoro.booking.models import Booking, IdempotentAnswer, PinGuard, RateCounter, RushPlace, WaitlistEntry
 from vuoro.notify.models import Notice
 from vuoro.walkin.models import Ticket
 
@@ -41,6 +42,7 @@ class PurgeReport:
     idempotent_answers_deleted: int
     task_results_deleted: int
     rush_places_deleted: int = 0
+    waitlist_cleared: int = 0
 
 
 def _past_retention(cutoff: dt.datetime) -> Q:
@@ -80,6 +82,10 @@ def retention_purge(*, now: dt.datetime, days: int | None = None) -> PurgeReport
         task_results_deleted=DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()[0],
         # Places in a release's queue (keyed digests of an address and a phone): long over by then.
         rush_places_deleted=RushPlace.objects.filter(joined_at__lt=cutoff).delete()[0],
+        # Waitlist entries ended for the retention period: the dates and days gained stay for insight.
+        waitlist_cleared=WaitlistEntry.objects.filter(ended_at__lt=cutoff).exclude(
+            customer_name="", customer_email="", email_key="", customer_phone="").update(
+            customer_name="", customer_email="", email_key="", customer_phone=""),
     )
 
 

@@ -268,3 +268,20 @@ class TestMoveEarlier:
         assert not Booking.objects.filter(status=Booking.Status.HELD).exists()
         assert_day_summary_exact(wednesday)
         assert_day_summary_exact(later)
+
+
+class TestRetention:
+    def test_an_ended_entry_loses_its_contact_details_but_keeps_its_days(self, smoke_network, wednesday):
+        from vuoro.retention import retention_purge
+
+        fillers = fill(wednesday)
+        now = timezone.now()
+        entry = join(wednesday, auto_book=True, now=now).entry
+        booking_cancel(booking=fillers[0], now=now)
+        waiting = join(wednesday, email="still@example.org", now=now).entry
+        report = retention_purge(now=now + dt.timedelta(days=400))
+        entry.refresh_from_db()
+        waiting.refresh_from_db()
+        assert report.waitlist_cleared == 1
+        assert entry.customer_email == "" and entry.days_gained is not None
+        assert waiting.customer_email == "still@example.org"
