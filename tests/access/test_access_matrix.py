@@ -144,6 +144,11 @@ RULES: dict[str, Rule] = {
     "booking:cannot_come": Rule(public(OK)),
     "booking:recover": Rule(public(OK)),
     "booking:recover_sent": Rule(public(OK)),
+    # the waitlist's pages: anyone may join; an entry opens with its key and PIN (none in this session)
+    "booking:waitlist_join": Rule(public(OK), query=f"service={SERVICE}"),
+    "booking:waitlist_status": Rule(public(OK)),
+    "booking:waitlist_entry": Rule(public(REDIRECT)),
+    "booking:waitlist_earlier": Rule(public(REDIRECT), method="POST"),
     "guidance:start": Rule(public(OK)),
     "guidance:result": Rule(public(REDIRECT)),
     "walkin:kiosk": Rule(public(OK)),
