@@ -232,6 +232,27 @@ class TestHandOff:
         assert entry.status == "booked" and entry.booked.start_at == fillers[3].start_at
 
 
+class TestHandOffOnMove:
+    def test_a_booking_moved_away_leaves_its_time_to_the_waitlist(self, smoke_network, wednesday):
+        from vuoro.booking.services import booking_reschedule
+
+        fillers = fill(wednesday)
+        entry = join(wednesday, auto_book=True).entry
+        booking_reschedule(state=network_state(), booking=fillers[1], start_at=at(wednesday + dt.timedelta(days=1), 9),
+                           point_id=None, now=timezone.now())
+        entry.refresh_from_db()
+        assert entry.status == "booked" and entry.booked.start_at == fillers[1].start_at
+        assert public_slots(wednesday) == []
+        assert_day_summary_exact(wednesday)
+
+    def test_an_entry_for_other_dates_is_passed_over(self, smoke_network, wednesday):
+        fillers = fill(wednesday)
+        elsewhere = join(wednesday + dt.timedelta(days=1), email="other@example.org").entry
+        booking_cancel(booking=fillers[0], now=timezone.now())
+        elsewhere.refresh_from_db()
+        assert elsewhere.status == "waiting" and len(public_slots(wednesday)) == 1
+
+
 class TestMoveEarlier:
     def test_auto_book_moves_the_booking_earlier_and_never_later(self, client, smoke_network, wednesday):
         later = wednesday + dt.timedelta(days=7)
