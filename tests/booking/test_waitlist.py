@@ -306,3 +306,24 @@ class TestRetention:
         assert report.waitlist_cleared == 1
         assert entry.customer_email == "" and entry.days_gained is not None
         assert waiting.customer_email == "still@example.org"
+
+
+class TestClosedSince:
+    def test_a_held_time_closed_since_cannot_be_taken_and_the_entry_keeps_its_place(self, smoke_network,
+                                                                                   wednesday):
+        from tests.factories import load_network
+        from vuoro.booking.waitlist import NotOffered
+
+        fillers = fill(wednesday)
+        now = timezone.now()
+        entry = join(wednesday, now=now).entry
+        booking_cancel(booking=fillers[0], now=now)
+        load_network(slot_minutes=20, horizon_days=60, holidays=None, services=[("residence-card", 40)],
+                     points=[dict(id="smoke-point", desks=2, services=["residence-card"],
+                                  hours={d: "09:00-11:00" for d in ("mon", "tue", "wed", "thu", "fri")},
+                                  exceptions=[(wednesday.isoformat(), "")])])
+        with pytest.raises(NotOffered):
+            waitlist_accept(entry=entry, now=now)
+        entry.refresh_from_db()
+        assert entry.status == "waiting" and entry.hold is None
+        assert not Booking.objects.filter(status=Booking.Status.HELD).exists()
