@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0010_rush_place'),
+        ('booking', '0011_ratecounter_unlogged'),
         ('network', '0003_service_minutes_per_extra_person'),
     ]
 
