@@ -6,6 +6,7 @@ bad address must never reach the outbox, where it would fail again and again.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import phonenumbers
 from django.utils.translation import gettext_lazy as _
@@ -74,6 +75,47 @@ def phone_normalise(value: str) -> str:
     if phonenumbers.number_type(number) in _NOT_MOBILE:
         raise ContactError(PHONE_NOT_MOBILE)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# Mail providers that ignore dots in the local part, and their other names for the same mailbox.
+DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+_SHAPE_DROP = re.compile(r"[0-9._-]+")
+_NAME_DROP = re.compile(r"[^\w]+|[\d_]+")
+
+
+def email_key(address: str) -> str:
+    """The person key of an e-mail address: what counts as "the same address" for the limits on
+    bookings per person (README, "No hoarding"). Lower case; a "+tag" (subaddress) is dropped at
+    every domain (name+x@ and name@ reach one mailbox wherever subaddressing exists, and nowhere
+    else is "+" used); for domains that ignore dots in the local part (DOTLESS_DOMAINS) the dots
+    go too, and googlemail.com is gmail.com. Anything without an @ is only lower-cased."""
+    text = address.strip().lower()
+    local, at, domain = text.rpartition("@")
+    if not at or not local:
+        return text
+    local = local.split("+", 1)[0] or local
+    if domain in DOTLESS_DOMAINS:
+        domain = DOTLESS_DOMAINS[domain]
+        local = local.replace(".", "") or local
+    return f"{local}@{domain}"
+
+
+def email_shape(key: str) -> str:
+    """An e-mail key with digits, dots, hyphens and underscores left out of its local part
+    (john1@, john.2@ and john_3@ look alike): what staff see as a cluster of look-alike addresses.
+    A local part of only those characters is "#"."""
+    local, at, domain = key.rpartition("@")
+    if not at:
+        return ""
+    return f"{_SHAPE_DROP.sub('', local) or '#'}@{domain}"
+
+
+def name_key(name: str) -> str:
+    """A name folded for look-alikes: compatibility-decomposed (NFKD) without diacritics, case-folded,
+    punctuation and digits as spaces, its words sorted ("Virtanen, Mätti" = "matti virtanen")."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return " ".join(sorted(_NAME_DROP.sub(" ", text).split()))[:200]
 
 
 def form_value(normalise, value: str) -> str:

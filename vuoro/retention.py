@@ -1,6 +1,7 @@
 """Retention: what is kept about customers, and for how long (README, "Privacy").
 
-A daily purge clears the name, e-mail address and phone number of bookings and queue numbers
+A daily purge clears the name, e-mail address and phone number of bookings (with the keys made
+of them and the keyed hash of the booking client's address) and of queue numbers
 `RETENTION_DAYS` after the visit or the cancellation, whichever is later, and keeps what the
 statistics need (service, point, times, status, persons, language, outcome). It also deletes
 what only served a request or a message: expired sessions, PIN guards and rate counters whose
@@ -68,8 +69,9 @@ def retention_purge(*, now: dt.datetime, days: int | None = None) -> PurgeReport
     # A message about a booking past retention can no longer be sent (its address is gone) and
     # its record goes with the address; other messages go once finished for the retention period.
     notices = Notice.objects.filter(Q(booking__in=expired.values("pk")) | _notice_finished_before(cutoff)).delete()[0]
-    bookings = expired.exclude(customer_name="", customer_email="", email_key="", customer_phone="").update(
-        customer_name="", customer_email="", email_key="", customer_phone="")
+    cleared = dict(customer_name="", customer_email="", email_key="", customer_phone="", name_key="", email_shape="",
+                   client_key="")
+    bookings = expired.exclude(**cleared).update(**cleared)
     tickets = Ticket.objects.filter(issued_at__lt=cutoff).exclude(phone="").update(phone="")
     return PurgeReport(
         bookings_cleared=bookings,

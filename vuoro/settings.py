@@ -204,6 +204,13 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Customers' names, addresses and numbers are cleared this many days after the visit or the
 # cancellation, whichever is later (vuoro.retention; README, "Privacy").
 RETENTION_DAYS = int(os.environ.get("VUORO_RETENTION_DAYS", "30"))
+# Staff's look-out for hoarding (vuoro.booking.hoarding): live future bookings that share a key
+# are shown as a cluster from this many on, by kind of key; "client=5,email=3,..." overrides some.
+CLUSTER_THRESHOLDS = {"client": 5, "email": 3, "phone": 3, "name": 3, "shape": 3}
+for _item in os.environ.get("VUORO_CLUSTER_THRESHOLDS", "").split(","):
+    _kind, _sep, _count = _item.partition("=")
+    if _kind.strip() in CLUSTER_THRESHOLDS and _count.strip().isdigit():
+        CLUSTER_THRESHOLDS[_kind.strip()] = max(2, int(_count))
 # Customer messages (vuoro.notify.services): a process wakes the sender at most this often; the
 # sender looks this long for more before it stops, and runs this long at most.
 NOTIFY_WAKE_EVERY_SECONDS = 0.5

@@ -173,6 +173,10 @@ RULES: dict[str, Rule] = {
     "walkin:staff-move-day": Rule(point_staff(REDIRECT, elsewhere=NOT_FOUND)),
     "walkin:staff-move-pick": Rule(point_staff(REDIRECT, elsewhere=NOT_FOUND), method="POST"),
     "walkin:staff-book": Rule(staff(OK)),
+    # The look-out for hoarding: every member of staff sees the clusters of their own points; a
+    # cancellation without a reason or a choice is refused (400), bookings elsewhere are left alone.
+    "walkin:staff-clusters": Rule(staff(OK)),
+    "walkin:staff-clusters-cancel": Rule(staff(400), method="POST", data=lambda w: {"booking": [w.booking.pk]}),
     # A point of one's own: its month; another point is not offered, back to the start.
     "walkin:staff-book-month": Rule(point_staff(OK, elsewhere=REDIRECT), query=f"service={SERVICE}&point={HERE}"),
     "walkin:staff-book-day": Rule(staff(REDIRECT)),

@@ -35,7 +35,7 @@ def back_office_entries():
 
 def service_form(service: Service, **changes) -> dict:
     fields = ["code", "name_fi", "name_sv", "name_en", "duration_minutes", "minutes_per_extra_person",
-              "checklist_fi", "checklist_sv", "checklist_en"]
+              "max_bookings_per_person", "checklist_fi", "checklist_sv", "checklist_en"]
     data = {name: getattr(service, name) for name in fields}
     return {name: "" if value is None else value for name, value in {**data, **changes}.items()}
 

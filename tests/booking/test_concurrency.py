@@ -9,7 +9,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from tests.booking.conftest import at, booking_body
+from tests.booking.conftest import at, booking_body, phone_of
 from vuoro.booking.models import Booking, DayLoad
 from vuoro.booking.services import BookingError, Customer, booking_create
 from vuoro.network.models import Desk
@@ -115,7 +115,8 @@ def test_parallel_posts_to_the_real_server_give_201_or_409_and_never_a_double_bo
     body = booking_body(at(wednesday, 10, 20))
 
     def post(n):
-        data = json.dumps({**body, "customer": {**body["customer"], "email": f"h{n}@example.org"}}).encode()
+        data = json.dumps({**body, "customer": {**body["customer"], "email": f"h{n}@example.org",
+                                                "phone": phone_of(f"h{n}@example.org")}}).encode()
         request = urllib.request.Request(live_server.url + "/api/v1/bookings", data=data, method="POST",
                                          headers={"Content-Type": "application/json"})
         try:

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.booking.conftest import at
+from tests.booking.conftest import at, phone_of
 from tests.factories import load_network
 from vuoro.booking.guards import PIN_ATTEMPTS_ALLOWED
 from vuoro.booking.models import Booking
@@ -42,8 +42,11 @@ def details_url(start: dt.datetime, point="smoke-point", persons=1) -> str:
 
 
 def details_form(**overrides) -> dict:
-    return {"name": "Test Person", "email": "person@example.org", "phone": "+358 40 123 4567", "language": "sv",
+    form = {"name": "Test Person", "email": "person@example.org", "phone": "+358 40 123 4567", "language": "sv",
             **overrides}
+    if "phone" not in overrides and form["email"] != "person@example.org":
+        form["phone"] = phone_of(form["email"])  # the phone is a person key too: one's own
+    return form
 
 
 def book(start: dt.datetime, *, email="other@example.org", point="smoke-point"):

@@ -137,3 +137,45 @@ def test_a_clerk_moves_a_booking_with_the_customers_pickers(page, live_server, d
     booking.refresh_from_db()
     assert booking.start_at != local(day, 10) and booking.rescheduled_count == 1
     assert "The customer asked for a later day" in page.locator("table.history").inner_text()
+
+
+CLUSTER_WORDS = {
+    "fi": {"nav": "Epäilyttävät varaukset", "cancel": "Peru valitut varaukset", "yes": "Kyllä, peru ne",
+           "done": "peruttu jälleenmyytyinä"},
+    "sv": {"nav": "Misstänkta bokningar", "cancel": "Avboka de valda bokningarna", "yes": "Ja, avboka dem",
+           "done": "avbokade som vidaresålda"},
+    "en": {"nav": "Suspicious bookings", "cancel": "Cancel the chosen bookings", "yes": "Yes, cancel them",
+           "done": "cancelled as resold"},
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_clerk_cancels_a_cluster_of_hoarded_bookings_as_resold(page, live_server, desk_day, axe_violations,
+                                                                  language):
+    words = CLUSTER_WORDS[language]
+    day = timezone.localdate() + dt.timedelta(days=3)
+    hoarded = [booking_create(state=network_state(), service_code="extended-permit", point_id="malmi",
+                              start_at=local(day, 9 + n), persons=1, language="fi", now=timezone.now(),
+                              client_key="e" * 32,
+                              customer=Customer(name=f"Made Up {'ABCDE'[n]}", email=f"m{n}@example{n}.org")).booking
+               for n in range(5)]
+    visit = Visit(page, axe_violations, language)
+    sign_in(page, live_server, language)
+    visit.click(page.get_by_role("link", name=words["nav"]).first)
+    boxes = page.locator("table.cluster input[type=checkbox]")
+    assert boxes.count() == 5
+    for n in range(2):
+        boxes.nth(n).check()
+    visit.click(page.get_by_role("button", name=words["cancel"]))  # no reason: refused, nothing cancelled
+    assert page.locator(".error-summary").is_visible()
+    assert page.locator("table.cluster input[type=checkbox]:checked").count() == 2  # the choice is kept
+    page.locator("#id_reason").fill("Offered for sale on a forum")
+    visit.click(page.get_by_role("button", name=words["cancel"]))
+    assert "Offered for sale on a forum" in page.locator("#resold-reason").inner_text()
+    assert not Booking.objects.filter(status="cancelled").exists()  # not before the confirmation
+    visit.click(page.get_by_role("button", name=words["yes"]))
+    assert words["done"] in page.locator(".messages").inner_text()
+    assert set(Booking.objects.filter(status="cancelled").values_list("pk", flat=True)) == {
+        b.pk for b in hoarded[:2]}
+    assert AuditEntry.objects.filter(action="booking.cancel_resold").count() == 2
+    assert Notice.objects.filter(event="agency_cancelled", channel="email").count() == 2

@@ -7,7 +7,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tests.booking.conftest import at
+from tests.booking.conftest import at, phone_of
 from vuoro.booking.models import Booking
 from vuoro.booking.services import Customer, booking_cancel, booking_create, booking_reschedule
 from vuoro.network.state import network_state
@@ -20,11 +20,11 @@ pytestmark = pytest.mark.django_db
 HOUR = dt.timedelta(hours=1)
 
 
-def book(start: dt.datetime, *, made_at: dt.datetime | None = None, phone: str = "+358401234567",
+def book(start: dt.datetime, *, made_at: dt.datetime | None = None, phone: str | None = None,
          email: str = "r@example.org") -> Booking:
     return booking_create(state=network_state(), service_code="residence-card", point_id="smoke-point",
                           start_at=start, persons=1, language="fi",
-                          customer=Customer(name="R", email=email, phone=phone),
+                          customer=Customer(name="R", email=email, phone=phone_of(email) if phone is None else phone),
                           now=made_at or start - dt.timedelta(days=5)).booking
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
+from tests.booking.conftest import phone_of
 from tests.booking.test_concurrency import in_parallel
 from tests.factories import load_network
 from tests.walkin.conftest import local
@@ -38,7 +39,7 @@ def next_monday() -> dt.date:
 def book(day, hour, minute=0, email="a@example.org", point="malmi"):
     return booking_create(state=network_state(), service_code="extended-permit", point_id=point,
                           start_at=local(day, hour, minute), persons=1, language="fi",
-                          customer=Customer(name="A", email=email, phone="+358401111111"),
+                          customer=Customer(name="A", email=email, phone=phone_of(email)),
                           now=local(day, 0, 1) - dt.timedelta(days=3)).booking
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
+from tests.booking.conftest import phone_of
 from tests.walkin.conftest import local
 from vuoro.audit.models import AuditEntry
 from vuoro.booking.models import Booking
@@ -31,11 +32,13 @@ def later(days=3):
     return timezone.localdate() + dt.timedelta(days=days)
 
 
-def book(hour=10, *, point="malmi", email="anna@example.org", name="Anna Virtanen", phone="+358401234567",
+def book(hour=10, *, point="malmi", email="anna@example.org", name="Anna Virtanen", phone=None,
          day=None, service="extended-permit"):
     return booking_create(state=network_state(), service_code=service, point_id=point,
                           start_at=local(day or later(), hour), persons=1, language="fi",
-                          customer=Customer(name=name, email=email, phone=phone), now=timezone.now()).booking
+                          customer=Customer(name=name, email=email,
+                                            phone=phone_of(email) if phone is None else phone),
+                          now=timezone.now()).booking
 
 
 def staff(name, role, *points):
@@ -52,7 +55,7 @@ def events(booking):
 
 class TestSearch:
     def test_finds_by_key_name_email_phone_and_date_only_at_ones_own_points(self, walkin_network):
-        anna = book(10)
+        anna = book(10, phone="+358401234567")
         other_day = book(11, email="bertil@example.org", name="Bertil Ek", phone="+358409999999", day=later(4))
         elsewhere = book(10, point="oulu", email="anna.o@example.org", name="Anna Oulu")
         malmi = {"malmi"}
@@ -226,6 +229,13 @@ class TestBookForTheCustomer:
         refused = client.post(pick, {"name": "Cecilia Ek", "email": "Cecilia@example.org", "language": "fi"})
         assert refused.status_code == 409 and "id_email_error" in refused.content.decode()
         assert Booking.objects.count() == 1 and not AuditEntry.objects.filter(object_type="booking").exists()
+        assert "id_beyond_caps" in refused.content.decode()  # the clerk may book beyond the limit, with a reason
+        details = {"name": "Cecilia Ek", "email": "Cecilia@example.org", "language": "fi", "beyond_caps": "on"}
+        assert client.post(pick, details).status_code == 400 and Booking.objects.count() == 1
+        assert client.post(pick, {**details, "reason": "Two applications: permit and card"}).status_code == 200
+        assert Booking.objects.count() == 2
+        entry = AuditEntry.objects.get(object_type="booking", action="booking.create")
+        assert entry.reason == "Two applications: permit and card" and entry.after["beyond_caps"] is True
 
     def test_a_clerk_books_only_at_their_own_points(self, client, walkin_network):
         client.force_login(staff("clerk", CLERK, "malmi"))

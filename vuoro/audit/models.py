@@ -21,6 +21,7 @@ class AuditEntry(models.Model):
         BOOKING_CANCEL = "booking.cancel", _("cancelled the booking")
         BOOKING_MOVE = "booking.move", _("moved the booking")
         BOOKING_RESEND = "booking.resend_confirmation", _("sent the confirmation again")
+        BOOKING_CANCEL_RESOLD = "booking.cancel_resold", _("cancelled the booking as resold")
         # The back office (every ModelAdmin, vuoro.audit.admin_site): the object's fields before and after.
         ADMIN_ADD = "admin.add", _("added in the back office")
         ADMIN_CHANGE = "admin.change", _("changed in the back office")

@@ -16,7 +16,7 @@ from django.db import models
 
 MASK = "[masked]"
 MASKED_NAME = re.compile(
-    r"password|passwd|secret|token|(^|_)key$|hash|(^|_)pin($|_)|(^|_)otp|seed|session_data|customer_|email_key|phone",
+    r"password|passwd|secret|token|(^|_)key$|hash|(^|_)pin($|_)|(^|_)otp|seed|session_data|customer_|email_key|email_shape|phone",
     re.IGNORECASE)
 
 

@@ -15,7 +15,7 @@ from ninja.responses import NinjaJSONEncoder
 from pydantic import Field, field_validator, model_validator
 
 from vuoro.apierrors import ApiError, InputSchema, error_answers
-from vuoro.booking.guards import booking_authorise
+from vuoro.booking.guards import booking_authorise, client_key
 from vuoro.booking.ics import booking_calendar
 from vuoro.booking.keys import KEY_RE, normalise_key, seal, unseal
 from vuoro.booking.models import MAX_PERSONS, Booking, IdempotentAnswer
@@ -209,7 +209,7 @@ def _idempotency_pad(idempotency_key: str):
     return pad
 
 
-def _create(payload: BookingIn, now: dt.datetime, rush_pass: str | None = None) -> tuple[int, dict]:
+def _create(payload: BookingIn, now: dt.datetime, rush_pass: str | None = None, client: str = "") -> tuple[int, dict]:
     # booking_create checks the network's version in its first statement: no query for it here.
     state = network_state_unchecked()
     if payload.service not in state.service_ids or payload.service_point not in state.points:
@@ -227,7 +227,7 @@ def _create(payload: BookingIn, now: dt.datetime, rush_pass: str | None = None) 
             state=state, service_code=payload.service, point_id=payload.service_point, start_at=payload.start,
             persons=payload.persons, language=payload.language,
             customer=Customer(name=payload.customer.name, email=payload.customer.email, phone=payload.customer.phone),
-            now=now, priority_code=payload.priority_code or "")
+            now=now, priority_code=payload.priority_code or "", client_key=client)
     except InvalidPriorityCode as error:
         raise _bad_code(error) from None
     except BookingError as error:
@@ -244,7 +244,7 @@ def bookings_create(request, payload: BookingIn,
     twice; the same key with another body is 422 `idempotency_key_reused`."""
     now = timezone.now()
     if not idempotency_key:
-        status, body = _create(payload, now, x_rush_pass)
+        status, body = _create(payload, now, x_rush_pass, client_key(request))
         return JsonResponse(body, status=status)
     key_hash = hashlib.sha256(idempotency_key.encode()).hexdigest()
     body_hash = hashlib.sha256(payload.model_dump_json().encode()).hexdigest()
@@ -264,7 +264,7 @@ def bookings_create(request, payload: BookingIn,
                 # None only when the secret that sealed it is no longer accepted: the answer without the PIN
                 body = {"reservation_key": body.pop("reservation_key"), **({"pin": pin} if pin else {}), **body}
             return JsonResponse(body, status=record.status)
-        status, body = _create(payload, now, x_rush_pass)
+        status, body = _create(payload, now, x_rush_pass, client_key(request))
         stored = dict(body)
         if "pin" in stored:
             stored["pin_sealed"] = seal(stored.pop("pin"), _idempotency_pad(idempotency_key))

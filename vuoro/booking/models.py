@@ -46,11 +46,20 @@ class Booking(models.Model):
     language = models.CharField(_("language"), max_length=2, default="fi")
     customer_name = models.CharField(_("name"), max_length=200)
     customer_email = models.EmailField(_("e-mail"), max_length=254)
-    email_key = models.CharField(max_length=254)  # the address in lower case
-    customer_phone = models.CharField(_("phone"), max_length=32, blank=True)
+    email_key = models.CharField(max_length=254)  # the person key of the address (vuoro.contact.email_key)
+    customer_phone = models.CharField(_("phone"), max_length=32, blank=True)  # E.164: also a person key
+    # For staff's look-out for hoarding (vuoro.booking.hoarding), cleared with the contact details:
+    # the name and the address folded for look-alikes, and a keyed hash of the client's address
+    # (never the address itself).
+    name_key = models.CharField(max_length=200, blank=True, default="")
+    email_shape = models.CharField(max_length=254, blank=True, default="")
+    client_key = models.CharField(max_length=32, blank=True, default="")
     channel = models.CharField(_("booked"), max_length=8, choices=Channel.choices, default=Channel.ONLINE)
     created_at = models.DateTimeField(_("booked at"))
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Why the agency cancelled it, as the customer is told ("" = not the agency, or a closure).
+    cancelled_because = models.CharField(_("cancelled because"), max_length=16, blank=True, default="",
+                                         choices=[("resold", _("made to be resold"))])
     rescheduled_count = models.PositiveSmallIntegerField(default=0)
     # The visit itself, each step timestamped (see vuoro.walkin).
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
@@ -72,6 +81,7 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["service_point", "local_date"], name="booking_point_day"),
             models.Index(fields=["email_key", "service"], name="booking_email_service"),
+            models.Index(fields=["customer_phone"], name="booking_phone"),  # the limits per person
             models.Index(fields=["desk", "start_at"], name="booking_desk_start"),
         ]
         constraints = [

@@ -14,6 +14,7 @@ from django.db.models import Count
 
 from vuoro.booking.models import Booking
 from vuoro.contact import ContactError, email_normalise
+from vuoro.contact import email_key as person_email_key
 from vuoro.notify.models import Notice
 from vuoro.notify.services import notice_queue
 
@@ -30,9 +31,11 @@ def looks_like_email(text: str) -> bool:
 
 def email_key(text: str) -> str:
     """The look-up key of an address as bookings store it: normalised as at booking (vuoro.contact,
-    e.g. an IDNA domain in ASCII), then in lower case; text no booking could hold stays as typed."""
+    e.g. an IDNA domain in ASCII), then its person key (vuoro.contact.email_key: lower case, no
+    +tag, Gmail's dots ignored); text no booking could hold stays as typed, in lower case. Each
+    link goes to the booking's own address, so one mailbox's variants reach only that mailbox."""
     try:
-        return email_normalise(text).lower()
+        return person_email_key(email_normalise(text))
     except ContactError:
         return text.strip().lower()
 

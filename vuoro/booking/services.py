@@ -19,6 +19,8 @@ from vuoro.booking.keys import hash_pin, new_pin, new_reservation_key
 from vuoro.booking.models import MAX_PERSONS, Booking, DayLoad, PriorityCode
 from vuoro.booking.priority import priority_code_bind, priority_code_check, priority_code_claim
 from vuoro.booking.selectors import busy_by_point_day, day_summary, decode_free_cells, encode_free_cells
+from vuoro.contact import email_key as person_email_key
+from vuoro.contact import email_shape, name_key
 from vuoro.network.state import VERSION_SUBQUERY, NetworkState, PointState, network_state, network_state_at
 from vuoro.notify.models import Notice
 from vuoro.notify.services import notice_queue, notice_rows, sender_wake
@@ -33,7 +35,10 @@ from vuoro.scheduling.calendar import Opening, local_date
 
 RACE_RETRIES = 4
 NOT_OFFERED = "That time is not offered: it is taken, off the grid or outside the opening hours."
-ACTIVE_BOOKING_DETAIL = "This e-mail address already has a booking for this service: change that booking instead."
+ACTIVE_BOOKING_DETAIL = ("This e-mail address or phone number already has the bookings allowed for this service: "
+                         "change a booking instead.")
+LIMIT_DETAIL = "This e-mail address or phone number already has as many bookings as one person may hold."
+NO_CAP = 2**31 - 1  # a cap of 0 in the network file: none
 LIVE_FUTURE = (Booking.Status.CONFIRMED, Booking.Status.CHECKED_IN)
 
 
@@ -47,6 +52,12 @@ class SlotUnavailable(BookingError):
 
 class ActiveBookingExists(BookingError):
     code = "active_booking_exists"
+
+
+class BookingLimitReached(ActiveBookingExists):
+    """The person holds as many live future bookings (of every service) as the network allows."""
+
+    code = "booking_limit_reached"
 
 
 class NotChangeable(BookingError):
@@ -159,14 +170,18 @@ _LOCK_DAY_SQL = (f"INSERT INTO {_DAYLOAD} (service_point_id, date, booked_minute
                  f"VALUES (%s, %s, 0, '', '') ON CONFLICT (service_point_id, date) "
                  f"DO UPDATE SET booked_minutes = {_DAYLOAD}.booked_minutes "
                  f"RETURNING calendar_key, free_cells, {VERSION_SUBQUERY}")
-# The customer's lock first, then the day's, always in that order.
-_LOCK_BOTH_SQL = (f"WITH customer AS (SELECT pg_advisory_xact_lock(%s)) "
+# The person's locks first (e-mail key and phone, the smaller key first), then the day's, always in that order.
+_LOCK_BOTH_SQL = (f"WITH customer AS (SELECT pg_advisory_xact_lock(%s), pg_advisory_xact_lock(%s)) "
                   f"INSERT INTO {_DAYLOAD} (service_point_id, date, booked_minutes, calendar_key, free_cells) "
                   f"SELECT %s, %s, 0, '', '' FROM customer ON CONFLICT (service_point_id, date) "
                   f"DO UPDATE SET booked_minutes = {_DAYLOAD}.booked_minutes "
                   f"RETURNING calendar_key, free_cells, {VERSION_SUBQUERY}")
-_CUSTOMER_HAS_SQL = (f"SELECT 1 FROM {_BOOKING} WHERE email_key = %s AND service_id = %s "
-                     f"AND status IN ({_LIVE_FUTURE_SQL}) AND start_at > %s")
+# A row (bookings of the service, bookings in all) when the person (same e-mail key or same phone)
+# holds as many live future bookings of the service as its cap, or of all services as the network's.
+_PERSON_AT_CAP_SQL = (f"SELECT SUM(CASE WHEN service_id = %s THEN 1 ELSE 0 END), COUNT(*) FROM {_BOOKING} "
+                      f"WHERE (email_key = %s OR customer_phone = %s) AND status IN ({_LIVE_FUTURE_SQL}) "
+                      f"AND start_at > %s HAVING SUM(CASE WHEN service_id = %s THEN 1 ELSE 0 END) >= %s "
+                      f"OR COUNT(*) >= %s")
 # One notice per channel: e-mail always, a text when the booking has a phone number.
 _NOTICE_SQL = (f"INSERT INTO {Notice._meta.db_table} (booking_id, event, channel, about_start, created_at, "
                f"next_attempt_at, attempts, last_error) SELECT new.id, %s, c.channel, new.start_at, %s, %s, 0, '' "
@@ -177,11 +192,11 @@ _DAY_UPDATE_SQL = (f"UPDATE {_DAYLOAD} SET booked_minutes = booked_minutes + %s,
 
 
 def _lock_day(point_id: str, day: dt.date, *,
-              customer: tuple[str, int] | None = None) -> tuple[str, str, int | None]:
+              customer: tuple[str, str] | None = None) -> tuple[str, str, int | None]:
     """Lock a point's day (its DayLoad row, made when missing) until the transaction ends, and
     return its stored summary (calendar key, free cells) and the network's version. With
-    `customer` (e-mail key, service id), lock that customer first, so two bookings of theirs
-    can't both pass the check for one.
+    `customer` (e-mail key, phone), lock that person first (by each key, in a fixed order), so
+    two bookings of theirs can't both pass the check of their caps.
 
     Every write to a day's bookings takes this lock before reading them, so those writes queue
     per point and day and each sees the ones before it; the summary it then stores is exact.
@@ -190,8 +205,14 @@ def _lock_day(point_id: str, day: dt.date, *,
     # SQLite serialises every write transaction (BEGIN IMMEDIATE): there the day's row is enough.
     if customer is None or connection.vendor != "postgresql":
         return prepared.rows(_LOCK_DAY_SQL, [point_id, day_value])[0]
-    digest = hashlib.blake2b(f"{customer[0]}|{customer[1]}".encode(), digest_size=8).digest()
-    return prepared.rows(_LOCK_BOTH_SQL, [int.from_bytes(digest, "big", signed=True), point_id, day_value])[0]
+    keys = sorted(_person_lock(kind, value) for kind, value in zip("ep", customer, strict=True) if value)
+    keys = (keys * 2)[:2]  # one key (no phone): taken twice, which holds it once
+    return prepared.rows(_LOCK_BOTH_SQL, [*keys, point_id, day_value])[0]
+
+
+def _person_lock(kind: str, value: str) -> int:
+    digest = hashlib.blake2b(f"person:{kind}:{value}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def _save_day(*, state: NetworkState, point: PointState, day: dt.date, minutes: int) -> None:
@@ -212,9 +233,13 @@ def booking_create(
     *, state: NetworkState, service_code: str, point_id: str, start_at: dt.datetime, persons: int, language: str,
     customer: Customer, now: dt.datetime, channel: str = Booking.Channel.ONLINE,
     pools: frozenset[str] = frozenset(), priority_code: str = "", on_behalf: OnBehalf | None = None,
+    client_key: str = "", person_caps: bool = True,
 ) -> NewBooking:
     """Book `start_at` for a service at a point, for the visit of `persons` people (its end is the start
-    plus that length); raise SlotUnavailable or ActiveBookingExists.
+    plus that length); raise SlotUnavailable, or ActiveBookingExists (BookingLimitReached for the
+    network's cap) when the person (same e-mail key or phone) holds as many live future bookings
+    as allowed. `person_caps=False` (staff, with a reason) books beyond those caps. `client_key`
+    (vuoro.booking.guards.client_key) is kept for staff's look-out for hoarding.
 
     `pools`: the capacity pools the caller may book in (empty: the public; staff booking for a
     customer: every pool at the point). A `priority_code` adds its pool and is used up by this
@@ -229,7 +254,8 @@ def booking_create(
     """
     if not 1 <= persons <= MAX_PERSONS:
         raise ValueError("persons must be 1 to 6")
-    email_key = customer.email.strip().lower()
+    email_key = person_email_key(customer.email)
+    phone = customer.phone.strip()
     if priority_code:
         pools = pools | {priority_code_check(code=priority_code, service_code=service_code, now=now)}
     trust_summary = True
@@ -252,7 +278,9 @@ def booking_create(
         cells = visit_cells(opening, slot_minutes=state.slot_minutes, start=start_at, duration_minutes=duration)
         try:
             with transaction.atomic():
-                calendar_key, stored, version = _lock_day(point.id, day, customer=(email_key, service_id))
+                calendar_key, stored, version = _lock_day(point.id, day,
+                                                          customer=(email_key, phone) if person_caps else None)
+                caps = _caps(state, service_code) if person_caps else (NO_CAP, NO_CAP)
                 if calendar_key and calendar_key != point.calendar_key:
                     # Written under another network: when this copy is the older one and the lock was
                     # waited for (a closure held it), PostgreSQL read the version before that
@@ -273,8 +301,7 @@ def booking_create(
                                                  pools=pools)
                 number = free_desk_in(visible, cells=cells, preferred=pooled) if cells is not None else None
                 if number is None or number not in point.desk_ids:
-                    if _customer_has_booking(email_key, service_id, now):
-                        raise ActiveBookingExists(ACTIVE_BOOKING_DETAIL)
+                    _refuse_at_cap(email_key, phone, service_id, now, caps)
                     raise SlotUnavailable(NOT_OFFERED)
                 if on_behalf is None:
                     key, pin = new_reservation_key(), new_pin()
@@ -286,7 +313,8 @@ def booking_create(
                     service_id=service_id, desk_id=point.desk_ids[number], start_at=start_at,
                     end_at=start_at + dt.timedelta(minutes=duration), local_date=day, persons=persons,
                     language=language, customer_name=customer.name.strip(), customer_email=customer.email.strip(),
-                    email_key=email_key, customer_phone=customer.phone.strip(), channel=channel, created_at=now)
+                    email_key=email_key, customer_phone=phone, channel=channel, created_at=now,
+                    name_key=name_key(customer.name), email_shape=email_shape(email_key), client_key=client_key)
                 if on_behalf is not None and on_behalf.held_until is not None:
                     booking.status, booking.held_until = Booking.Status.HELD, on_behalf.held_until
                     booking.hold_reason = on_behalf.hold_reason
@@ -294,10 +322,11 @@ def booking_create(
                 if not _insert_with_day(booking, minutes=duration, calendar_key=point.calendar_key,
                                         free_cells=encode_free_cells(free),
                                         free_run=max(map(longest_run, free), default=0) * state.slot_minutes,
-                                        unless_customer_has=(service_id, now)
+                                        unless_at_cap=(service_id, now, caps)
                                         if on_behalf is None or on_behalf.exclusive else None,
                                         event=Notice.Event.CONFIRMED if on_behalf is None else on_behalf.event):
-                    raise ActiveBookingExists(ACTIVE_BOOKING_DETAIL)
+                    _refuse_at_cap(email_key, phone, service_id, now, caps)
+                    raise ActiveBookingExists(ACTIVE_BOOKING_DETAIL)  # pragma: no cover - the row was there
                 if priority_code:
                     priority_code_bind(code=priority_code, booking_id=booking.pk)
                 sender_wake()
@@ -319,22 +348,40 @@ class _NetworkMoved(Exception):
     """The network changed since this process last looked: undo and look again."""
 
 
-def _customer_has_booking(email_key: str, service_id: int, now: dt.datetime) -> bool:
-    now_value = connection.ops.adapt_datetimefield_value(now)
-    return bool(prepared.rows(_CUSTOMER_HAS_SQL, [email_key, service_id, now_value]))
+def _caps(state: NetworkState, service_code: str) -> tuple[int, int]:
+    """(the service's cap, the network's cap) on live future bookings per person; NO_CAP for none."""
+    return (state.person_caps.get(service_code, 1) or NO_CAP, state.network_person_cap or NO_CAP)
+
+
+def _person_params(email_key: str, phone: str, service_id: int, now: dt.datetime, caps: tuple[int, int]) -> list:
+    # An empty key matches nothing (NULL), never every booking without a phone.
+    return [service_id, email_key or None, phone or None, connection.ops.adapt_datetimefield_value(now), service_id,
+            *caps]
+
+
+def _refuse_at_cap(email_key: str, phone: str, service_id: int, now: dt.datetime, caps: tuple[int, int]) -> None:
+    """Raise ActiveBookingExists (the service's cap) or BookingLimitReached (the network's) when
+    the person holds as many live future bookings as a cap allows."""
+    found = prepared.rows(_PERSON_AT_CAP_SQL, _person_params(email_key, phone, service_id, now, caps))
+    if found:
+        if (found[0][0] or 0) >= caps[0]:
+            raise ActiveBookingExists(ACTIVE_BOOKING_DETAIL)
+        raise BookingLimitReached(LIMIT_DETAIL)
 
 
 def _insert_with_day(booking: Booking, *, minutes: int, calendar_key: str, free_cells: str, free_run: int,
-                     unless_customer_has: tuple[int, dt.datetime] | None, event: str = Notice.Event.CONFIRMED,
-                     ) -> bool:
-    """Insert the booking, unless its customer already has a live future booking of the service
-    (then False, and nothing is written; None: not checked); store its day's new summary and queue
-    its `event` notice. The day and the customer are locked. On PostgreSQL one statement."""
+                     unless_at_cap: tuple[int, dt.datetime, tuple[int, int]] | None,
+                     event: str = Notice.Event.CONFIRMED) -> bool:
+    """Insert the booking, unless its person already holds as many live future bookings as a cap
+    allows (then False, and nothing is written; None: not checked); store its day's new summary and
+    queue its `event` notice. The day and the person are locked. On PostgreSQL one statement."""
     now = booking.created_at
+    person = (None if unless_at_cap is None
+              else _person_params(booking.email_key, booking.customer_phone, *unless_at_cap))
     day_params = [minutes, calendar_key, free_cells, free_run, booking.service_point_id,
                   connection.ops.adapt_datefield_value(booking.local_date)]
     if connection.vendor != "postgresql":
-        if unless_customer_has is not None and _customer_has_booking(booking.email_key, *unless_customer_has):
+        if person is not None and unless_at_cap[2] != (NO_CAP, NO_CAP) and prepared.rows(_PERSON_AT_CAP_SQL, person):
             return False
         booking.save(force_insert=True)
         prepared.rows(_DAY_UPDATE_SQL, day_params)
@@ -342,12 +389,12 @@ def _insert_with_day(booking: Booking, *, minutes: int, calendar_key: str, free_
                                                start_at=booking.start_at, phone=booking.customer_phone))
         return True
     insert, insert_params = prepared.insert(booking)
-    # Django's INSERT ... VALUES (...) becomes INSERT ... SELECT ... WHERE NOT EXISTS (the customer's booking).
+    # Django's INSERT ... VALUES (...) becomes INSERT ... SELECT ... WHERE NOT EXISTS (the person at a cap).
     columns, values = insert.split(" VALUES ", 1)
-    if unless_customer_has is None:
+    if person is None:
         unless, unless_params = "", []
     else:
-        unless, unless_params = f" WHERE NOT EXISTS ({_CUSTOMER_HAS_SQL})", [booking.email_key, *unless_customer_has]
+        unless, unless_params = f" WHERE NOT EXISTS ({_PERSON_AT_CAP_SQL})", person
     found = prepared.rows(
         f"WITH new AS ({columns} SELECT {values.strip()[1:-1]}{unless} "
         f"RETURNING id, start_at, customer_phone), notice AS ({_NOTICE_SQL}) "
@@ -360,8 +407,10 @@ def _insert_with_day(booking: Booking, *, minutes: int, calendar_key: str, free_
     return True
 
 
-def booking_cancel(*, booking: Booking, now: dt.datetime, state: NetworkState | None = None) -> Booking:
-    """Cancel a live future booking: its desk time is offered again at once."""
+def booking_cancel(*, booking: Booking, now: dt.datetime, state: NetworkState | None = None,
+                   because: str = "") -> Booking:
+    """Cancel a live future booking: its desk time is offered again at once. With `because` (a
+    Booking.cancelled_because category) the agency cancels it, and the customer is told why."""
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if booking.status == Booking.Status.CANCELLED:
@@ -370,11 +419,12 @@ def booking_cancel(*, booking: Booking, now: dt.datetime, state: NetworkState | 
             raise NotChangeable("A booking that has started or passed can no longer be cancelled.")
         state = state or network_state()
         _lock_day(booking.service_point_id, booking.local_date)
-        booking.status, booking.cancelled_at = Booking.Status.CANCELLED, now
-        booking.save(update_fields=["status", "cancelled_at"])
+        booking.status, booking.cancelled_at, booking.cancelled_because = Booking.Status.CANCELLED, now, because
+        booking.save(update_fields=["status", "cancelled_at", "cancelled_because"])
         _save_point_day(state, booking.service_point_id, booking.local_date,
                         -_minutes(booking.start_at, booking.end_at))
-        notice_queue(booking_id=booking.pk, event=Notice.Event.CANCELLED, now=now)
+        notice_queue(booking_id=booking.pk, event=Notice.Event.AGENCY_CANCELLED if because else Notice.Event.CANCELLED,
+                     now=now)
         _hand_off(state, booking.service_point_id, booking.local_date, now)
     return booking
 

@@ -99,14 +99,20 @@ def booking_confirmation_resend(*, booking: Booking, actor, reason: str, now: dt
 
 def booking_desk_create(*, state: NetworkState, service_code: str, point_id: str, start_at: dt.datetime,
                         persons: int, language: str, customer: Customer, actor, now: dt.datetime,
-                        reason: str = "") -> NewBooking:
+                        reason: str = "", beyond_caps: bool = False) -> NewBooking:
     """Book for a customer at the desk (channel DESK): the customer is sent the confirmation, and
     the key and PIN returned are for the clerk to hand over. Staff book in the time every capacity
-    pool keeps at the point, as well as the public's."""
+    pool keeps at the point, as well as the public's. The caps on bookings per person hold for
+    staff too, unless `beyond_caps` with a reason (kept in the audit log with the booking)."""
+    if beyond_caps:
+        reason = _reason(reason)
     with transaction.atomic():
         made = booking_create(state=state, service_code=service_code, point_id=point_id, start_at=start_at,
                               persons=persons, language=language, customer=customer, now=now,
-                              channel=Booking.Channel.DESK, pools=state.pools_at([point_id]))
-        _record(actor=actor, action=AuditEntry.Action.BOOKING_CREATE, booking=made.booking, now=now,
-                reason=reason, before=None)
+                              channel=Booking.Channel.DESK, pools=state.pools_at([point_id]),
+                              person_caps=not beyond_caps)
+        audit_record(actor=actor, action=AuditEntry.Action.BOOKING_CREATE, object_type=OBJECT_TYPE,
+                     object_id=made.booking.pk, now=now, service_point_id=made.booking.service_point_id,
+                     reason=reason, before=None,
+                     after={**booking_snapshot(made.booking), **({"beyond_caps": True} if beyond_caps else {})})
     return made

@@ -15,7 +15,8 @@ DEFAULT_REGION_PREFIX = "+358"  # a national number (0…) is also looked for in
 
 def _text_filter(text: str) -> Q:
     """Bookings whose reservation key, name, e-mail or phone matches what the clerk typed."""
-    found = Q(customer_name__icontains=text) | Q(email_key__contains=text.lower())
+    found = (Q(customer_name__icontains=text) | Q(email_key__contains=text.lower())
+             | Q(customer_email__icontains=text.strip()))
     key = normalise_key(text)
     if len(key) == 10:
         found |= Q(reservation_key=key)

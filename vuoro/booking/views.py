@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from vuoro.apierrors import ApiError
 from vuoro.booking.forms import SERVICE_LANGUAGES, DetailsForm, ManageForm, PriorityCodeForm
-from vuoro.booking.guards import booking_authorise
+from vuoro.booking.guards import booking_authorise, client_key
 from vuoro.booking.ics import booking_calendar
 from vuoro.booking.keys import normalise_key
 from vuoro.booking.models import MAX_PERSONS, Booking
@@ -390,7 +390,8 @@ def details(request):
                 state=state, service_code=flow.service_code, point_id=point_id, start_at=start_at,
                 persons=flow.persons, language=data["language"],
                 customer=Customer(name=data["name"], email=data["email"], phone=data["phone"]), now=now,
-                priority_code=request.session.get(PRIORITY_CODE, "") if flow.pools else "")
+                priority_code=request.session.get(PRIORITY_CODE, "") if flow.pools else "",
+                client_key=client_key(request))
         except RushPassRequired as error:
             problem, status, queue_url = "rush", 409, reverse("booking:rush_join", args=[error.release_id])
         except SlotUnavailable:

@@ -46,6 +46,7 @@ from vuoro.booking.services import (
     booking_create,
     booking_reschedule,
 )
+from vuoro.contact import email_key as person_email_key
 from vuoro.network.state import NetworkState, network_state
 from vuoro.notify.models import Notice
 from vuoro.notify.services import notice_queue, sender_wake
@@ -116,7 +117,7 @@ def waitlist_join(*, state: NetworkState, service_code: str, point_ids: list[str
     The caller has checked the service, points and dates."""
     if not 1 <= persons <= MAX_PERSONS:
         raise ValueError("persons must be 1 to 6")
-    email_key = customer.email.strip().lower()
+    email_key = person_email_key(customer.email)
     service_id = state.service_ids[service_code]
     if Booking.objects.filter(email_key=email_key, service_id=service_id, start_at__gt=now,
                               status__in=(Booking.Status.CONFIRMED, Booking.Status.CHECKED_IN)).exists():

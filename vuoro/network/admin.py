@@ -176,7 +176,8 @@ class ServicePointAdmin(GuardedChangeAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_fi", "name_sv", "name_en", "duration_minutes", "minutes_per_extra_person"]
+    list_display = ["code", "name_fi", "name_sv", "name_en", "duration_minutes", "minutes_per_extra_person",
+                    "max_bookings_per_person"]
     search_fields = ["code", "name_fi", "name_sv", "name_en"]
 
 

@@ -44,6 +44,10 @@ class NetworkSettings(models.Model):
                                                validators=[MinValueValidator(1)])
     slot_minutes = models.PositiveIntegerField(_("slot grid (minutes)"), default=15,
                                                validators=[MinValueValidator(1)])
+    max_bookings_per_person = models.PositiveIntegerField(
+        _("bookings per person in the network"), default=0,
+        help_text=_("Live future bookings one person (e-mail address or phone) may hold across all services; "
+                    "0: no limit beyond each service's."))
     # Bumped by every change to the network, so each server knows when its cached calendars are stale.
     version = models.PositiveBigIntegerField(default=0, editable=False)
 
@@ -67,6 +71,10 @@ class Service(TranslatedName):
     minutes_per_extra_person = models.PositiveIntegerField(
         _("minutes per extra person"), default=0,
         help_text=_("Added to the visit for each person after the first (a multiple of the slot length)."))
+    max_bookings_per_person = models.PositiveIntegerField(
+        _("bookings per person"), default=1,
+        help_text=_("Live future bookings of this service one person (e-mail address or phone) may hold at "
+                    "all points together; 0: no limit."))
     checklist_fi = models.TextField(_("what to bring, in Finnish"), blank=True, help_text=_("One item a line."))
     checklist_sv = models.TextField(_("what to bring, in Swedish"), blank=True, help_text=_("One item a line."))
     checklist_en = models.TextField(_("what to bring, in English"), blank=True, help_text=_("One item a line."))

@@ -52,6 +52,7 @@ class ServiceSpec:
     duration_minutes: int
     checklist: dict[str, tuple[str, ...]] = field(default_factory=dict)
     minutes_per_extra_person: int = 0  # a family's visit: duration + (persons - 1) x this
+    max_bookings_per_person: int = 1  # live future bookings of it one person may hold; 0 = no cap
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +145,7 @@ class NetworkSpec:
     pools: tuple[PoolSpec, ...] = ()
     releases: tuple[ReleaseSpec, ...] = ()
     rolling_releases: tuple[RollingReleaseSpec, ...] = ()
+    max_bookings_per_person: int = 0  # live future bookings one person may hold in all; 0 = no cap
 
     def service(self, code: str) -> ServiceSpec:
         return next(s for s in self.services if s.code == code)
@@ -273,14 +275,16 @@ def _zones() -> set[str]:
 
 
 TOP_KEYS = {"timezone", "holidays", "horizon_days", "slot_minutes", "services", "service_points", "pools",
-            "releases", "rolling_releases"}
+            "releases", "rolling_releases", "max_bookings_per_person"}
 POOL_KEYS = {"id", "name", "kind", "service_points", "services", "desks", "public_days_before"}
 RELEASE_KEYS = {"from", "to", "opens_at", "service_points", "services", "rush"}
 RUSH_KEYS = {"admit_per_minute", "before_minutes", "after_minutes", "pass_minutes"}
 ROLLING_KEYS = {"days_ahead", "at", "service_points", "services"}
 LOCAL_DATETIME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})$")
 TIME_RE = re.compile(r"^(\d{2}):(\d{2})$")
-SERVICE_KEYS = {"code", "name", "duration_minutes", "checklist", "minutes_per_extra_person"}
+SERVICE_KEYS = {"code", "name", "duration_minutes", "checklist", "minutes_per_extra_person",
+                "max_bookings_per_person"}
+MAX_CAP = 1000
 POINT_KEYS = {"id", "name", "address", "desks", "services", "durations", "walk_in", "hours", "exceptions",
               "timezone"}
 
@@ -304,6 +308,8 @@ def parse_network(text: str, filename: str = "network.toml") -> NetworkSpec:
             country = country.upper()
     horizon = check.integer("horizon_days", data.get("horizon_days", 180), minimum=1, maximum=3660)
     slot = check.integer("slot_minutes", data.get("slot_minutes", 15), minimum=1, maximum=1440)
+    cap = check.integer("max_bookings_per_person", data.get("max_bookings_per_person", 0), minimum=0,
+                        maximum=MAX_CAP)
 
     services = _parse_services(check, data.get("services", []), slot)
     known = {s.code: s for s in services}
@@ -316,7 +322,7 @@ def parse_network(text: str, filename: str = "network.toml") -> NetworkSpec:
         raise NetworkFileError(check.problems)
     return NetworkSpec(timezone=zone, holidays=country, horizon_days=horizon, slot_minutes=slot,
                        services=tuple(services), service_points=tuple(points), pools=tuple(pools),
-                       releases=tuple(releases), rolling_releases=tuple(rolling))
+                       releases=tuple(releases), rolling_releases=tuple(rolling), max_bookings_per_person=cap)
 
 
 def _parse_services(check: Checker, raw, slot: int | None) -> list[ServiceSpec]:
@@ -343,9 +349,11 @@ def _parse_services(check: Checker, raw, slot: int | None) -> list[ServiceSpec]:
         checklist = _checklist(check, f"{where}.checklist", item.get("checklist", {}))
         extra = _extra_minutes(check, f"{where}.minutes_per_extra_person", item.get("minutes_per_extra_person", 0),
                                slot)
-        if code and name and duration and extra is not None:
+        cap = check.integer(f"{where}.max_bookings_per_person", item.get("max_bookings_per_person", 1), minimum=0,
+                            maximum=MAX_CAP)
+        if code and name and duration and extra is not None and cap is not None:
             services.append(ServiceSpec(code=code, name=name, duration_minutes=duration, checklist=checklist,
-                                        minutes_per_extra_person=extra))
+                                        minutes_per_extra_person=extra, max_bookings_per_person=cap))
     return services
 
 
@@ -718,11 +726,15 @@ def dump_network(spec: NetworkSpec) -> str:
     if spec.holidays:
         out.append(f"holidays = {_s(spec.holidays)}")
     out += [f"horizon_days = {spec.horizon_days}", f"slot_minutes = {spec.slot_minutes}"]
+    if spec.max_bookings_per_person:
+        out.append(f"max_bookings_per_person = {spec.max_bookings_per_person}")
     for service in spec.services:
         out += ["", "[[services]]", f"code = {_s(service.code)}", f"name = {_names(service.name)}",
                 f"duration_minutes = {service.duration_minutes}"]
         if service.minutes_per_extra_person:
             out.append(f"minutes_per_extra_person = {service.minutes_per_extra_person}")
+        if service.max_bookings_per_person != 1:
+            out.append(f"max_bookings_per_person = {service.max_bookings_per_person}")
         if service.checklist:
             items = ", ".join(f"{lang} = [{', '.join(_s(i) for i in service.checklist[lang])}]"
                               for lang in LANGUAGES if lang in service.checklist)

@@ -91,6 +91,7 @@ def network_export() -> NetworkSpec:
     services = tuple(
         ServiceSpec(code=s.code, name=Names(s.name_fi, s.name_sv, s.name_en), duration_minutes=s.duration_minutes,
                     minutes_per_extra_person=s.minutes_per_extra_person,
+                    max_bookings_per_person=s.max_bookings_per_person,
                     checklist={lang: tuple(s.checklist(lang)) for lang in ("fi", "sv", "en")
                                if getattr(s, f"checklist_{lang}").strip()})
         for s in service_list())
@@ -130,7 +131,7 @@ def network_export() -> NetworkSpec:
     return NetworkSpec(timezone=settings.timezone, holidays=settings.holidays_country or None,
                        horizon_days=settings.horizon_days, slot_minutes=settings.slot_minutes,
                        services=services, service_points=tuple(points), pools=pools, releases=releases,
-                       rolling_releases=rolling)
+                       rolling_releases=rolling, max_bookings_per_person=settings.max_bookings_per_person)
 
 
 def release_list():

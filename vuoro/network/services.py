@@ -69,13 +69,15 @@ def network_load(*, spec: NetworkSpec) -> LoadReport:
     """
     report = LoadReport()
     _sync(NetworkSettings, {"pk": 1}, {"timezone": spec.timezone, "holidays_country": spec.holidays or "",
-                                       "horizon_days": spec.horizon_days, "slot_minutes": spec.slot_minutes},
+                                       "horizon_days": spec.horizon_days, "slot_minutes": spec.slot_minutes,
+                                       "max_bookings_per_person": spec.max_bookings_per_person},
           report, "network settings")
     services = {}
     for item in spec.services:
         services[item.code] = _sync(Service, {"code": item.code}, {
             "name_fi": item.name.fi, "name_sv": item.name.sv, "name_en": item.name.en,
             "duration_minutes": item.duration_minutes, "minutes_per_extra_person": item.minutes_per_extra_person,
+            "max_bookings_per_person": item.max_bookings_per_person,
             **{f"checklist_{lang}": "\n".join(item.checklist.get(lang, ())) for lang in ("fi", "sv", "en")},
         }, report, f"service {item.code}")
     for point_spec in spec.service_points:

@@ -63,6 +63,9 @@ class NetworkState:
     extra_person_minutes: dict[str, int] = field(default_factory=dict)  # service code -> minutes (0 left out)
     pools: dict[str, PoolState] = field(default_factory=dict)  # pool id -> pool
     pool_of_point: dict[str, str] = field(default_factory=dict)  # point id -> the pool keeping desks there
+    # Live future bookings one person may hold: of each service (code -> cap), and of all services; 0 = no cap.
+    person_caps: dict[str, int] = field(default_factory=dict)
+    network_person_cap: int = 0
 
     def kept_desks(self, point: PointState, service_code: str, day: dt.date, now: dt.datetime,
                    pools: frozenset[str] = frozenset()) -> tuple[int, bool]:
@@ -175,12 +178,14 @@ def _build(version: int, settings: NetworkSettings) -> NetworkState:
         for point_id in [p.id for p in pool.service_points.all()] or list(points):
             pool_of_point.setdefault(point_id, pool.id)  # one pool a point (the loader and the admin check it)
     zone = ZoneInfo(settings.timezone)
+    caps = dict(Service.objects.values_list("code", "max_bookings_per_person"))
     return NetworkState(version=version, timezone=zone, horizon_days=settings.horizon_days, releases=_releases(zone),
                         slot_minutes=settings.slot_minutes, points=points,
                         service_ids={code: pk for code, pk, _, _ in services},
                         service_durations={code: minutes for code, _, minutes, _ in services},
                         extra_person_minutes={code: extra for code, _, _, extra in services if extra},
-                        pools=pools, pool_of_point=pool_of_point)
+                        pools=pools, pool_of_point=pool_of_point,
+                        person_caps=caps, network_person_cap=settings.max_bookings_per_person)
 
 
 def _releases(zone: ZoneInfo) -> Releases:

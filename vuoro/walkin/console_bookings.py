@@ -376,7 +376,7 @@ def book_details(request):
     if picker is None or start_at is None:
         return redirect(picker.url("month") if picker else "walkin:staff-book")
     form = DeskCustomerForm(request.POST or None, initial={"language": "fi"})
-    problem, status = None, 200
+    problem, status, over_cap = None, 200, bool(request.POST.get("beyond_caps"))
     if request.method == "POST":
         status = 400
         if form.is_valid():
@@ -385,13 +385,15 @@ def book_details(request):
                 made = booking_desk_create(
                     state=state, service_code=picker.service_code, point_id=picker.point_id, start_at=start_at,
                     persons=picker.persons, language=data["language"], actor=request.user, now=timezone.now(),
-                    customer=Customer(name=data["name"], email=data["email"], phone=data["phone"]))
+                    customer=Customer(name=data["name"], email=data["email"], phone=data["phone"]),
+                    beyond_caps=data["beyond_caps"], reason=data["reason"])
             except SlotUnavailable:
                 problem, status = "taken", 409
             except ActiveBookingExists:
-                form.add_error("email", _("This e-mail address already has a booking for this service: find it "
-                                          "and move it instead."))
-                status = 409
+                form.add_error("email", _("This customer (this e-mail address or phone number) already holds the "
+                                          "bookings allowed: find one and move it instead, or book beyond the "
+                                          "limit with a reason."))
+                status, over_cap = 409, True
             else:
                 # The key and PIN are shown in this answer only, never stored in clear: hand them over now.
                 zone = made.booking.service_point_zone
@@ -401,7 +403,8 @@ def book_details(request):
                     "point": ServicePoint.objects.filter(id=picker.point_id).first()})
     duration = state.visit_minutes(state.points[picker.point_id], picker.service_code, picker.persons)
     return render(request, "walkin/staff_book_details.html", {
-        "picker": picker, "form": form, "problem": problem, "start": start_at, "service": _service(picker),
+        "picker": picker, "form": form, "problem": problem, "over_cap": over_cap, "start": start_at,
+        "service": _service(picker),
         "end": start_at + dt.timedelta(minutes=duration),
         "point": ServicePoint.objects.filter(id=picker.point_id).first(),
         "action": picker.url("pick", start=start_at.isoformat()),

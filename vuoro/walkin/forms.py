@@ -85,6 +85,12 @@ class DeskCustomerForm(DetailsForm):
     """The customer's details as the clerk types them, checked as the public form checks them."""
 
     persons = None  # chosen before the time, with the service and the point
+    # Beyond the caps on bookings per person: only with a reason, kept in the audit log.
+    beyond_caps = forms.BooleanField(
+        label=_("Book even though this customer already holds the bookings allowed"), required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False,
+                             help_text=_("Kept in the booking's history with your name and the time."),
+                             widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,3 +98,10 @@ class DeskCustomerForm(DetailsForm):
         self.fields["email"].label = _("Customer's e-mail address")
         self.fields["email"].help_text = _("The confirmation is sent here.")
         self.fields["phone"].label = _("Customer's mobile phone number (optional)")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("beyond_caps") and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Give the reason for booking beyond the limit: it is kept in the "
+                                       "booking's history."))
+        return data

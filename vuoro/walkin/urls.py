@@ -1,7 +1,7 @@
 from django.urls import path
 
 from vuoro.walkin import console_bookings as staff
-from vuoro.walkin import views
+from vuoro.walkin import console_clusters, views
 
 app_name = "walkin"
 urlpatterns = [
@@ -25,6 +25,9 @@ urlpatterns = [
     path("console/bookings/<int:booking_id>/move/", staff.move_month, name="staff-move-month"),
     path("console/bookings/<int:booking_id>/move/day/", staff.move_day, name="staff-move-day"),
     path("console/bookings/<int:booking_id>/move/confirm/", staff.move_confirm, name="staff-move-pick"),
+    # Staff's look-out for hoarding: clusters of bookings, cancelled as resold.
+    path("console/clusters/", console_clusters.clusters, name="staff-clusters"),
+    path("console/clusters/cancel/", console_clusters.clusters_cancel, name="staff-clusters-cancel"),
     path("console/book/", staff.book_start, name="staff-book"),
     path("console/book/month/", staff.book_month, name="staff-book-month"),
     path("console/book/day/", staff.book_day, name="staff-book-day"),
