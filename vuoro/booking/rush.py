@@ -27,7 +27,6 @@ from vuoro.scheduling.rush import Rush
 
 PASS_SALT = "vuoro.booking.rush-pass"
 QUEUE_KEY_SALT = "vuoro.booking.rush-queue-key"
-POLL_SPREAD_SECONDS = 60  # the first answers after the draw are spread over this long
 
 
 class RushError(BookingError):
@@ -79,8 +78,11 @@ def _status(*, release: FixedRelease, rush: Rush, place_id: int, order_key: int,
             phone_key: str, now: dt.datetime) -> RushStatus:
     queue_key = signing.dumps([release.id, place_id], salt=QUEUE_KEY_SALT)
     if now < rush.draw_at:
-        # The place is not known before the draw; the answers after it are spread over a minute.
-        spread = dt.timedelta(seconds=order_key % POLL_SPREAD_SECONDS)
+        # The place is not known before the draw, but it is at least `ahead` + 1 (who joins later
+        # can only add lower keys): come back when that place would be admitted at the steady rate.
+        # The returns after the draw follow the drawn order and are spread over the whole admission
+        # rather than all falling in its first minute (a herd the servers would have to absorb).
+        spread = dt.timedelta(minutes=ahead / rush.admit_per_minute)
         return RushStatus(release.id, queue_key, "waiting", rush.draw_at, retry_at=rush.draw_at + spread)
     place = ahead + 1
     admitted_at = rush.admitted_at(place)

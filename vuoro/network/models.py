@@ -276,8 +276,7 @@ class Release(models.Model):
         _("queue: people admitted a minute"), null=True, blank=True,
         help_text=_("Empty: no queue; whoever comes first books first."))
     rush_before_minutes = models.PositiveIntegerField(_("queue opens (minutes before)"), default=15)
-    rush_after_minutes = models.PositiveIntegerField(_("draw (minutes after)"), default=5,
-                                                     validators=[MinValueValidator(1)])
+    rush_after_minutes = models.PositiveIntegerField(_("draw (minutes after)"), default=5)
     rush_pass_minutes = models.PositiveIntegerField(_("pass valid (minutes)"), default=10,
                                                     validators=[MinValueValidator(1)])
 

@@ -673,7 +673,7 @@ def _rush(check: Checker, where: str, raw) -> RushSpec | None:
         return None
     values = {"admit_per_minute": check.integer(f"{where}.admit_per_minute", raw["admit_per_minute"], minimum=1,
                                                 maximum=100000)}
-    for key, default, low, high in (("before_minutes", 15, 0, 1440), ("after_minutes", 5, 1, 1440),
+    for key, default, low, high in (("before_minutes", 15, 0, 1440), ("after_minutes", 5, 0, 1440),
                                     ("pass_minutes", 10, 1, 240)):
         values[key] = check.integer(f"{where}.{key}", raw.get(key, default), minimum=low, maximum=high)
     return RushSpec(**values) if None not in values.values() else None
