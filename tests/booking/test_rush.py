@@ -5,12 +5,13 @@ import re
 from html import unescape
 
 import pytest
+from django.core import signing
 from django.utils import timezone
 
 from tests.booking.conftest import HELSINKI, at, booking_body
 from tests.factories import load_network
 from vuoro.booking.models import RushPlace
-from vuoro.booking.rush import RushError, RushPassRequired, rush_join, rush_pass_check, rush_status
+from vuoro.booking.rush import QUEUE_KEY_SALT, RushError, RushPassRequired, rush_join, rush_pass_check, rush_status
 from vuoro.booking.services import Customer, booking_create
 from vuoro.network.models import Release
 from vuoro.network.state import network_state
@@ -107,10 +108,27 @@ class TestAdmission:
         release_id, rule = rush
         for n in range(5):
             join(release_id, n, rule.window_start, rng=random.Random(n))
-        before = join(release_id, 0, rule.window_start)
-        assert rule.draw_at <= before.retry_at < rule.draw_at + dt.timedelta(minutes=1)  # spread after the draw
+        # Before the draw: back when the place known so far (1 + lower keys) would be admitted, at
+        # the rate and not rounded to whole minutes, so the returns follow the draw and spread out.
+        waiting = [join(release_id, n, rule.window_start) for n in range(5)]
+        keys = {s.queue_key: RushPlace.objects.get(pk=signing.loads(s.queue_key, salt=QUEUE_KEY_SALT)[1]).order_key
+                for s in waiting}
+        for status in waiting:
+            ahead = sum(1 for key in keys.values() if key < keys[status.queue_key])
+            assert status.retry_at == rule.draw_at + dt.timedelta(minutes=ahead / rule.admit_per_minute)
+        assert sorted(s.retry_at for s in waiting) == [rule.draw_at + dt.timedelta(seconds=30 * k) for k in range(5)]
         fifth = next(s for n in range(5) if (s := join(release_id, n, rule.draw_at)).place == 5)
         assert fifth.retry_at == fifth.admitted_at == rule.draw_at + dt.timedelta(minutes=2)
+
+
+    def test_the_draw_may_be_at_the_moment_itself(self, wednesday):
+        """after_minutes = 0: whoever joins before the moment is drawn; from the moment on, in order of arrival."""
+        release_id, rule = network(wednesday, wednesday, f"{wednesday - dt.timedelta(days=7)}T09:00", after=0)
+        assert rule.draw_at == rule.opens_at
+        drawn = join(release_id, 1, rule.opens_at - dt.timedelta(seconds=1))
+        late = join(release_id, 2, rule.opens_at)
+        assert drawn.status == "waiting" and drawn.retry_at == rule.opens_at
+        assert (late.place, late.status, late.admitted_at) == (2, "admitted", rule.opens_at)  # 2 a minute
 
 
     def test_places_go_with_the_retention_purge(self, rush):
