@@ -88,8 +88,24 @@ def admin_connect(db: str = "postgres"):
     return psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{db}", autocommit=True, connect_timeout=5)
 
 
-def environment(db: str) -> dict[str, str]:
-    return {"DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}", "DJANGO_SETTINGS_MODULE": "vuoro.settings",
+REDIS_URL = "redis://127.0.0.1:6379/0"
+RUN = os.urandom(4).hex()
+
+
+def redis_up() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping())
+    except Exception:  # noqa: BLE001 - no Redis here: the limits count in PostgreSQL
+        return False
+
+
+def environment(db: str, limits: str = "database") -> dict[str, str]:
+    # Redis: this run's own key prefix, so that no earlier run's counters (kept an hour) count.
+    extra = {"VUORO_REDIS_URL": REDIS_URL, "VUORO_REDIS_PREFIX": f"slotdrop-{RUN}"} if limits == "redis" else {}
+    return {**extra, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
+            "DJANGO_SETTINGS_MODULE": "vuoro.settings",
             "VUORO_DEBUG": "off", "VUORO_SECRET_KEY": SECRET_KEY, "VUORO_RATE_LIMITS": "on",
             "VUORO_TRUSTED_PROXIES": "127.0.0.1", "VUORO_SSL_REDIRECT": "off", "VUORO_ALLOWED_HOSTS": "127.0.0.1",
             "VUORO_SMS_BACKEND": "vuoro.notify.sms.LocmemBackend", "VUORO_LOG_LEVEL": "ERROR"}
@@ -441,11 +457,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=float, default=600, help="seconds after the moment when the run stops")
     parser.add_argument("--connections", type=int, default=48, help="keep-alive connections of the generator")
     parser.add_argument("--db", default="vuoro_slotdrop")
+    parser.add_argument("--limits", choices=("redis", "database"), default=None,
+                        help="where the per-client counters live (default: redis when 127.0.0.1:6379 answers)")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--keep-db", action="store_true", help="leave the database for a look afterwards")
     parser.add_argument("--json", default=str(RESULTS / "slotdrop.json"))
     args = parser.parse_args(argv)
     desks = plan(args.times)
+    args.limits = args.limits or ("redis" if redis_up() else "database")
     rate = args.admit_per_minute or max(1, args.times // 2)
     before = args.before_minutes or max(1, math.ceil(args.people / 10000))
     rush = {"admit_per_minute": rate, "before_minutes": before, "after_minutes": 0, "pass_minutes": 10}
@@ -459,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     database_setup(args.db, network_toml(desks, first, opens_wall, rush))
     server = None
     try:
-        server = Server(environment(args.db), config=ROOT / "gunicorn.conf.py")
+        server = Server(environment(args.db, args.limits), config=ROOT / "gunicorn.conf.py")
         with admin_connect(args.db) as conn:
             release_id = conn.execute("SELECT id FROM network_release").fetchone()[0]
         setup_seconds = time.monotonic() - setup_started
@@ -487,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
     latencies = drop.outsider_latency
     summary = {
         "people": args.people, "times": args.times, "bots": args.bots, "points": len(desks),
-        "desks": sum(desks), "rush": rush, "setup_seconds": round(setup_seconds, 1),
+        "desks": sum(desks), "rush": rush, "limits": args.limits, "setup_seconds": round(setup_seconds, 1),
         "seconds_until_all_booked": None if seconds_to_all is None else round(seconds_to_all, 1),
         "booked_201": drop.booked, **found, "fivexx": fivexx, "no_answer": drop.no_answer,
         "bot_bookings": drop.booked_by["bot"], "bot_share_of_people": round(bots_share, 5),
@@ -517,7 +536,7 @@ def print_table(s: dict) -> None:
     rows = [
         ("people / bots / outsiders' clients", f"{s['people']} / {s['bots']}"),
         ("times released (points, desks)", f"{s['times']} ({s['points']}, {s['desks']})"),
-        ("rush", ", ".join(f"{k}={v}" for k, v in s["rush"].items())),
+        ("rush; per-client counters in", ", ".join(f"{k}={v}" for k, v in s["rush"].items()) + f"; {s['limits']}"),
         ("seconds from the moment until all booked (goal <= 120)", s["seconds_until_all_booked"]),
         ("booked (SQL) / answered 201", f"{s['booked']} / {s['booked_201']}"),
         ("5xx (goal 0) / no answer", f"{s['fivexx']} / {s['no_answer']}"),
