@@ -146,10 +146,13 @@ class Http:
         self.port = port
         self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
         self.slots = asyncio.Semaphore(connections)
+        self.closed = asyncio.Event()  # set: requests still waiting for a connection are not sent
 
     async def request(self, method: str, path: str, headers: dict[str, str], body: bytes = b""):
         """(status, headers, body); status None when there was no answer."""
         async with self.slots:
+            if self.closed.is_set():
+                return 0, {}, b""
             for attempt in (0, 1):
                 fresh = not self.idle
                 if fresh:
@@ -213,15 +216,20 @@ class Drop:
         self.booked = 0
         self.booked_by = Counter()  # "person" / "bot"
         self.all_booked_at: float | None = None
+        self.booked_times: list[float] = []  # seconds from the moment
         self.done = asyncio.Event()
         self.outsider_latency: list[float] = []
         self.bot_passes: list[str] = []
         self.rng = random.Random(args.seed)
 
     async def call(self, kind: str, method: str, path: str, ip: str, body=None, headers=None):
+        if self.done.is_set():  # the run is over: what still waits for a connection is not sent
+            return 0, {}, {}
         head = {"X-Forwarded-For": ip, **(headers or {})}
         status, answer_headers, data = await self.http.request(method, path, head, json.dumps(body).encode()
                                                                if body is not None else b"")
+        if status == 0:
+            return 0, {}, {}
         if status is None:
             self.no_answer += 1
         self.statuses[(kind, status)] += 1
@@ -230,6 +238,10 @@ class Drop:
         except ValueError:
             parsed = {}
         return status, answer_headers, parsed
+
+    def stop(self) -> None:
+        self.done.set()
+        self.http.closed.set()
 
     async def sleep_until(self, moment: float) -> None:
         delay = moment - time.monotonic()
@@ -242,9 +254,10 @@ class Drop:
     def _booked(self, who: str) -> None:
         self.booked += 1
         self.booked_by[who] += 1
+        self.booked_times.append(time.monotonic() - self.opens_at)
         if self.booked >= self.args.times and self.all_booked_at is None:
             self.all_booked_at = time.monotonic()
-            self.done.set()
+            self.stop()
 
     async def _admission(self, n: int, who: str, ip: str, email: str, join_at: float) -> str | None:
         """Join at `join_at`, then poll as told; the pass once admitted (None: gave up or the end)."""
@@ -433,7 +446,7 @@ async def crowd(args, server: Server, release_id: int, desks, first, opens_wall:
 
     async def stopper():
         await drop.sleep_until(end)
-        drop.done.set()
+        drop.stop()
 
     await asyncio.gather(stopper(), *tasks)
     generator_cpu = time.process_time() - cpu0
@@ -508,7 +521,10 @@ def main(argv: list[str] | None = None) -> int:
         "people": args.people, "times": args.times, "bots": args.bots, "points": len(desks),
         "desks": sum(desks), "rush": rush, "limits": args.limits, "setup_seconds": round(setup_seconds, 1),
         "seconds_until_all_booked": None if seconds_to_all is None else round(seconds_to_all, 1),
-        "booked_201": drop.booked, **found, "fivexx": fivexx, "no_answer": drop.no_answer,
+        "booked_201": drop.booked,
+        "seconds_until_first_booking": round(drop.booked_times[0], 1) if drop.booked_times else None,
+        "booked_by_seconds": {str(t): sum(1 for x in drop.booked_times if x <= t) for t in (60, 120, 180, 300, 600)},
+        **found, "fivexx": fivexx, "no_answer": drop.no_answer,
         "bot_bookings": drop.booked_by["bot"], "bot_share_of_people": round(bots_share, 5),
         "bot_share_of_bookings": round(found["bot_bookings_sql"] / found["booked"], 5) if found["booked"] else None,
         "bot_bookings_expected": round(expected, 1), "bot_bookings_bound_3sd": round(bound, 1),
@@ -539,6 +555,8 @@ def print_table(s: dict) -> None:
         ("rush; per-client counters in", ", ".join(f"{k}={v}" for k, v in s["rush"].items()) + f"; {s['limits']}"),
         ("seconds from the moment until all booked (goal <= 120)", s["seconds_until_all_booked"]),
         ("booked (SQL) / answered 201", f"{s['booked']} / {s['booked_201']}"),
+        ("first booking at s; booked by 60/120/180/300/600 s", f"{s['seconds_until_first_booking']}; "
+         + "/".join(str(v) for v in s["booked_by_seconds"].values())),
         ("5xx (goal 0) / no answer", f"{s['fivexx']} / {s['no_answer']}"),
         ("double bookings: overlapping on a desk / person with two",
          f"{s['double_bookings']} / {s['people_with_two']}"),
