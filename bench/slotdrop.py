@@ -279,9 +279,10 @@ class Drop:
             await self.sleep_until(time.monotonic() + wait)
             if self.done.is_set():
                 return None
-            status, headers, body = await self.call("poll", "GET", f"{queue}/{body.get('queue_key')}", ip)
-            if status != 200:
-                body = {"queue_key": body.get("queue_key")} if isinstance(body, dict) else {}
+            key = body.get("queue_key")
+            status, headers, body = await self.call("poll", "GET", f"{queue}/{key}", ip)
+            if status != 200:  # no answer or a 5xx: the same key again after a pause
+                body, headers = {"queue_key": key}, {"retry-after": "2"}
         return None
 
     async def _book(self, who: str, ip: str, email: str, rush_pass: str | None) -> bool:
