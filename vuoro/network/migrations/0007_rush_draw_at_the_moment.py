@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('network', '0005_releases'),
+        ('network', '0006_bookings_per_person'),
     ]
 
     operations = [
