@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -382,8 +383,10 @@ def with_cpu(server: Server, db: str, work) -> dict:
         result["postgres_cpu_ms_per_request"] = round(postgres * 1000 / result["requests"], 2)
     return result
 
-def sequential(port: int, paths: list[str], warmup: int = 20, budget_seconds: float = 60) -> dict:
-    """Latency of GETs one after another on one keep-alive client (reconnecting when the server closes).
+def sequential(port: int, paths: list[str], warmup: int = 20, budget_seconds: float = 60,
+               headers: Callable[[], dict[str, str]] | None = None) -> dict:
+    """Latency of GETs one after another on one keep-alive client (reconnecting when the server closes),
+    each with the headers `headers()` gives (none by default).
 
     Stops early after `budget_seconds`; a timeout or a broken connection counts as status "error"."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -394,7 +397,7 @@ def sequential(port: int, paths: list[str], warmup: int = 20, budget_seconds: fl
             break
         t0 = time.perf_counter()
         try:
-            conn.request("GET", path)
+            conn.request("GET", path, headers=headers() if headers else {})
             response = conn.getresponse()
             body = response.read()
             status = response.status

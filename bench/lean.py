@@ -22,16 +22,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import json
 import os
 import platform
 import random
 import shutil
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,11 +47,13 @@ from bench.availability import (  # noqa: E402
     ensure_wrk,
     environment,
     overlap_count,
-    percentile,
     remove_run_rows,
     run_wrk,
     server_pids,
     stale_summaries,
+)
+from bench.availability import (  # noqa: E402
+    sequential as availability_sequential,
 )
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -83,38 +82,9 @@ WRK_LUA_CLIENTS = WRK_LUA.replace(
 
 def sequential(port: int, paths: list[str], warmup: int = 20, budget_seconds: float = 90) -> dict:
     """GETs one after another on one keep-alive connection, each from the next client address."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    times, statuses, sizes = [], {}, []
-    deadline = time.monotonic() + budget_seconds
     rng = random.Random(len(paths))
-    for i, path in enumerate(paths[:warmup] + paths):
-        if time.monotonic() > deadline:
-            break
-        t0 = time.perf_counter()
-        try:
-            conn.request("GET", path, headers={"X-Forwarded-For": rng.choice(CLIENTS)})
-            response = conn.getresponse()
-            body = response.read()
-            status = response.status
-            if response.will_close:
-                conn.close()
-        except (OSError, http.client.HTTPException):
-            conn.close()
-            status, body = "error", b""
-        elapsed = (time.perf_counter() - t0) * 1000
-        if i < warmup:
-            continue
-        times.append(elapsed)
-        statuses[status] = statuses.get(status, 0) + 1
-        sizes.append(len(body))
-    conn.close()
-    times.sort()
-    if not times:
-        times, sizes = [float("nan")], [0]
-    return {"requests": len(times), "p50_ms": round(percentile(times, 50), 2),
-            "p95_ms": round(percentile(times, 95), 2), "max_ms": round(times[-1], 2),
-            "mean_ms": round(statistics.fmean(times), 2), "statuses": statuses,
-            "mean_bytes": round(statistics.fmean(sizes)), "stopped_early": len(times) < len(paths)}
+    return availability_sequential(port, paths, warmup=warmup, budget_seconds=budget_seconds,
+                                   headers=lambda: {"X-Forwarded-For": rng.choice(CLIENTS)})
 
 
 def with_cpu(server: Server, db: str, work) -> dict:
