@@ -1,6 +1,7 @@
 """The guided page in a real browser: three paths in three languages, each page passing axe, and one without JS."""
 import pytest
 from django.contrib.auth.models import User
+from playwright.sync_api import expect
 
 from tests.browser.conftest import pretty
 from tests.factories import load_network
@@ -68,7 +69,7 @@ def test_the_error_summary_passes_axe_and_names_each_missing_answer(page, live_s
     page.get_by_role("button", name="English").click()
     page.get_by_role("button", name="Show guidance").click()
     summary = page.get_by_role("alert")
-    assert summary.get_by_role("link").count() == 4
+    expect(summary.get_by_role("link")).to_have_count(4)  # waits for the answer page
     summary.get_by_role("link", name="Choose your matter.").click()
     assert page.url.endswith("#id_matter_0")
     assert axe_violations(page) == [], pretty(axe_violations(page))

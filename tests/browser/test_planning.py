@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.contrib.auth.models import Group, User
+from playwright.sync_api import expect
 
 from tests.browser.conftest import pretty
 from vuoro.network.roles import MANAGER, ensure_staff_groups
@@ -35,7 +36,7 @@ def test_runs_the_summer_example_with_charts_table_and_csv_in_two_languages(page
     page.get_by_label("Scenario", exact=True).select_option("example:summer-2021.toml")
     page.get_by_role("button", name="Open and run").click()
     table = page.get_by_role("table", name="Week by week: baseline (without levers) and scenario")
-    assert table.locator("tbody tr").count() == 14
+    expect(table.locator("tbody tr")).to_have_count(14)  # waits for the run's page
     lead_chart = page.get_by_role("img", name="Lead time per week (days)", exact=False)
     lead_chart.wait_for(state="visible")  # the charts are drawn by script after the page loads
     assert page.locator("figure.chart canvas").count() == 2
@@ -52,7 +53,7 @@ def test_runs_the_summer_example_with_charts_table_and_csv_in_two_languages(page
     page.get_by_role("button", name="Suomi").click()
     assert page.locator("html").get_attribute("lang") == "fi"
     assert page.get_by_role("heading", level=1).inner_text() == "Kapasiteetin suunnittelu"
-    assert page.locator("#weeks tbody tr").count() == 14
+    expect(page.locator("#weeks tbody tr")).to_have_count(14)
     page.locator("figure.chart canvas").first.wait_for(state="visible")
     assert axe_violations(page) == [], pretty(axe_violations(page))
 
@@ -64,6 +65,6 @@ def test_works_without_javascript(browser, live_server, manager):
     page.get_by_role("button", name="Svenska").click()
     page.locator("#id_text").fill(page.locator("#id_text").input_value().replace("weeks = 14", "weeks = 3"))
     page.locator("button[name=action][value=run]").click()
-    assert page.locator("#weeks tbody tr").count() == 3
+    expect(page.locator("#weeks tbody tr")).to_have_count(3)
     assert not page.locator("figure.chart").first.is_visible()  # the charts need JavaScript; the table does not
     context.close()

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.test_booking_pages import Visit
 from tests.factories import load_network
@@ -163,7 +164,7 @@ def test_a_clerk_cancels_a_cluster_of_hoarded_bookings_as_resold(page, live_serv
     sign_in(page, live_server, language)
     visit.click(page.get_by_role("link", name=words["nav"]).first)
     boxes = page.locator("table.cluster input[type=checkbox]")
-    assert boxes.count() == 5
+    expect(boxes).to_have_count(5)
     for n in range(2):
         boxes.nth(n).check()
     visit.click(page.get_by_role("button", name=words["cancel"]))  # no reason: refused, nothing cancelled
