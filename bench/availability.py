@@ -161,7 +161,11 @@ def _fill(cursor, state, now) -> dict:
         return "".join(CROCKFORD[(value >> (5 * i)) & 31] for i in range(10))
 
     # Text columns without a database default (Django fills them) are written as empty strings.
-    cursor.execute("ALTER TABLE booking_booking ALTER COLUMN outcome SET DEFAULT ''")
+    cursor.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'booking_booking' "
+                   "AND is_nullable = 'NO' AND column_default IS NULL AND data_type IN ('character varying', 'text')")
+    defaulted = [column for (column,) in cursor.fetchall() if column not in columns]
+    for column in defaulted:
+        cursor.execute(f"ALTER TABLE booking_booking ALTER COLUMN {column} SET DEFAULT ''")
     with cursor.copy(f"COPY booking_booking ({', '.join(columns)}) FROM STDIN") as copy:
         for point in state.points.values():
             today = now.astimezone(point.zone).date()
@@ -210,7 +214,8 @@ def _fill(cursor, state, now) -> dict:
                         loads[(point.id, opening.day)] = loads.get((point.id, opening.day), 0) + minutes
                         booked_minutes[part] += minutes
                         k, previous_free = k + length, False
-    cursor.execute("ALTER TABLE booking_booking ALTER COLUMN outcome DROP DEFAULT")
+    for column in defaulted:
+        cursor.execute(f"ALTER TABLE booking_booking ALTER COLUMN {column} DROP DEFAULT")
     # The summaries themselves are written by `vuoro refreshdayloads` after the fill.
     with cursor.copy("COPY booking_dayload (service_point_id, date, booked_minutes, calendar_key, free_cells) "
                      "FROM STDIN") as copy:
