@@ -240,6 +240,19 @@ def stale_summaries() -> bool:
     return DayLoad.objects.exclude(calendar_key__in=keys).exists()
 
 
+
+def write_booking_bodies(workdir: Path, slots: list[dict]) -> Path:
+    """One POST /api/v1/bookings body a line, one made-up person each (own e-mail and phone: the
+    per-person caps would refuse runners sharing one)."""
+    bodies = workdir / "bookings.jsonl"
+    with bodies.open("w") as handle:
+        for i, slot in enumerate(slots):
+            handle.write(json.dumps({"service": "residence-card", "service_point": slot["service_point"],
+                                     "start": slot["start"], "persons": 1, "language": "en",
+                                     "customer": {"name": f"Bench Runner {i}", "email": f"Run{i}@{RUN_DOMAIN}",
+                                                  "phone": f"+358 40 {1000000 + i:07d}"}}) + "\n")
+    return bodies
+
 def remove_run_rows() -> None:
     """Forget what a run booked, so the next run sees the same data set."""
     from django.db import connection
@@ -599,13 +612,7 @@ def measure(args, env: dict[str, str], wrk: str) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="vuoro-bench-"))
     lua = workdir / "report.lua"
     lua.write_text(WRK_LUA)
-    bodies = workdir / "bookings.jsonl"
-    with bodies.open("w") as handle:
-        for i, slot in enumerate(slots):
-            handle.write(json.dumps({"service": "residence-card", "service_point": slot["service_point"],
-                                     "start": slot["start"], "persons": 1, "language": "en",
-                                     "customer": {"name": f"Bench Runner {i}", "email": f"Run{i}@{RUN_DOMAIN}",
-                                                  "phone": "+358 40 123 4567"}}) + "\n")
+    bodies = write_booking_bodies(workdir, slots)
     server = Server(env, args.workers, args.worker_class, args.threads)
     try:
         base = f"http://127.0.0.1:{server.port}"

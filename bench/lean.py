@@ -37,7 +37,6 @@ sys.path.insert(0, str(ROOT))
 from bench.availability import (  # noqa: E402
     DATASET_VERSION,
     RESULTS,
-    RUN_DOMAIN,
     SERVICES,
     WRK_LUA,
     Server,
@@ -51,6 +50,7 @@ from bench.availability import (  # noqa: E402
     run_wrk,
     server_pids,
     stale_summaries,
+    write_booking_bodies,
 )
 from bench.availability import (  # noqa: E402
     sequential as availability_sequential,
@@ -140,13 +140,7 @@ def measure(args, env: dict[str, str], wrk: str) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="vuoro-bench-lean-"))
     lua = workdir / "clients.lua"
     lua.write_text(WRK_LUA_CLIENTS)
-    bodies = workdir / "bookings.jsonl"
-    with bodies.open("w") as handle:
-        for i, slot in enumerate(slots):
-            handle.write(json.dumps({"service": "residence-card", "service_point": slot["service_point"],
-                                     "start": slot["start"], "persons": 1, "language": "en",
-                                     "customer": {"name": f"Bench Runner {i}", "email": f"Run{i}@{RUN_DOMAIN}",
-                                                  "phone": "+358 40 123 4567"}}) + "\n")
+    bodies = write_booking_bodies(workdir, slots)
     results: dict = {}
     server = Server(env, workers=1, worker_class="gthread", threads=args.threads)
     try:
