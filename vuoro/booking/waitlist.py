@@ -243,8 +243,9 @@ def _rush_bars(state: NetworkState, now: dt.datetime) -> dict[int, dt.datetime]:
         rush = release.rush
         if rush is None or now < rush.window_start or release.last_date < first_day:
             continue
-        if now >= rush.draw_at and now >= rush.ends_at(RushPlace.objects.filter(release_id=release.id).count()):
-            continue  # over: its times are booked as any others
+        if now >= rush.draw_at + rush.pass_duration and not rush.is_on(
+                now, RushPlace.objects.filter(release_id=release.id).count()):
+            continue  # over (as rush_pass_check judges it): its times are booked as any others
         bars[release.id] = rush.window_start
     return bars
 
