@@ -231,6 +231,16 @@ REMINDER_SMS_HOURS = float(os.environ.get("VUORO_REMINDER_SMS_HOURS", "2"))
 # The work `vuoro worker` keeps queued, whatever happens to one run: task path -> seconds between runs.
 SWEEP_SECONDS = float(os.environ.get("VUORO_SWEEP_SECONDS", "60"))
 WAITLIST_HOLD_MINUTES = 30  # how long a time freed for a waitlist entry is held for its customer
+# The waitlist gets a release's times this many minutes before the public (0: at the moment, racing it).
+# At least the waitlist sweep's interval (60 s), so that one sweep at least falls within it.
+try:
+    WAITLIST_RELEASE_LEAD_MINUTES = float(os.environ.get("VUORO_WAITLIST_RELEASE_LEAD_MINUTES", "10"))
+except ValueError:
+    WAITLIST_RELEASE_LEAD_MINUTES = -1.0
+if not 0 <= WAITLIST_RELEASE_LEAD_MINUTES <= 24 * 60:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("VUORO_WAITLIST_RELEASE_LEAD_MINUTES must be a number of minutes from 0 to 1440")
 
 PERIODIC_TASKS = {
     "vuoro.notify.tasks.notices_sweep_task": SWEEP_SECONDS,

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from vuoro.audit.selectors import audit_list
 from vuoro.booking.models import Booking, PriorityCode, WaitlistEntry
@@ -133,19 +133,32 @@ class PriorityCodeAdmin(admin.ModelAdmin):
                          % {"code": code, "until": timezone.localtime(row.expires_at).strftime("%Y-%m-%d %H:%M")})
 
 
+class HandOffFilter(admin.SimpleListFilter):
+    title = gettext_lazy("hand-off")
+    parameter_name = "hand_off"
+
+    def lookups(self, request, model_admin):
+        return [("failed", _("failed at least once"))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(failed_attempts__gt=0) if self.value() == "failed" else queryset
+
+
 @admin.register(WaitlistEntry)
 class WaitlistEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The waitlist, first come first served, and the days each customer gained (for insight:
-    `days_gained` is stored on each entry that got a time). Changed only by the customer and the sweep."""
+    `days_gained` is stored on each entry that got a time). Changed only by the customer and the sweep.
+    Entries whose hand-off failed with an error are counted here (`?hand_off=failed` lists them)."""
 
     list_display = ["waitlist_key", "service", "status", "from_date", "to_date", "persons", "auto_book",
-                    "created_at", "baseline_date", "booked_date", "days_gained"]
-    list_filter = ["status", "service", "auto_book"]
+                    "created_at", "baseline_date", "booked_date", "days_gained", "failed_attempts", "last_failure_at"]
+    list_filter = ["status", HandOffFilter, "service", "auto_book"]
     search_fields = ["waitlist_key", "customer_name", "email_key", "customer_phone"]
     exclude = ["pin_hash"]
 
     def changelist_view(self, request, extra_context=None):
-        """The title carries the mean days gained of the entries listed that got a time."""
+        """The title carries the mean days gained of the entries listed that got a time; a warning
+        says how many open entries could not be given a time because of an error."""
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None:
@@ -154,4 +167,13 @@ class WaitlistEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             if gained["count"]:
                 response.context_data["title"] = _("Waitlist: %(count)s got a time, %(mean).1f days earlier on "
                                                    "average") % gained
+            failed = WaitlistEntry.objects.filter(failed_attempts__gt=0, status__in=("waiting", "offered")).count()
+            if failed:
+                messages.warning(request, ngettext(
+                    "%(count)s open waitlist entry could not be given a time because of an error (column "
+                    "“failed hand-offs”; the server log has the details). It keeps its place and is tried again "
+                    "each minute.",
+                    "%(count)s open waitlist entries could not be given a time because of an error (column "
+                    "“failed hand-offs”; the server log has the details). They keep their place and are tried "
+                    "again each minute.", failed) % {"count": failed})
         return response

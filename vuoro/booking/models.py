@@ -151,6 +151,11 @@ class WaitlistEntry(models.Model):
     baseline_date = models.DateField(_("had to wait until"))
     booked_date = models.DateField(_("got"), null=True, blank=True)
     days_gained = models.IntegerField(_("days gained"), null=True, blank=True)
+    # Attempts to give the entry a time that failed with an unexpected error (the others went on;
+    # the traceback is in the log "vuoro.booking.waitlist"): for staff, in the back office.
+    failed_attempts = models.PositiveIntegerField(_("failed hand-offs"), default=0)
+    last_failure_at = models.DateTimeField(_("last failed at"), null=True, blank=True)
+    last_failure = models.CharField(_("last error"), max_length=100, blank=True, default="")
 
     class Meta:
         verbose_name = _("waitlist entry")
@@ -166,6 +171,21 @@ class WaitlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.waitlist_key} {self.status}"
+
+
+class WaitlistEntryPoint(models.Model):
+    """One service point an entry waits for, written with the entry ("" when it takes any point
+    offering its service): the freed time at a point finds the entries for it in SQL, first come
+    first served, however many wait for other points. `WaitlistEntry.point_ids` says the same."""
+
+    ANY = ""
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="points")
+    point_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["entry", "point_id"], name="waitlist_point_once")]
+        indexes = [models.Index(fields=["point_id", "entry"], name="waitlist_point_entry")]
 
 
 class DayLoad(models.Model):

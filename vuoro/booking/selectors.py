@@ -167,7 +167,7 @@ def _free_cells(state: NetworkState, wanted: list[tuple[PointState, Opening]],
 def availability_list(
     *, state: NetworkState, service_code: str, point_ids: list[str] | None, from_date: dt.date | None,
     to_date: dt.date | None, limit: int | None, now: dt.datetime, persons: int = 1,
-    pools: frozenset[str] = frozenset(),
+    pools: frozenset[str] = frozenset(), seen_at: dt.datetime | None = None,
 ) -> list[PointSlot]:
     """Offered starts for a service at the given points (None: every point offering it), sorted
     by start then point, from `from_date` to `to_date` (local dates, inclusive), at most `limit`;
@@ -176,6 +176,9 @@ def availability_list(
     `pools` are the capacity pools the caller is eligible for (empty: the public): the desks a
     pool keeps are left out unless the caller is eligible or the day is near enough
     (`NetworkState.kept_desks`).
+
+    `seen_at` (the waitlist's look-ahead only, vuoro.booking.waitlist): releases and the horizon
+    as they will stand at that later moment; everything else as at `now`.
 
     Days are searched earliest first across all points, a few at a time when a limit is given,
     and the search stops once `limit` slots are certain. Days whose stored summary
@@ -189,7 +192,8 @@ def availability_list(
     if not points:
         return []
     cap = min(limit, MAX_SLOTS) if limit is not None else MAX_SLOTS
-    not_after = state.horizon_end(now)
+    seen_at = seen_at or now
+    not_after = state.horizon_end(seen_at)
     first_day = min(now.astimezone(p.zone).date() for p in points)
     last_day = max(not_after.astimezone(p.zone).date() for p in points)
     if from_date is not None:
@@ -208,7 +212,7 @@ def availability_list(
     releases = state.releases
     wanted = [(point, days) for point in points
               if (days := point.calendar.open_days(first_day, span) & ~full.get(point.id, 0)
-                  & (releases.released_days(point.id, service_code, first_day, span, now) if releases else -1))]
+                  & (releases.released_days(point.id, service_code, first_day, span, seen_at) if releases else -1))]
     remaining = 0
     for _, days in wanted:
         remaining |= days

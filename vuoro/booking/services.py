@@ -98,19 +98,22 @@ def _lost_race(error: OperationalError) -> bool:
 
 
 def _opening_for(*, state: NetworkState, point: PointState, service_code: str, start_at: dt.datetime,
-                 now: dt.datetime, persons: int = 1) -> tuple[Opening, int, dt.date]:
+                 now: dt.datetime, persons: int = 1,
+                 seen_at: dt.datetime | None = None) -> tuple[Opening, int, dt.date]:
     """The opening, visit length (for `persons` people) and local date of a wanted start, or
-    SlotUnavailable before any lock is taken."""
+    SlotUnavailable before any lock is taken. Releases and the horizon are judged at `seen_at`
+    (default `now`): the waitlist's look-ahead sees what opens a few minutes later."""
+    seen_at = seen_at or now
     duration = state.visit_minutes(point, service_code, persons)
     if duration is None:
         raise SlotUnavailable("This service point does not offer that service.")
-    if start_at <= now or start_at > state.horizon_end(now):
+    if start_at <= now or start_at > state.horizon_end(seen_at):
         raise SlotUnavailable("That time is in the past or beyond the booking horizon.")
     day = local_date(start_at, point.zone)
     opening = point.calendar.opening_on(day)
     if opening is None:
         raise SlotUnavailable("The service point is closed that day.")
-    if state.releases and not state.releases.is_released(point.id, service_code, day, now):
+    if state.releases and not state.releases.is_released(point.id, service_code, day, seen_at):
         opens_at = state.releases.opens_at(point.id, service_code, day).astimezone(state.timezone)
         raise SlotUnavailable(f"The times of that day open for booking at {opens_at:%Y-%m-%d %H:%M} "
                               f"({state.timezone.key} time).")
@@ -148,11 +151,11 @@ def _free_desk(*, state: NetworkState, point: PointState, opening: Opening, busy
 
 def _place(*, state: NetworkState, point: PointState, service_code: str, start_at: dt.datetime, now: dt.datetime,
            persons: int = 1, exclude_booking: int | None = None, preferred_desk: int | None = None,
-           pools: frozenset[str] = frozenset()) -> tuple[int, dt.datetime, dt.date]:
+           pools: frozenset[str] = frozenset(), seen_at: dt.datetime | None = None) -> tuple[int, dt.datetime, dt.date]:
     """Check that `start_at` is offered for `persons` people and find a free desk, reading the
     day's bookings: (desk id, end, local date)."""
     opening, duration, day = _opening_for(state=state, point=point, service_code=service_code, start_at=start_at,
-                                          now=now, persons=persons)
+                                          now=now, persons=persons, seen_at=seen_at)
     busy = busy_by_point_day([point], [day]).get((point.id, day), [])
     if exclude_booking is not None:
         excluded = set(Booking.objects.filter(pk=exclude_booking).values_list("start_at", "end_at", "desk_id"))
@@ -233,7 +236,7 @@ def booking_create(
     *, state: NetworkState, service_code: str, point_id: str, start_at: dt.datetime, persons: int, language: str,
     customer: Customer, now: dt.datetime, channel: str = Booking.Channel.ONLINE,
     pools: frozenset[str] = frozenset(), priority_code: str = "", on_behalf: OnBehalf | None = None,
-    client_key: str = "", person_caps: bool = True,
+    client_key: str = "", person_caps: bool = True, seen_at: dt.datetime | None = None,
 ) -> NewBooking:
     """Book `start_at` for a service at a point, for the visit of `persons` people (its end is the start
     plus that length); raise SlotUnavailable, or ActiveBookingExists (BookingLimitReached for the
@@ -246,7 +249,8 @@ def booking_create(
     booking, in its transaction; one that is not good raises InvalidPriorityCode.
 
     With `on_behalf`, under that key and PIN hash (the returned PIN is ""), perhaps held rather
-    than confirmed, with its own notice (vuoro.booking.waitlist).
+    than confirmed, with its own notice (vuoro.booking.waitlist). `seen_at` (the waitlist's
+    look-ahead only): releases and the horizon are judged at that later moment.
 
     `state` may be this process's copy of the network unchecked (`network_state_unchecked`):
     the first statement reads the network's version, and a booking made under an outdated copy
@@ -266,7 +270,7 @@ def booking_create(
             if point is None or service_id is None:
                 raise SlotUnavailable("No such service or service point.")
             opening, duration, day = _opening_for(state=state, point=point, service_code=service_code,
-                                                  start_at=start_at, now=now, persons=persons)
+                                                  start_at=start_at, now=now, persons=persons, seen_at=seen_at)
         except SlotUnavailable:
             # Refused before the version is read: an unchecked copy may be older than a change
             # that opened this time. Only a refusal pays for a look at the current network.
@@ -418,15 +422,24 @@ def booking_cancel(*, booking: Booking, now: dt.datetime, state: NetworkState | 
         if booking.status != Booking.Status.CONFIRMED or booking.start_at <= now:
             raise NotChangeable("A booking that has started or passed can no longer be cancelled.")
         state = state or network_state()
-        _lock_day(booking.service_point_id, booking.local_date)
-        booking.status, booking.cancelled_at, booking.cancelled_because = Booking.Status.CANCELLED, now, because
-        booking.save(update_fields=["status", "cancelled_at", "cancelled_because"])
-        _save_point_day(state, booking.service_point_id, booking.local_date,
-                        -_minutes(booking.start_at, booking.end_at))
         notice_queue(booking_id=booking.pk, event=Notice.Event.AGENCY_CANCELLED if because else Notice.Event.CANCELLED,
                      now=now)
-        _hand_off(state, booking.service_point_id, booking.local_date, now)
+        booking_time_free(booking=booking, state=state, now=now, because=because)
     return booking
+
+
+def booking_time_free(*, booking: Booking, state: NetworkState, now: dt.datetime, because: str = "",
+                      hand_off: bool = True) -> None:
+    """The core of every cancellation, in the caller's transaction with `booking` locked (a live
+    booking, confirmed or held): lock its day, set it cancelled, store the day's summary, and,
+    with `hand_off` and while it has not started, give its time to the waitlist before anyone
+    else can see it free. Queues no message: the caller says what the customer is told."""
+    _lock_day(booking.service_point_id, booking.local_date)
+    booking.status, booking.cancelled_at, booking.cancelled_because = Booking.Status.CANCELLED, now, because
+    booking.save(update_fields=["status", "cancelled_at", "cancelled_because"])
+    _save_point_day(state, booking.service_point_id, booking.local_date, -_minutes(booking.start_at, booking.end_at))
+    if hand_off and booking.start_at > now:
+        _hand_off(state, booking.service_point_id, booking.local_date, now)
 
 
 def _hand_off(state: NetworkState, point_id: str, day: dt.date, now: dt.datetime) -> None:
@@ -451,11 +464,12 @@ def booking_pools(booking: Booking) -> frozenset[str]:
 
 
 def booking_reschedule(*, state: NetworkState, booking: Booking, start_at: dt.datetime, point_id: str | None,
-                       now: dt.datetime, pools: frozenset[str] = frozenset(), hand_off: bool = True) -> Booking:
+                       now: dt.datetime, pools: frozenset[str] = frozenset(), hand_off: bool = True,
+                       seen_at: dt.datetime | None = None) -> Booking:
     """Move a booking to another start (and point), for its own number of persons: all or nothing,
     the key and PIN stay. It may move within `pools` and the pool of the code it was made with.
     The time it leaves goes to the waitlist first (unless `hand_off` is False: the waitlist's own
-    moves hand it on themselves)."""
+    moves hand it on themselves). `seen_at`: as for booking_create (the waitlist's look-ahead)."""
     with transaction.atomic():
         booking = Booking.objects.select_for_update().select_related("service").get(pk=booking.pk)
         if booking.status != Booking.Status.CONFIRMED or booking.start_at <= now:
@@ -472,7 +486,7 @@ def booking_reschedule(*, state: NetworkState, booking: Booking, start_at: dt.da
             desk_id, end_at, day = _place(
                 state=state, point=point, service_code=booking.service.code, start_at=start_at, now=now,
                 persons=booking.persons, exclude_booking=booking.pk if point.id == booking.service_point_id else None,
-                preferred_desk=booking.desk_id, pools=pools)
+                preferred_desk=booking.desk_id, pools=pools, seen_at=seen_at)
             try:
                 with transaction.atomic():
                     Booking.objects.filter(pk=booking.pk).update(

@@ -12,9 +12,19 @@ Time frees up in two ways, and both hand it over here:
   lock: the time is given before anyone else can see it free;
 - `waitlist_sweep` (a periodic task) lapses held times, expires entries whose dates have
   passed, and matches the waiting entries against availability, which catches everything else
-  (releases opening, capacity changes, closures' moves). Each entry is its own transaction, its
-  row locked (SKIP LOCKED on PostgreSQL), so several workers can sweep at once and a sweep cut
-  short loses nothing.
+  (capacity changes, closures' moves, pooled time turning public). Each entry is its own
+  transaction, its row locked (SKIP LOCKED on PostgreSQL), so several workers can sweep at once
+  and a sweep cut short loses nothing.
+
+Both look ahead: the waitlist sees the times a release (or the horizon) opens within the next
+WAITLIST_RELEASE_LEAD_MINUTES, so the sweeps of those minutes give a release's times to the
+waiting entries before the public can see them. It sees unreleased times for that only. A
+release with a rush (vuoro.booking.rush) goes the same way: the waitlist first (its own
+hand-off is no public booking and needs no pass), then the rush for the rest; entries made after
+the rush's queue opened get none of its times while the rush is on (they would pass the queue).
+
+An unexpected error while giving one entry a time is logged, counted on the entry (shown to
+staff in the back office) and undone; the other entries go on.
 
 An entry made for a new booking has its own key and PIN (as a booking's); the booking it gets
 uses that same key and PIN. A move entry is opened with its booking's PIN.
@@ -22,16 +32,18 @@ uses that same key and PIN. A move entry is opened with its booking's PIN.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Exists, F, OuterRef
 from django.urls import reverse
 
 from vuoro.booking.guards import pin_attempt_clear, pin_attempt_take
 from vuoro.booking.keys import hash_pin, new_pin, new_reservation_key, pin_matches
-from vuoro.booking.models import HOLD_WAITLIST, MAX_PERSONS, Booking, WaitlistEntry
+from vuoro.booking.models import HOLD_WAITLIST, MAX_PERSONS, Booking, RushPlace, WaitlistEntry, WaitlistEntryPoint
 from vuoro.booking.selectors import availability_list
 from vuoro.booking.services import (
     ActiveBookingExists,
@@ -39,12 +51,10 @@ from vuoro.booking.services import (
     Customer,
     NotChangeable,
     OnBehalf,
-    _lock_day,
     _lost_race,
-    _minutes,
-    _save_point_day,
     booking_create,
     booking_reschedule,
+    booking_time_free,
 )
 from vuoro.contact import email_key as person_email_key
 from vuoro.network.state import NetworkState, network_state
@@ -55,6 +65,9 @@ OPEN = (WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED)
 HAND_OFF_CANDIDATES = 50  # entries tried for one freed day inside the freeing transaction
 HAND_OFF_DAYS = 8  # freed days handled inline in one transaction (a chain of moves); the sweep does the rest
 OFFER_SALT = "vuoro.booking.waitlist-offer"
+NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)  # a release barred to an entry opens, for it, never
+
+logger = logging.getLogger(__name__)
 
 
 class WaitlistError(BookingError):
@@ -71,6 +84,11 @@ class NotOffered(WaitlistError):
 
 def hold_minutes() -> int:
     return settings.WAITLIST_HOLD_MINUTES
+
+
+def seen_at(now: dt.datetime) -> dt.datetime:
+    """How far the waitlist sees: what a release (or the horizon) opens by then it may give now."""
+    return now + dt.timedelta(minutes=settings.WAITLIST_RELEASE_LEAD_MINUTES)
 
 
 @dataclass(frozen=True)
@@ -101,6 +119,9 @@ def _create(entry: WaitlistEntry) -> WaitlistEntry:
     try:
         with transaction.atomic():
             entry.save(force_insert=True)
+            WaitlistEntryPoint.objects.bulk_create(
+                [WaitlistEntryPoint(entry=entry, point_id=point_id) for point_id in entry.point_ids or
+                 [WaitlistEntryPoint.ANY]])
     except IntegrityError:
         if WaitlistEntry.objects.filter(email_key=entry.email_key, service_id=entry.service_id,
                                         status__in=OPEN).exists():
@@ -184,6 +205,51 @@ def entry_reservation_key(entry: WaitlistEntry) -> str | None:
 
 # -- giving time ---------------------------------------------------------------------------------
 
+@dataclass
+class _Giving:
+    """What one hand-off or sweep knows: the network, the moment, how far ahead it sees, and the
+    rushes on (release id -> when its queue opened)."""
+
+    state: NetworkState
+    now: dt.datetime
+    seen_at: dt.datetime
+    rush_bars: dict[int, dt.datetime]
+    _views: dict = field(default_factory=dict)
+
+    @classmethod
+    def at(cls, state: NetworkState, now: dt.datetime) -> _Giving:
+        return cls(state=state, now=now, seen_at=seen_at(now), rush_bars=_rush_bars(state, now))
+
+    def view_for(self, entry: WaitlistEntry) -> NetworkState:
+        """The network as the entry may search it: the releases whose rush is on and whose queue
+        opened before the entry was made are closed to it until the rush is over."""
+        barred = frozenset(rid for rid, opened_at in self.rush_bars.items() if entry.created_at >= opened_at)
+        if not barred:
+            return self.state
+        view = self._views.get(barred)
+        if view is None:
+            releases = self.state.releases
+            fixed = tuple(replace(r, opens_at=NEVER) if r.id in barred else r for r in releases.fixed)
+            view = self._views[barred] = replace(self.state, releases=replace(releases, fixed=fixed))
+        return view
+
+
+def _rush_bars(state: NetworkState, now: dt.datetime) -> dict[int, dt.datetime]:
+    """The releases with a rush that is on at `now` (or whose queue is open), some of whose days
+    are still ahead: id -> when the queue opened."""
+    bars = {}
+    first_day = today(state, now)
+    for release in state.releases.fixed if state.releases else ():
+        rush = release.rush
+        if rush is None or now < rush.window_start or release.last_date < first_day:
+            continue
+        if now >= rush.draw_at + rush.pass_duration and not rush.is_on(
+                now, RushPlace.objects.filter(release_id=release.id).count()):
+            continue  # over (as rush_pass_check judges it): its times are booked as any others
+        bars[release.id] = rush.window_start
+    return bars
+
+
 def _range(entry: WaitlistEntry, state: NetworkState, now: dt.datetime) -> tuple[dt.date, dt.date] | None:
     """The dates the entry can still take, or None when none are left."""
     first, last = max(entry.from_date, today(state, now)), entry.to_date
@@ -205,11 +271,12 @@ def _booked(entry: WaitlistEntry, booking: Booking, now: dt.datetime) -> None:
     entry.save(update_fields=["booked", "booked_date", "days_gained", "hold", "status", "ended_at"])
 
 
-def _give(entry: WaitlistEntry, *, state: NetworkState, now: dt.datetime, point_id: str | None = None,
-          day: dt.date | None = None, freed: list | None = None) -> bool:
+def _give(entry: WaitlistEntry, *, giving: _Giving, point_id: str | None = None, day: dt.date | None = None,
+          freed: list | None = None) -> bool:
     """Give the entry (locked, waiting) the earliest time that suits it (only at `point_id` on
     `day` when given): book, move or hold it. True when it got one. A move's freed old day is
     appended to `freed`."""
+    state, now = giving.state, giving.now
     if entry.booking_id is not None:
         booking = entry.booking
         if booking.status != Booking.Status.CONFIRMED or booking.start_at <= now:
@@ -227,8 +294,9 @@ def _give(entry: WaitlistEntry, *, state: NetworkState, now: dt.datetime, point_
     points = [point_id] if point_id is not None else (entry.point_ids or None)
     if point_id is not None and entry.point_ids and point_id not in entry.point_ids:
         return False
-    found = availability_list(state=state, service_code=service_code, point_ids=points, from_date=first,
-                              to_date=last, limit=1, now=now, persons=entry.persons)
+    found = availability_list(state=giving.view_for(entry), service_code=service_code, point_ids=points,
+                              from_date=first, to_date=last, limit=1, now=now, persons=entry.persons,
+                              seen_at=giving.seen_at)
     if not found:
         return False
     start_at, slot_point = found[0].slot.start, found[0].service_point
@@ -237,7 +305,7 @@ def _give(entry: WaitlistEntry, *, state: NetworkState, now: dt.datetime, point_
             if entry.booking_id is not None and entry.auto_book:
                 old = (entry.booking.service_point_id, entry.booking.local_date)
                 moved = booking_reschedule(state=state, booking=entry.booking, start_at=start_at,
-                                           point_id=slot_point, now=now, hand_off=False)
+                                           point_id=slot_point, now=now, hand_off=False, seen_at=giving.seen_at)
                 if freed is not None:
                     freed.append(old)
                 _booked(entry, moved, now)
@@ -247,7 +315,7 @@ def _give(entry: WaitlistEntry, *, state: NetworkState, now: dt.datetime, point_
                 state=state, service_code=service_code, point_id=slot_point, start_at=start_at,
                 persons=entry.persons, language=entry.language,
                 customer=Customer(name=entry.customer_name, email=entry.customer_email, phone=entry.customer_phone),
-                now=now, on_behalf=OnBehalf(
+                now=now, seen_at=giving.seen_at, on_behalf=OnBehalf(
                     reservation_key=entry.waitlist_key, pin_hash=entry.pin_hash, held_until=held_until,
                     hold_reason=HOLD_WAITLIST if held_until else "",
                     event=Notice.Event.CONFIRMED if held_until is None else Notice.Event.WAITLIST_OFFERED,
@@ -269,19 +337,43 @@ def _give(entry: WaitlistEntry, *, state: NetworkState, now: dt.datetime, point_
         return False
 
 
+def _failed(entry_id: int, error: Exception, now: dt.datetime) -> None:
+    """Log an unexpected error in giving an entry a time and count it on the entry, for staff."""
+    logger.error("Waitlist entry %s: giving it a time failed; the others go on.", entry_id, exc_info=error)
+    WaitlistEntry.objects.filter(pk=entry_id).update(failed_attempts=F("failed_attempts") + 1, last_failure_at=now,
+                                                      last_failure=type(error).__name__[:100])
+
+
+def _try_give(entry: WaitlistEntry, *, giving: _Giving, failed: list[int] | None = None, **where) -> bool:
+    """`_give` in a savepoint: an unexpected error undoes this entry's attempt only, is logged and
+    counted on the entry (and its id appended to `failed`), and the caller goes on with the next."""
+    try:
+        with transaction.atomic():
+            return _give(entry, giving=giving, **where)
+    except Exception as error:  # noqa: BLE001 - one entry's fault must not stop the others
+        _failed(entry.pk, error, giving.now)
+        if failed is not None:
+            failed.append(entry.pk)
+        return False
+
+
 def _candidates(*, state: NetworkState, point_id: str, day: dt.date, now: dt.datetime):
-    """Waiting entries that could take time at a point on a day, first come first served, locked."""
+    """Waiting entries that could take time at a point on a day, first come first served, locked:
+    the point is matched in SQL (WaitlistEntryPoint), so entries for other points never crowd
+    out the first HAND_OFF_CANDIDATES that could use it."""
     point = state.points.get(point_id)
     if point is None:
         return []
     services = [state.service_ids[code] for code in state.service_ids
                 if state.visit_minutes(point, code, 1) is not None]
+    for_point = WaitlistEntryPoint.objects.filter(entry=OuterRef("pk"),
+                                                  point_id__in=[point_id, WaitlistEntryPoint.ANY])
     rows = (WaitlistEntry.objects.select_related("service", "booking")
-            .filter(status=WaitlistEntry.Status.WAITING, service_id__in=services, from_date__lte=day,
-                    to_date__gte=day).order_by("created_at", "id"))
+            .filter(Exists(for_point), status=WaitlistEntry.Status.WAITING, service_id__in=services,
+                    from_date__lte=day, to_date__gte=day).order_by("created_at", "id"))
     if connection.features.has_select_for_update_skip_locked:
         rows = rows.select_for_update(skip_locked=True, of=("self",))
-    return [entry for entry in rows[:HAND_OFF_CANDIDATES] if not entry.point_ids or point_id in entry.point_ids]
+    return list(rows[:HAND_OFF_CANDIDATES])
 
 
 def waitlist_hand_off(*, state: NetworkState, point_id: str, day: dt.date, now: dt.datetime) -> int:
@@ -289,6 +381,7 @@ def waitlist_hand_off(*, state: NetworkState, point_id: str, day: dt.date, now: 
     inside the freeing transaction (the day is locked): before anyone else can see it free.
     A move made for an entry frees its old day, which is handed on in turn (a few at most here;
     the sweep does the rest). Returns how many entries got a time."""
+    giving = _Giving.at(state, now)
     given = 0
     freed = [(point_id, day)]
     handled = 0
@@ -296,7 +389,7 @@ def waitlist_hand_off(*, state: NetworkState, point_id: str, day: dt.date, now: 
         point_id, day = freed.pop(0)
         handled += 1
         for entry in _candidates(state=state, point_id=point_id, day=day, now=now):
-            if _give(entry, state=state, now=now, point_id=point_id, day=day, freed=freed):
+            if _try_give(entry, giving=giving, point_id=point_id, day=day, freed=freed):
                 given += 1
     if given:
         sender_wake()
@@ -313,14 +406,8 @@ def _locked(entry: WaitlistEntry) -> WaitlistEntry:
 def _hold_release(hold: Booking, *, state: NetworkState, now: dt.datetime) -> None:
     """Cancel a held booking (its entry locked) and hand its time to the next entry."""
     hold = Booking.objects.select_for_update().get(pk=hold.pk)
-    if hold.status != Booking.Status.HELD:
-        return
-    _lock_day(hold.service_point_id, hold.local_date)
-    hold.status, hold.cancelled_at = Booking.Status.CANCELLED, now
-    hold.save(update_fields=["status", "cancelled_at"])
-    _save_point_day(state, hold.service_point_id, hold.local_date, -_minutes(hold.start_at, hold.end_at))
-    if hold.start_at > now:
-        waitlist_hand_off(state=state, point_id=hold.service_point_id, day=hold.local_date, now=now)
+    if hold.status == Booking.Status.HELD:
+        booking_time_free(booking=hold, state=state, now=now)
 
 
 def waitlist_cancel(*, entry: WaitlistEntry, now: dt.datetime, state: NetworkState | None = None) -> WaitlistEntry:
@@ -385,12 +472,11 @@ def waitlist_accept(*, entry: WaitlistEntry, now: dt.datetime, state: NetworkSta
         else:
             booking = entry.booking
             old = (booking.service_point_id, booking.local_date)
-            _lock_day(hold.service_point_id, hold.local_date)
-            hold.status, hold.cancelled_at = Booking.Status.CANCELLED, now
-            hold.save(update_fields=["status", "cancelled_at"])
-            _save_point_day(state, hold.service_point_id, hold.local_date, -_minutes(hold.start_at, hold.end_at))
+            booking_time_free(booking=hold, state=state, now=now, hand_off=False)  # the booking moves into it
+            # A time given by the look-ahead may open to the public only later: it is the entry's already.
             moved = booking_reschedule(state=state, booking=booking, start_at=hold.start_at,
-                                       point_id=hold.service_point_id, now=now, hand_off=False)
+                                       point_id=hold.service_point_id, now=now, hand_off=False,
+                                       seen_at=seen_at(now))
             _booked(entry, moved, now)
             waitlist_hand_off(state=state, point_id=old[0], day=old[1], now=now)
     sender_wake()
@@ -409,40 +495,54 @@ def _lock_entry(pk: int) -> WaitlistEntry | None:
 def waitlist_sweep(*, now: dt.datetime, state: NetworkState | None = None) -> dict[str, int]:
     """Lapse the holds whose time is up (their time goes to the next entry), expire the entries
     whose last date has passed, and give free time to the waiting entries, first come first
-    served. Each entry its own transaction; entries another worker has locked are left to it."""
+    served, looking ahead to what releases open within WAITLIST_RELEASE_LEAD_MINUTES.
+
+    Each entry is its own transaction; entries another worker has locked are left to it. A sweep
+    cut short (a killed worker) loses nothing: what it did is committed, and the next sweep takes
+    the rest from the same state. An unexpected error in one entry is logged, counted on the
+    entry ("failed") and passed over."""
     state = state or network_state()
-    counts = {"lapsed": 0, "expired": 0, "given": 0}
+    counts = {"lapsed": 0, "expired": 0, "given": 0, "failed": 0}
     lapsed = WaitlistEntry.objects.filter(status=WaitlistEntry.Status.OFFERED, hold__held_until__lte=now)
     for pk in lapsed.values_list("pk", flat=True):
-        with transaction.atomic():
-            entry = _lock_entry(pk)
-            if entry is None or entry.status != WaitlistEntry.Status.OFFERED:
-                continue
-            hold = entry.hold
-            entry.hold = None
-            entry.status, entry.ended_at = WaitlistEntry.Status.EXPIRED, now
-            entry.save(update_fields=["hold", "status", "ended_at"])
-            if hold is not None:
-                _hold_release(hold, state=state, now=now)
-            counts["lapsed"] += 1
+        try:
+            with transaction.atomic():
+                entry = _lock_entry(pk)
+                if entry is None or entry.status != WaitlistEntry.Status.OFFERED:
+                    continue
+                hold = entry.hold
+                entry.hold = None
+                entry.status, entry.ended_at = WaitlistEntry.Status.EXPIRED, now
+                entry.save(update_fields=["hold", "status", "ended_at"])
+                if hold is not None:
+                    _hold_release(hold, state=state, now=now)
+                counts["lapsed"] += 1
+        except Exception as error:  # noqa: BLE001 - one entry's fault must not stop the others
+            _failed(pk, error, now)
+            counts["failed"] += 1
     counts["expired"] = WaitlistEntry.objects.filter(status=WaitlistEntry.Status.WAITING,
                                                      to_date__lt=today(state, now)).update(
         status=WaitlistEntry.Status.EXPIRED, ended_at=now)
+    giving = _Giving.at(state, now)
     nothing: set[tuple] = set()  # searches that found nothing in this sweep: not made again
     waiting = WaitlistEntry.objects.filter(status=WaitlistEntry.Status.WAITING).order_by("created_at", "id")
+    # An entry made later may see less (a rush barred to it), never more: a search that found
+    # nothing for an earlier entry finds nothing for a later one with the same terms.
     for pk, service_id, point_ids, persons, from_date, to_date, booking_id in waiting.values_list(
             "pk", "service_id", "point_ids", "persons", "from_date", "to_date", "booking_id"):
         search = (service_id, tuple(point_ids), persons, from_date, to_date, booking_id)
         if search in nothing:
             continue
+        failed: list[int] = []
         with transaction.atomic():
             entry = _lock_entry(pk)
             if entry is None or entry.status != WaitlistEntry.Status.WAITING:
                 continue
-            if _give(entry, state=state, now=now):
+            if _try_give(entry, giving=giving, failed=failed):
                 counts["given"] += 1
-            else:
+            elif not failed:
                 nothing.add(search)
+        counts["failed"] += len(failed)
     if counts["given"] or counts["lapsed"]:
         sender_wake()
     return counts
