@@ -273,7 +273,11 @@ def booking_create(
     if priority_code:
         pools = pools | {priority_code_check(code=priority_code, service_code=service_code, now=now)}
     trust_summary = True
-    new_address: bool | None = None  # looked up once, and only when the network asks for it
+    # Looked up once, before any lock is taken, and only when the network asks for it (a network
+    # changed meanwhile to ask for it looks it up under the lock: rare).
+    new_address: bool | None = None
+    if confirm_email and on_behalf is None and state.confirm_new_email_minutes:
+        new_address = not email_confirmed(email_key)
     for attempt in range(RACE_RETRIES):
         try:
             point = state.points.get(point_id)
