@@ -13,6 +13,7 @@ import datetime as dt
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
+from vuoro import prepared
 from vuoro.booking.models import Booking, ConfirmedEmail
 
 SALT = "vuoro.booking.confirmed-email"
@@ -24,17 +25,24 @@ def email_digest(email_key: str, *, secret: str | None = None) -> str:
     return salted_hmac(SALT, email_key, secret=secret or settings.SECRET_KEY, algorithm="sha256").hexdigest()
 
 
+def _known_sql(secrets: int) -> str:
+    # One statement (prepared on PostgreSQL: it runs with every public booking while the network
+    # asks new addresses to confirm): a digest with any accepted secret, or a booking of the key
+    # that is not a hold never confirmed (a held booking, or one cancelled while held, keeps its
+    # hold_reason; one confirmed has none).
+    digests = ", ".join(["%s"] * secrets)
+    return (f"SELECT 1 WHERE EXISTS (SELECT 1 FROM {ConfirmedEmail._meta.db_table} WHERE digest IN ({digests})) "
+            f"OR EXISTS (SELECT 1 FROM {Booking._meta.db_table} WHERE email_key = %s AND hold_reason = '')")
+
+
 def email_confirmed(email_key: str) -> bool:
     """Whether the address (its person key) was confirmed: by a link, or by a booking of it that
     was confirmed (a cancelled one too, unless it was a hold never confirmed)."""
     if not email_key:
         return False
-    digests = [email_digest(email_key, secret=secret) for secret in [settings.SECRET_KEY,
-                                                                     *settings.SECRET_KEY_FALLBACKS]]
-    if ConfirmedEmail.objects.filter(digest__in=digests).exists():
-        return True
-    # A held booking, or one cancelled while held, has its hold_reason: it was never confirmed.
-    return Booking.objects.filter(email_key=email_key, hold_reason="").exists()
+    secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return bool(prepared.rows(_known_sql(len(secrets)),
+                              [*(email_digest(email_key, secret=secret) for secret in secrets), email_key]))
 
 
 def emails_confirmed_record(*, email_keys, now: dt.datetime) -> int:
