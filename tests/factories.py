@@ -8,12 +8,14 @@ NAMES = 'name = {{ fi = "{0} fi", sv = "{0} sv", en = "{0} en" }}'
 
 
 def network_text(*, slot_minutes=15, horizon_days=180, holidays="FI", points=None, services=None,
-                 timezone="Europe/Helsinki", pools=(), more: str = "") -> str:
+                 timezone="Europe/Helsinki", pools=(), more: str = "", confirm_new_email_minutes: int = 0) -> str:
     services = services or [("extended-permit", 30)]
     points = points or [dict(id="helsinki-malmi", desks=2, services=[s[0] for s in services])]
     lines = [f'timezone = "{timezone}"', f"horizon_days = {horizon_days}", f"slot_minutes = {slot_minutes}"]
     if holidays:
         lines.append(f'holidays = "{holidays}"')
+    if confirm_new_email_minutes:
+        lines.append(f"confirm_new_email_minutes = {confirm_new_email_minutes}")
     for code, minutes, *extra in services:  # (code, minutes) or (code, minutes, minutes per extra person)
         lines += ["[[services]]", f'code = "{code}"', NAMES.format(code), f"duration_minutes = {minutes}"]
         if extra:

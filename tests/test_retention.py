@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
 
-from vuoro.booking.models import Booking, IdempotentAnswer, PinGuard, RateCounter
+from vuoro.booking.confirmed_emails import email_confirmed, email_digest, emails_confirmed_record
+from vuoro.booking.models import Booking, ConfirmedEmail, IdempotentAnswer, PinGuard, RateCounter
 from vuoro.network.models import Desk, Service
 from vuoro.notify.models import Notice
 from vuoro.retention import retention_purge, retention_purge_task
@@ -96,6 +97,32 @@ class TestBookingsAndTickets:
         retention_purge(now=NOW)
         again = retention_purge(now=NOW)
         assert (again.bookings_cleared, again.tickets_cleared, again.notices_deleted) == (0, 0, 0)
+
+
+class TestConfirmedAddresses:
+    """Addresses confirmed (README, "No hoarding") outlive the contact details as keyed digests only."""
+
+    def test_a_confirmed_booking_s_address_stays_known_as_a_digest_only(self, smoke_network):
+        old = booking(ended_days_ago=31)
+        report = retention_purge(now=NOW)
+        assert report.confirmed_emails_kept == 1 and contact(old) == ("", "", "", "")
+        row = ConfirmedEmail.objects.get()
+        assert (row.digest, row.seen_at) == (email_digest("anna@example.org"), NOW)
+        assert "anna" not in row.digest and email_confirmed("anna@example.org")
+        assert retention_purge(now=NOW).confirmed_emails_kept == 0  # nothing left to keep
+
+    def test_a_hold_never_confirmed_leaves_nothing(self, smoke_network):
+        booking(ended_days_ago=31, cancelled_days_ago=31, hold_reason="confirm_email",
+                held_until=NOW - 31 * DAY, email_key="never@example.org")
+        assert retention_purge(now=NOW).confirmed_emails_kept == 0 and not ConfirmedEmail.objects.exists()
+        assert not email_confirmed("never@example.org")
+
+    def test_a_digest_unused_for_the_period_is_deleted(self, smoke_network, settings):
+        settings.CONFIRMED_EMAIL_DAYS = 365
+        emails_confirmed_record(email_keys=["old@example.org"], now=NOW - 366 * DAY)
+        emails_confirmed_record(email_keys=["kept@example.org"], now=NOW - 364 * DAY)
+        assert retention_purge(now=NOW).confirmed_emails_deleted == 1
+        assert not email_confirmed("old@example.org") and email_confirmed("kept@example.org")
 
 
 class TestShortLivedRecords:

@@ -33,7 +33,8 @@ LIMITED_ROUTES: list[tuple[frozenset[str], str, str]] = [
     (frozenset({"POST"}), r"/api/v1/bookings/recover", "recover"),
     (frozenset({"POST"}), r"/api/v1/waitlist", "booking"),
     (frozenset({"GET", "POST"}), r"/api/v1/waitlist/[^/]+(?:/cancel|/accept)?", "manage"),
-    (frozenset({"GET", "POST"}), r"/api/v1/bookings/[^/]+(?:/cancel|/reschedule|/calendar\.ics)?", "manage"),
+    (frozenset({"GET", "POST"}), r"/api/v1/bookings/[^/]+(?:/cancel|/reschedule|/calendar\.ics|/confirm-email)?",
+     "manage"),
     # queue numbers: per device for a registered kiosk, else per client (vuoro.walkin.kiosks); the
     # kiosk page counts in its view, to answer with the kiosk's own page
     (frozenset({"POST"}), r"/api/v1/service-points/(?P<point>[^/]+)/tickets", "ticket"),
@@ -48,6 +49,7 @@ LIMITED_ROUTES: list[tuple[frozenset[str], str, str]] = [
     (frozenset({"POST"}), r"/book/priority-code", "priority_code"),  # codes are unguessable; still counted
     (frozenset({"POST"}), r"/manage(?:/cancel|/move/confirm|/calendar|/sign-out)?", "manage"),
     (frozenset({"GET", "POST"}), r"/manage/(?:link|cannot-come)/[^/]+", "manage"),
+    (frozenset({"GET", "POST"}), r"/book/confirm/[^/]+", "manage"),  # the link that confirms a new address
     (frozenset({"POST"}), r"/manage/lost-pin", "recover"),
     (frozenset({"GET", "POST"}), r"/waitlist/offer/[^/]+", "manage"),
     (frozenset({"POST"}), r"/waitlist/join", "booking"),

@@ -7,7 +7,9 @@ statistics need (service, point, times, status, persons, language, outcome). It 
 what only served a request or a message: expired sessions, PIN guards and rate counters whose
 window has passed, idempotency answers, finished outbox messages, finished task results and
 places in release queues; and it clears the contact details of waitlist entries ended for the
-retention period.
+retention period. Before a confirmed booking's address is cleared, the address is kept as confirmed
+(a keyed digest, vuoro.booking.confirmed_emails), so it books at once next time; digests unused
+for `CONFIRMED_EMAIL_DAYS` are deleted.
 
 It sits above the apps (like vuoro.api) because it reaches into each of them. Every step is
 one statement that may be run again: a purge killed half-way is finished by the next one.
@@ -24,8 +26,17 @@ from django.tasks import task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from vuoro.booking.confirmed_emails import emails_confirmed_record
 from vuoro.booking.guards import PIN_WINDOW, RATE_WINDOW_LONGEST
-from vuoro.booking.models import Booking, IdempotentAnswer, PinGuard, RateCounter, RushPlace, WaitlistEntry
+from vuoro.booking.models import (
+    Booking,
+    ConfirmedEmail,
+    IdempotentAnswer,
+    PinGuard,
+    RateCounter,
+    RushPlace,
+    WaitlistEntry,
+)
 from vuoro.notify.models import Notice
 from vuoro.walkin.models import Ticket
 
@@ -44,6 +55,8 @@ class PurgeReport:
     task_results_deleted: int
     rush_places_deleted: int = 0
     waitlist_cleared: int = 0
+    confirmed_emails_kept: int = 0
+    confirmed_emails_deleted: int = 0
 
 
 def _past_retention(cutoff: dt.datetime) -> Q:
@@ -71,6 +84,9 @@ def retention_purge(*, now: dt.datetime, days: int | None = None) -> PurgeReport
     notices = Notice.objects.filter(Q(booking__in=expired.values("pk")) | _notice_finished_before(cutoff)).delete()[0]
     cleared = dict(customer_name="", customer_email="", email_key="", customer_phone="", name_key="", email_shape="",
                    client_key="")
+    # A confirmed booking's address stays known as confirmed (a digest), a never-confirmed hold's does not.
+    kept = emails_confirmed_record(now=now, email_keys=expired.filter(hold_reason="").exclude(email_key="").order_by()
+                                   .values_list("email_key", flat=True).distinct())
     bookings = expired.exclude(**cleared).update(**cleared)
     tickets = Ticket.objects.filter(issued_at__lt=cutoff).exclude(phone="").update(phone="")
     return PurgeReport(
@@ -88,6 +104,9 @@ def retention_purge(*, now: dt.datetime, days: int | None = None) -> PurgeReport
         waitlist_cleared=WaitlistEntry.objects.filter(ended_at__lt=cutoff).exclude(
             customer_name="", customer_email="", email_key="", customer_phone="").update(
             customer_name="", customer_email="", email_key="", customer_phone=""),
+        confirmed_emails_kept=kept,
+        confirmed_emails_deleted=ConfirmedEmail.objects.filter(
+            seen_at__lt=now - dt.timedelta(days=settings.CONFIRMED_EMAIL_DAYS)).delete()[0],
     )
 
 

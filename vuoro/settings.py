@@ -204,6 +204,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Customers' names, addresses and numbers are cleared this many days after the visit or the
 # cancellation, whichever is later (vuoro.retention; README, "Privacy").
 RETENTION_DAYS = int(os.environ.get("VUORO_RETENTION_DAYS", "30"))
+# Confirmed e-mail addresses (keyed digests, vuoro.booking.email_confirm) unused this long are forgotten.
+CONFIRMED_EMAIL_DAYS = int(os.environ.get("VUORO_CONFIRMED_EMAIL_DAYS", "730"))
 # Staff's look-out for hoarding (vuoro.booking.hoarding): live future bookings that share a key
 # are shown as a cluster from this many on, by kind of key; "client=5,email=3,..." overrides some.
 CLUSTER_THRESHOLDS = {"client": 5, "email": 3, "phone": 3, "name": 3, "shape": 3}

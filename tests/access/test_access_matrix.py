@@ -209,6 +209,9 @@ RULES: dict[str, Rule] = {
     "api-v1:waitlist_cancel_view": Rule(public(NOT_FOUND), method="POST", headers=_pin),
     "api-v1:waitlist_accept_view": Rule(public(NOT_FOUND), method="POST", headers=_pin),
     "booking:waitlist_offer": Rule(public(GONE), path="/waitlist/offer/1:nosuchsignature/"),
+    # confirming a new e-mail address: a link naming nothing is gone; the API needs the link's token
+    "booking:confirm_email": Rule(public(GONE), path="/book/confirm/1:nosuchsignature/"),
+    "api-v1:bookings_confirm_email": Rule(public(422), method="POST", data={}, json=True, headers=_pin),
     "api-v1:tickets_create": Rule(public(422), method="POST", data={"service": "no-such-service"}, json=True),
     "api-v1:queue": Rule(public(OK)),
     "api-v1:staff_call_next": Rule(point_staff(OK, anonymous=UNAUTHENTICATED), method="POST"),

@@ -15,6 +15,7 @@ from ninja.responses import NinjaJSONEncoder
 from pydantic import Field, field_validator, model_validator
 
 from vuoro.apierrors import ApiError, InputSchema, error_answers
+from vuoro.booking.email_confirm import booking_email_confirm, confirm_token_booking
 from vuoro.booking.guards import booking_authorise, client_key
 from vuoro.booking.ics import booking_calendar
 from vuoro.booking.keys import KEY_RE, normalise_key, seal, unseal
@@ -93,6 +94,14 @@ class BookingOut(Schema):
     end: dt.datetime
     persons: int
     language: str
+    # Extension (docs/api.md): a held booking's end of hold and why it is held ("confirm_email":
+    # a new e-mail address to confirm by the link sent there; "waitlist": a waitlist offer).
+    held_until: dt.datetime | None = None
+    hold_reason: Literal["confirm_email", "waitlist"] | None = None
+
+
+class ConfirmEmailIn(InputSchema):
+    token: str = Field(min_length=1, max_length=200)
 
 
 class RescheduleIn(InputSchema):
@@ -109,6 +118,9 @@ def _booking_body(booking: Booking, *, pin: str | None = None, with_customer: bo
             "service": service_code or booking.service.code, "service_point": booking.service_point_id,
             "start": booking.start_at.astimezone(zone).isoformat(), "end": booking.end_at.astimezone(zone).isoformat(),
             "persons": booking.persons, "language": booking.language}
+    if booking.status == Booking.Status.HELD:
+        body["held_until"] = booking.held_until.astimezone(zone).isoformat()
+        body["hold_reason"] = booking.hold_reason
     if pin is not None:
         body = {"reservation_key": booking.reservation_key, "pin": pin, **body}
     if with_customer:
@@ -227,7 +239,7 @@ def _create(payload: BookingIn, now: dt.datetime, rush_pass: str | None = None, 
             state=state, service_code=payload.service, point_id=payload.service_point, start_at=payload.start,
             persons=payload.persons, language=payload.language,
             customer=Customer(name=payload.customer.name, email=payload.customer.email, phone=payload.customer.phone),
-            now=now, priority_code=payload.priority_code or "", client_key=client)
+            now=now, priority_code=payload.priority_code or "", client_key=client, confirm_email=True)
     except InvalidPriorityCode as error:
         raise _bad_code(error) from None
     except BookingError as error:
@@ -241,7 +253,13 @@ def bookings_create(request, payload: BookingIn,
                     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
                     x_rush_pass: str | None = Header(None, alias="X-Rush-Pass", max_length=1000)):
     """A retry with the same `Idempotency-Key` and body returns the first answer without booking
-    twice; the same key with another body is 422 `idempotency_key_reused`."""
+    twice; the same key with another body is 422 `idempotency_key_reused`.
+
+    Extension: when the network asks new e-mail addresses to be confirmed
+    (`confirm_new_email_minutes`) and this address was never confirmed, the booking is made
+    `"status": "held"` with `"held_until"` and `"hold_reason": "confirm_email"`: a link goes to the
+    address, and unless it is followed (or `POST /bookings/{key}/confirm-email` is called with its
+    token) by `held_until`, the booking is cancelled and its time offered again."""
     now = timezone.now()
     if not idempotency_key:
         status, body = _create(payload, now, x_rush_pass, client_key(request))
@@ -373,3 +391,25 @@ def bookings_calendar(request, reservation_key: str, x_pin: str | None = Header(
     response = HttpResponse(booking_calendar(booking, now=timezone.now()), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{booking.reservation_key}.ics"'
     return response
+
+
+@router.post("/bookings/{reservation_key}/confirm-email", response={200: BookingOut, **error_answers(404, 409)},
+             summary="Confirm a new e-mail address with the token of its link (extension)")
+def bookings_confirm_email(request, reservation_key: str, payload: ConfirmEmailIn,
+                           x_pin: str | None = Header(None, alias="X-PIN", max_length=64)):
+    """For a booking held until its new e-mail address is confirmed (`"hold_reason":
+    "confirm_email"`): `token` is the last part of the link sent to the address
+    (`.../book/confirm/<token>/`). 200 with the booking confirmed (also when it was confirmed
+    already); 422 `invalid_token` when the token is not this booking's; 409 `hold_lapsed` when the
+    hold has ended (the time was released: book again), 409 `slot_unavailable` when the service
+    point closed at that time meanwhile (the hold is released)."""
+    booking = _authorised(request, reservation_key, x_pin)
+    linked = confirm_token_booking(payload.token.strip())
+    if linked is None or linked.pk != booking.pk:
+        raise ApiError(422, "invalid_token", "That token is not this booking's.",
+                       fields={"token": ["not the token of this booking's link"]})
+    try:
+        done = booking_email_confirm(booking=booking, now=timezone.now())
+    except BookingError as error:
+        raise ApiError(409, error.code, error.detail) from None
+    return JsonResponse(_booking_body(done.booking))

@@ -44,6 +44,8 @@ SUBJECTS = {
     "agency_moved": gettext_noop("We moved your appointment"),
     "agency_cancelled": gettext_noop("We had to cancel your appointment"),
     "waitlist_offer": gettext_noop("A time has freed up for you"),
+    "confirm_email": gettext_noop("Confirm your booking"),
+    "unconfirmed": gettext_noop("Your booking was not confirmed and the time was released"),
 }
 ENDED = {"cancelled", "agency_cancelled"}  # events after which there is no booking left to manage
 CANNOT_COME = {"confirmed", "rescheduled", "reminder", "recovery", "agency_moved"}
@@ -218,6 +220,8 @@ def booking_email(*, booking_id: int, event: str, now: dt.datetime, reason: str 
         return None
     if event == OFFER:
         return _offer_email(booking)
+    if event in HOLD_EVENTS:
+        return _hold_email(booking, event)
     with translation.override(booking.language):
         context = _context(booking, event, reason)
         related = [] if context["ended"] else [(qr_png(booking.reservation_key), "image/png", context["qr_cid"])]
@@ -232,8 +236,8 @@ def booking_email(*, booking_id: int, event: str, now: dt.datetime, reason: str 
 def booking_text(*, booking_id: int, event: str, now: dt.datetime, reason: str = "") -> tuple[str, str] | None:
     """The text message about a booking as (phone number, plain text), or None without a number."""
     booking = _booking(booking_id)
-    if booking is None or not booking.customer_phone:
-        return None
+    if booking is None or not booking.customer_phone or event in HOLD_EVENTS:
+        return None  # a hold for a new e-mail address is told to that address alone
     with translation.override(booking.language):
         if event == OFFER:
             text = render_to_string("booking/messages/waitlist_offer_sms.txt", _offer_context(booking))
@@ -266,4 +270,28 @@ def _offer_email(booking: Booking) -> BookingEmail:
                             body=render_to_string("booking/messages/waitlist_offer.txt", context),
                             to=[booking.customer_email], related=[])
         mail.attach_alternative(render_to_string("booking/messages/waitlist_offer.html", context), "text/html")
+        return mail
+
+
+# A booking held until its new e-mail address is confirmed (vuoro.booking.email_confirm): the
+# link to confirm, and the word that the time was released; by e-mail only.
+HOLD_EVENTS = {"confirm_email", "unconfirmed"}
+
+
+def _hold_email(booking: Booking, event: str) -> BookingEmail:
+    """The link that confirms a new address (no QR code or calendar file: not booked yet), or the
+    word that the time was released for want of it, with the way to book again."""
+    from vuoro.booking.email_confirm import confirm_url
+
+    zone = booking.service_point_zone
+    with translation.override(booking.language):
+        context = {"booking": booking, "event": event, "start": timezone.localtime(booking.start_at, zone),
+                   "end": timezone.localtime(booking.end_at, zone),
+                   "held_until": timezone.localtime(booking.held_until or booking.start_at, zone),
+                   "confirm_url": confirm_url(booking) if event == "confirm_email" else "",
+                   "book_url": book_again_url(booking), "agency": settings.AGENCY_NAME}
+        mail = BookingEmail(subject=_subject(booking, context["start"], event),
+                            body=render_to_string("booking/messages/email_hold.txt", context),
+                            to=[booking.customer_email], related=[])
+        mail.attach_alternative(render_to_string("booking/messages/email_hold.html", context), "text/html")
         return mail

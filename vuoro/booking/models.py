@@ -59,7 +59,8 @@ class Booking(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     # Why the agency cancelled it, as the customer is told ("" = not the agency, or a closure).
     cancelled_because = models.CharField(_("cancelled because"), max_length=16, blank=True, default="",
-                                         choices=[("resold", _("made to be resold"))])
+                                         choices=[("resold", _("made to be resold")),
+                                                  ("unconfirmed", _("e-mail address not confirmed in time"))])
     rescheduled_count = models.PositiveSmallIntegerField(default=0)
     # The visit itself, each step timestamped (see vuoro.walkin).
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
@@ -109,6 +110,21 @@ class Booking(models.Model):
 
 
 HOLD_WAITLIST = "waitlist"  # a waitlist offer (vuoro.booking.waitlist)
+HOLD_CONFIRM_EMAIL = "confirm_email"  # a new e-mail address to confirm by link (vuoro.booking.email_confirm)
+
+
+class ConfirmedEmail(models.Model):
+    """An e-mail address (its person key, vuoro.contact.email_key) its owner has confirmed, kept as
+    a keyed digest only (vuoro.booking.email_confirm.email_digest): it outlives the bookings'
+    contact details, which the retention purge clears, without keeping the address. `seen_at` is
+    the last time it was confirmed or booked with; unused for CONFIRMED_EMAIL_DAYS, it is deleted."""
+
+    digest = models.CharField(max_length=64)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        # A constraint rather than unique=True, which on PostgreSQL would add an index for LIKE.
+        constraints = [models.UniqueConstraint(fields=["digest"], name="confirmed_email_digest_unique")]
 
 
 class WaitlistEntry(models.Model):

@@ -15,8 +15,9 @@ from django.db.models import F
 
 from vuoro import prepared
 from vuoro.apierrors import DomainError
+from vuoro.booking.confirmed_emails import email_confirmed
 from vuoro.booking.keys import hash_pin, new_pin, new_reservation_key
-from vuoro.booking.models import MAX_PERSONS, Booking, DayLoad, PriorityCode
+from vuoro.booking.models import HOLD_CONFIRM_EMAIL, MAX_PERSONS, Booking, DayLoad, PriorityCode
 from vuoro.booking.priority import priority_code_bind, priority_code_check, priority_code_claim
 from vuoro.booking.selectors import busy_by_point_day, day_summary, decode_free_cells, encode_free_cells
 from vuoro.contact import email_key as person_email_key
@@ -168,6 +169,11 @@ def _place(*, state: NetworkState, point: PointState, service_code: str, start_a
 _DAYLOAD = DayLoad._meta.db_table
 _BOOKING = Booking._meta.db_table
 _LIVE_FUTURE_SQL = ", ".join(f"'{status}'" for status in LIVE_FUTURE)
+# What counts against the caps per person: the live future bookings, and those held until their
+# new e-mail address is confirmed (else one address could hold any number of times). A waitlist
+# offer is checked when it is taken (vuoro.booking.waitlist.waitlist_accept).
+_CAPPED_SQL = (f"(status IN ({_LIVE_FUTURE_SQL}) OR (status = '{Booking.Status.HELD}' "
+               f"AND hold_reason = '{HOLD_CONFIRM_EMAIL}'))")
 # The day's lock: its DayLoad row, made when missing; it answers with the day's stored summary.
 _LOCK_DAY_SQL = (f"INSERT INTO {_DAYLOAD} (service_point_id, date, booked_minutes, calendar_key, free_cells) "
                  f"VALUES (%s, %s, 0, '', '') ON CONFLICT (service_point_id, date) "
@@ -180,9 +186,10 @@ _LOCK_BOTH_SQL = (f"WITH customer AS (SELECT pg_advisory_xact_lock(%s), pg_advis
                   f"DO UPDATE SET booked_minutes = {_DAYLOAD}.booked_minutes "
                   f"RETURNING calendar_key, free_cells, {VERSION_SUBQUERY}")
 # A row (bookings of the service, bookings in all) when the person (same e-mail key or same phone)
-# holds as many live future bookings of the service as its cap, or of all services as the network's.
+# holds as many live (or held for confirmation) future bookings of the service as its cap, or of
+# all services as the network's.
 _PERSON_AT_CAP_SQL = (f"SELECT SUM(CASE WHEN service_id = %s THEN 1 ELSE 0 END), COUNT(*) FROM {_BOOKING} "
-                      f"WHERE (email_key = %s OR customer_phone = %s) AND status IN ({_LIVE_FUTURE_SQL}) "
+                      f"WHERE (email_key = %s OR customer_phone = %s) AND {_CAPPED_SQL} "
                       f"AND start_at > %s HAVING SUM(CASE WHEN service_id = %s THEN 1 ELSE 0 END) >= %s "
                       f"OR COUNT(*) >= %s")
 # One notice per channel: e-mail always, a text when the booking has a phone number.
@@ -190,6 +197,7 @@ _NOTICE_SQL = (f"INSERT INTO {Notice._meta.db_table} (booking_id, event, channel
                f"next_attempt_at, attempts, last_error) SELECT new.id, %s, c.channel, new.start_at, %s, %s, 0, '' "
                f"FROM new CROSS JOIN (VALUES ('email'), ('sms')) AS c(channel) "
                f"WHERE c.channel = 'email' OR new.customer_phone <> ''")
+_NOTICE_EMAIL_SQL = _NOTICE_SQL.replace(" OR new.customer_phone <> ''", "")  # e-mail only
 _DAY_UPDATE_SQL = (f"UPDATE {_DAYLOAD} SET booked_minutes = booked_minutes + %s, calendar_key = %s, free_cells = %s, "
                    f"free_run_minutes = %s WHERE service_point_id = %s AND date = %s")
 
@@ -237,6 +245,7 @@ def booking_create(
     customer: Customer, now: dt.datetime, channel: str = Booking.Channel.ONLINE,
     pools: frozenset[str] = frozenset(), priority_code: str = "", on_behalf: OnBehalf | None = None,
     client_key: str = "", person_caps: bool = True, seen_at: dt.datetime | None = None,
+    confirm_email: bool = False,
 ) -> NewBooking:
     """Book `start_at` for a service at a point, for the visit of `persons` people (its end is the start
     plus that length); raise SlotUnavailable, or ActiveBookingExists (BookingLimitReached for the
@@ -252,6 +261,12 @@ def booking_create(
     than confirmed, with its own notice (vuoro.booking.waitlist). `seen_at` (the waitlist's
     look-ahead only): releases and the horizon are judged at that later moment.
 
+    `confirm_email` (the public's own bookings: pages and API): when the network holds new
+    addresses (`confirm_new_email_minutes`) and this e-mail key was never confirmed, the booking
+    is held (hold_reason confirm_email) for that long, at most until its start, and the
+    `confirm_email` message with its one-click link goes to the address alone
+    (vuoro.booking.email_confirm); the caps count it as any booking.
+
     `state` may be this process's copy of the network unchecked (`network_state_unchecked`):
     the first statement reads the network's version, and a booking made under an outdated copy
     is undone and made again under the current network.
@@ -263,6 +278,11 @@ def booking_create(
     if priority_code:
         pools = pools | {priority_code_check(code=priority_code, service_code=service_code, now=now)}
     trust_summary = True
+    # Looked up once, before any lock is taken, and only when the network asks for it (a network
+    # changed meanwhile to ask for it looks it up under the lock: rare).
+    new_address: bool | None = None
+    if confirm_email and on_behalf is None and state.confirm_new_email_minutes:
+        new_address = not email_confirmed(email_key)
     for attempt in range(RACE_RETRIES):
         try:
             point = state.points.get(point_id)
@@ -319,16 +339,25 @@ def booking_create(
                     language=language, customer_name=customer.name.strip(), customer_email=customer.email.strip(),
                     email_key=email_key, customer_phone=phone, channel=channel, created_at=now,
                     name_key=name_key(customer.name), email_shape=email_shape(email_key), client_key=client_key)
+                event = Notice.Event.CONFIRMED if on_behalf is None else on_behalf.event
                 if on_behalf is not None and on_behalf.held_until is not None:
                     booking.status, booking.held_until = Booking.Status.HELD, on_behalf.held_until
                     booking.hold_reason = on_behalf.hold_reason
+                elif confirm_email and on_behalf is None and state.confirm_new_email_minutes:
+                    if new_address is None:
+                        new_address = not email_confirmed(email_key)
+                    if new_address:
+                        booking.status, booking.hold_reason = Booking.Status.HELD, HOLD_CONFIRM_EMAIL
+                        booking.held_until = min(now + dt.timedelta(minutes=state.confirm_new_email_minutes),
+                                                 start_at)
+                        event = Notice.Event.CONFIRM_EMAIL
                 free[number - 1] &= ~cells
                 if not _insert_with_day(booking, minutes=duration, calendar_key=point.calendar_key,
                                         free_cells=encode_free_cells(free),
                                         free_run=max(map(longest_run, free), default=0) * state.slot_minutes,
                                         unless_at_cap=(service_id, now, caps)
                                         if on_behalf is None or on_behalf.exclusive else None,
-                                        event=Notice.Event.CONFIRMED if on_behalf is None else on_behalf.event):
+                                        event=event, email_only=event == Notice.Event.CONFIRM_EMAIL):
                     _refuse_at_cap(email_key, phone, service_id, now, caps)
                     raise ActiveBookingExists(ACTIVE_BOOKING_DETAIL)  # pragma: no cover - the row was there
                 if priority_code:
@@ -375,10 +404,11 @@ def _refuse_at_cap(email_key: str, phone: str, service_id: int, now: dt.datetime
 
 def _insert_with_day(booking: Booking, *, minutes: int, calendar_key: str, free_cells: str, free_run: int,
                      unless_at_cap: tuple[int, dt.datetime, tuple[int, int]] | None,
-                     event: str = Notice.Event.CONFIRMED) -> bool:
+                     event: str = Notice.Event.CONFIRMED, email_only: bool = False) -> bool:
     """Insert the booking, unless its person already holds as many live future bookings as a cap
     allows (then False, and nothing is written; None: not checked); store its day's new summary and
-    queue its `event` notice. The day and the person are locked. On PostgreSQL one statement."""
+    queue its `event` notice (by e-mail, and text when it has a phone, unless `email_only`). The
+    day and the person are locked. On PostgreSQL one statement."""
     now = booking.created_at
     person = (None if unless_at_cap is None
               else _person_params(booking.email_key, booking.customer_phone, *unless_at_cap))
@@ -390,7 +420,9 @@ def _insert_with_day(booking: Booking, *, minutes: int, calendar_key: str, free_
         booking.save(force_insert=True)
         prepared.rows(_DAY_UPDATE_SQL, day_params)
         Notice.objects.bulk_create(notice_rows(booking_id=booking.pk, event=event, now=now,
-                                               start_at=booking.start_at, phone=booking.customer_phone))
+                                               start_at=booking.start_at, phone=booking.customer_phone,
+                                               channels=(Notice.Channel.EMAIL,) if email_only else
+                                               (Notice.Channel.EMAIL, Notice.Channel.SMS)))
         return True
     insert, insert_params = prepared.insert(booking)
     # Django's INSERT ... VALUES (...) becomes INSERT ... SELECT ... WHERE NOT EXISTS (the person at a cap).
@@ -401,7 +433,7 @@ def _insert_with_day(booking: Booking, *, minutes: int, calendar_key: str, free_
         unless, unless_params = f" WHERE NOT EXISTS ({_PERSON_AT_CAP_SQL})", person
     found = prepared.rows(
         f"WITH new AS ({columns} SELECT {values.strip()[1:-1]}{unless} "
-        f"RETURNING id, start_at, customer_phone), notice AS ({_NOTICE_SQL}) "
+        f"RETURNING id, start_at, customer_phone), notice AS ({_NOTICE_EMAIL_SQL if email_only else _NOTICE_SQL}) "
         f"{_DAY_UPDATE_SQL} AND EXISTS (SELECT 1 FROM new) RETURNING (SELECT id FROM new)",
         [*insert_params, *unless_params, str(event), now, now, *day_params])
     if not found:
@@ -413,17 +445,23 @@ def _insert_with_day(booking: Booking, *, minutes: int, calendar_key: str, free_
 
 def booking_cancel(*, booking: Booking, now: dt.datetime, state: NetworkState | None = None,
                    because: str = "") -> Booking:
-    """Cancel a live future booking: its desk time is offered again at once. With `because` (a
-    Booking.cancelled_because category) the agency cancels it, and the customer is told why."""
+    """Cancel a live future booking, or one held until its new e-mail address is confirmed: its
+    desk time is offered again at once. With `because` (a Booking.cancelled_because category) the
+    agency cancels it, and the customer is told why. (A held booking's message goes by e-mail only:
+    its address and phone are unconfirmed.)"""
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if booking.status == Booking.Status.CANCELLED:
             return booking
-        if booking.status != Booking.Status.CONFIRMED or booking.start_at <= now:
+        held = booking.status == Booking.Status.HELD and booking.hold_reason == HOLD_CONFIRM_EMAIL
+        if booking.status == Booking.Status.HELD and not held:
+            raise NotChangeable("A time held from the waitlist is given up on its offer page, or by leaving the "
+                                "waitlist.")
+        if (booking.status != Booking.Status.CONFIRMED and not held) or booking.start_at <= now:
             raise NotChangeable("A booking that has started or passed can no longer be cancelled.")
         state = state or network_state()
         notice_queue(booking_id=booking.pk, event=Notice.Event.AGENCY_CANCELLED if because else Notice.Event.CANCELLED,
-                     now=now)
+                     now=now, channels=(Notice.Channel.EMAIL,) if held else (Notice.Channel.EMAIL, Notice.Channel.SMS))
         booking_time_free(booking=booking, state=state, now=now, because=because)
     return booking
 

@@ -9,6 +9,7 @@ from vuoro.booking.waitlist import waitlist_sweep
 
 @task(queue_name="default")
 def waitlist_sweep_task() -> dict[str, int]:
-    """Lapse held times, expire past entries and give free time to the waitlist
-    (vuoro.booking.waitlist). `vuoro worker` runs it every minute (settings.PERIODIC_TASKS)."""
+    """Release bookings whose new e-mail address was not confirmed in time, lapse held times,
+    expire past entries and give free time to the waitlist (vuoro.booking.waitlist).
+    `vuoro worker` runs it every minute (settings.PERIODIC_TASKS)."""
     return waitlist_sweep(now=timezone.now())

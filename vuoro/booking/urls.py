@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vuoro.booking import link_views, rush_views, views, waitlist_views
+from vuoro.booking import email_confirm_views, link_views, rush_views, views, waitlist_views
 
 app_name = "booking"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("book/day/", views.day_view, name="day"),
     path("book/details/", views.details, name="details"),
     path("book/done/", views.done, name="done"),
+    path("book/confirm/<str:token>/", email_confirm_views.confirm, name="confirm_email"),
     path("manage/", views.manage, name="manage"),
     path("manage/booking/", views.manage_booking, name="manage_booking"),
     path("manage/cancel/", views.manage_cancel, name="manage_cancel"),

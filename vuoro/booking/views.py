@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vuoro.apierrors import ApiError
+from vuoro.booking.email_confirm import awaiting_confirmation
 from vuoro.booking.forms import SERVICE_LANGUAGES, DetailsForm, ManageForm, PriorityCodeForm
 from vuoro.booking.guards import booking_authorise, client_key
 from vuoro.booking.ics import booking_calendar
@@ -167,6 +168,15 @@ def _local(found: PointSlot, state: NetworkState) -> dt.datetime:
 
 def _changeable(booking: Booking, now: dt.datetime) -> bool:
     return booking.status == Booking.Status.CONFIRMED and booking.start_at > now
+
+
+def _awaiting(booking: Booking, now: dt.datetime) -> dict:
+    """For a booking held until its new e-mail address is confirmed: when the hold ends, and the
+    whole minutes left (the pages say so plainly); empty for any other booking."""
+    if not awaiting_confirmation(booking) or booking.held_until <= now:
+        return {}
+    return {"awaiting": True, "held_until": timezone.localtime(booking.held_until, booking.service_point_zone),
+            "minutes_left": max(1, math.ceil((booking.held_until - now).total_seconds() / 60))}
 
 
 # --- booking: service → point → month → day → details → confirmation -------------------------------------------
@@ -391,7 +401,7 @@ def details(request):
                 persons=flow.persons, language=data["language"],
                 customer=Customer(name=data["name"], email=data["email"], phone=data["phone"]), now=now,
                 priority_code=request.session.get(PRIORITY_CODE, "") if flow.pools else "",
-                client_key=client_key(request))
+                client_key=client_key(request), confirm_email=True)
         except RushPassRequired as error:
             problem, status, queue_url = "rush", 409, reverse("booking:rush_join", args=[error.release_id])
         except SlotUnavailable:
@@ -435,7 +445,8 @@ def done(request):
         return redirect("booking:service")
     booking, pin = held
     return render(request, "booking/done.html", {
-        **_summary(booking), "pin": pin, "checklist": booking.service.checklist(get_language())})
+        **_summary(booking), **_awaiting(booking, timezone.now()), "pin": pin,
+        "checklist": booking.service.checklist(get_language())})
 
 
 # --- manage: sign in with key and PIN, view, cancel, move, calendar file ----------------------------------------
@@ -476,8 +487,9 @@ def manage_booking(request):
     booking = managed_booking(request)
     if booking is None:
         return redirect("booking:manage")
+    now = timezone.now()
     return render(request, "booking/manage.html", {
-        **_summary(booking), "changeable": _changeable(booking, timezone.now()),
+        **_summary(booking), **_awaiting(booking, now), "changeable": _changeable(booking, now),
         "checklist": booking.service.checklist(get_language())})
 
 
@@ -503,7 +515,7 @@ def manage_cancel(request):
             managed_hold(request, booking)  # the customer's own change: keep the booking open
             messages.success(request, _("Your booking is cancelled. The time is now free for someone else."))
         return redirect("booking:manage_booking")
-    if not _changeable(booking, timezone.now()):
+    if not _changeable(booking, timezone.now()) and not _awaiting(booking, timezone.now()):
         return redirect("booking:manage_booking")
     return render(request, "booking/cancel.html", _summary(booking))
 

@@ -41,6 +41,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.urls import reverse
 
+from vuoro.booking.email_confirm import email_holds_lapse
 from vuoro.booking.guards import pin_attempt_clear, pin_attempt_take
 from vuoro.booking.keys import hash_pin, new_pin, new_reservation_key, pin_matches
 from vuoro.booking.models import HOLD_WAITLIST, MAX_PERSONS, Booking, RushPlace, WaitlistEntry, WaitlistEntryPoint
@@ -493,16 +494,19 @@ def _lock_entry(pk: int) -> WaitlistEntry | None:
 
 
 def waitlist_sweep(*, now: dt.datetime, state: NetworkState | None = None) -> dict[str, int]:
-    """Lapse the holds whose time is up (their time goes to the next entry), expire the entries
-    whose last date has passed, and give free time to the waiting entries, first come first
-    served, looking ahead to what releases open within WAITLIST_RELEASE_LEAD_MINUTES.
+    """Release the bookings whose new e-mail address was not confirmed in time
+    (vuoro.booking.email_confirm), lapse the holds whose time is up (their time goes to the next
+    entry), expire the entries whose last date has passed, and give free time to the waiting
+    entries, first come first served, looking ahead to what releases open within
+    WAITLIST_RELEASE_LEAD_MINUTES.
 
     Each entry is its own transaction; entries another worker has locked are left to it. A sweep
     cut short (a killed worker) loses nothing: what it did is committed, and the next sweep takes
     the rest from the same state. An unexpected error in one entry is logged, counted on the
     entry ("failed") and passed over."""
     state = state or network_state()
-    counts = {"lapsed": 0, "expired": 0, "given": 0, "failed": 0}
+    counts = {"unconfirmed": email_holds_lapse(now=now, state=state), "lapsed": 0, "expired": 0, "given": 0,
+              "failed": 0}
     lapsed = WaitlistEntry.objects.filter(status=WaitlistEntry.Status.OFFERED, hold__held_until__lte=now)
     for pk in lapsed.values_list("pk", flat=True):
         try:

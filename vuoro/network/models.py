@@ -48,6 +48,11 @@ class NetworkSettings(models.Model):
         _("bookings per person in the network"), default=0,
         help_text=_("Live future bookings one person (e-mail address or phone) may hold across all services; "
                     "0: no limit beyond each service's."))
+    confirm_new_email_minutes = models.PositiveIntegerField(
+        _("minutes to confirm a new e-mail address"), default=0,
+        help_text=_("A public booking with an e-mail address never confirmed before is held this many minutes "
+                    "until the customer confirms it by the link sent there, else the time is released; "
+                    "0: booked at once. Staff bookings are never held."))
     # Bumped by every change to the network, so each server knows when its cached calendars are stale.
     version = models.PositiveBigIntegerField(default=0, editable=False)
 

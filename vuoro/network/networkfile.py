@@ -146,6 +146,8 @@ class NetworkSpec:
     releases: tuple[ReleaseSpec, ...] = ()
     rolling_releases: tuple[RollingReleaseSpec, ...] = ()
     max_bookings_per_person: int = 0  # live future bookings one person may hold in all; 0 = no cap
+    # A public booking with an e-mail address never confirmed is held this long for its link; 0 = off.
+    confirm_new_email_minutes: int = 0
 
     def service(self, code: str) -> ServiceSpec:
         return next(s for s in self.services if s.code == code)
@@ -275,7 +277,7 @@ def _zones() -> set[str]:
 
 
 TOP_KEYS = {"timezone", "holidays", "horizon_days", "slot_minutes", "services", "service_points", "pools",
-            "releases", "rolling_releases", "max_bookings_per_person"}
+            "releases", "rolling_releases", "max_bookings_per_person", "confirm_new_email_minutes"}
 POOL_KEYS = {"id", "name", "kind", "service_points", "services", "desks", "public_days_before"}
 RELEASE_KEYS = {"from", "to", "opens_at", "service_points", "services", "rush"}
 RUSH_KEYS = {"admit_per_minute", "before_minutes", "after_minutes", "pass_minutes"}
@@ -285,6 +287,7 @@ TIME_RE = re.compile(r"^(\d{2}):(\d{2})$")
 SERVICE_KEYS = {"code", "name", "duration_minutes", "checklist", "minutes_per_extra_person",
                 "max_bookings_per_person"}
 MAX_CAP = 1000
+MAX_CONFIRM_MINUTES = 1440  # a hold occupies a desk: a day at most
 POINT_KEYS = {"id", "name", "address", "desks", "services", "durations", "walk_in", "hours", "exceptions",
               "timezone"}
 
@@ -310,6 +313,8 @@ def parse_network(text: str, filename: str = "network.toml") -> NetworkSpec:
     slot = check.integer("slot_minutes", data.get("slot_minutes", 15), minimum=1, maximum=1440)
     cap = check.integer("max_bookings_per_person", data.get("max_bookings_per_person", 0), minimum=0,
                         maximum=MAX_CAP)
+    confirm = check.integer("confirm_new_email_minutes", data.get("confirm_new_email_minutes", 0), minimum=0,
+                            maximum=MAX_CONFIRM_MINUTES)
 
     services = _parse_services(check, data.get("services", []), slot)
     known = {s.code: s for s in services}
@@ -322,7 +327,8 @@ def parse_network(text: str, filename: str = "network.toml") -> NetworkSpec:
         raise NetworkFileError(check.problems)
     return NetworkSpec(timezone=zone, holidays=country, horizon_days=horizon, slot_minutes=slot,
                        services=tuple(services), service_points=tuple(points), pools=tuple(pools),
-                       releases=tuple(releases), rolling_releases=tuple(rolling), max_bookings_per_person=cap)
+                       releases=tuple(releases), rolling_releases=tuple(rolling), max_bookings_per_person=cap,
+                       confirm_new_email_minutes=confirm)
 
 
 def _parse_services(check: Checker, raw, slot: int | None) -> list[ServiceSpec]:
@@ -728,6 +734,8 @@ def dump_network(spec: NetworkSpec) -> str:
     out += [f"horizon_days = {spec.horizon_days}", f"slot_minutes = {spec.slot_minutes}"]
     if spec.max_bookings_per_person:
         out.append(f"max_bookings_per_person = {spec.max_bookings_per_person}")
+    if spec.confirm_new_email_minutes:
+        out.append(f"confirm_new_email_minutes = {spec.confirm_new_email_minutes}")
     for service in spec.services:
         out += ["", "[[services]]", f"code = {_s(service.code)}", f"name = {_names(service.name)}",
                 f"duration_minutes = {service.duration_minutes}"]

@@ -131,7 +131,8 @@ def network_export() -> NetworkSpec:
     return NetworkSpec(timezone=settings.timezone, holidays=settings.holidays_country or None,
                        horizon_days=settings.horizon_days, slot_minutes=settings.slot_minutes,
                        services=services, service_points=tuple(points), pools=pools, releases=releases,
-                       rolling_releases=rolling, max_bookings_per_person=settings.max_bookings_per_person)
+                       rolling_releases=rolling, max_bookings_per_person=settings.max_bookings_per_person,
+                       confirm_new_email_minutes=settings.confirm_new_email_minutes)
 
 
 def release_list():

@@ -70,7 +70,8 @@ def network_load(*, spec: NetworkSpec) -> LoadReport:
     report = LoadReport()
     _sync(NetworkSettings, {"pk": 1}, {"timezone": spec.timezone, "holidays_country": spec.holidays or "",
                                        "horizon_days": spec.horizon_days, "slot_minutes": spec.slot_minutes,
-                                       "max_bookings_per_person": spec.max_bookings_per_person},
+                                       "max_bookings_per_person": spec.max_bookings_per_person,
+                                       "confirm_new_email_minutes": spec.confirm_new_email_minutes},
           report, "network settings")
     services = {}
     for item in spec.services:

@@ -66,6 +66,8 @@ class NetworkState:
     # Live future bookings one person may hold: of each service (code -> cap), and of all services; 0 = no cap.
     person_caps: dict[str, int] = field(default_factory=dict)
     network_person_cap: int = 0
+    # A public booking with an e-mail address never confirmed is held this long for its link (0: off).
+    confirm_new_email_minutes: int = 0
 
     def kept_desks(self, point: PointState, service_code: str, day: dt.date, now: dt.datetime,
                    pools: frozenset[str] = frozenset()) -> tuple[int, bool]:
@@ -185,7 +187,8 @@ def _build(version: int, settings: NetworkSettings) -> NetworkState:
                         service_durations={code: minutes for code, _, minutes, _ in services},
                         extra_person_minutes={code: extra for code, _, _, extra in services if extra},
                         pools=pools, pool_of_point=pool_of_point,
-                        person_caps=caps, network_person_cap=settings.max_bookings_per_person)
+                        person_caps=caps, network_person_cap=settings.max_bookings_per_person,
+                        confirm_new_email_minutes=settings.confirm_new_email_minutes)
 
 
 def _releases(zone: ZoneInfo) -> Releases:

@@ -34,6 +34,8 @@ class Notice(models.Model):
         AGENCY_CANCELLED = "agency_cancelled", _("cancelled by the agency")
         TURN_NEAR = "turn_near", _("your turn is near")
         WAITLIST_OFFERED = "waitlist_offer", _("a time held from the waitlist")
+        CONFIRM_EMAIL = "confirm_email", _("confirm the e-mail address")
+        UNCONFIRMED = "unconfirmed", _("released: e-mail address not confirmed")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("e-mail")

@@ -127,6 +127,8 @@ def notice_outdated(*, notice: Notice, status: str | None, start_at: dt.datetime
         return "the booking is gone"
     if notice.event == Notice.Event.WAITLIST_OFFERED:
         return None if status == Booking.Status.HELD else "the offer has ended"
+    if notice.event == Notice.Event.CONFIRM_EMAIL:
+        return None if status == Booking.Status.HELD else "the hold has ended"
     if notice.event not in ABOUT_THE_VISIT:
         return None
     if status == Booking.Status.CANCELLED or (notice.event == Notice.Event.REMINDER
