@@ -15,6 +15,7 @@ from vuoro.booking.rush import QUEUE_KEY_SALT, RushError, RushPassRequired, rush
 from vuoro.booking.services import Customer, booking_create
 from vuoro.network.models import Release
 from vuoro.network.state import network_state
+from vuoro.scheduling.rush import DRAWN_KEYS
 
 pytestmark = pytest.mark.django_db
 SERVICE = "residence-card"
@@ -108,15 +109,21 @@ class TestAdmission:
         release_id, rule = rush
         for n in range(5):
             join(release_id, n, rule.window_start, rng=random.Random(n))
-        # Before the draw: back when the place known so far (1 + lower keys) would be admitted, at
-        # the rate and not rounded to whole minutes, so the returns follow the draw and spread out.
+        # Before the draw: back when the place estimated from the key (its share of the key space
+        # times the 4 others who have joined; nothing counts the lower keys) would be admitted at
+        # the rate, not rounded to whole minutes, so the returns follow the draw and spread out.
         waiting = [join(release_id, n, rule.window_start) for n in range(5)]
         keys = {s.queue_key: RushPlace.objects.get(pk=signing.loads(s.queue_key, salt=QUEUE_KEY_SALT)[1]).order_key
                 for s in waiting}
         for status in waiting:
-            ahead = sum(1 for key in keys.values() if key < keys[status.queue_key])
-            assert status.retry_at == rule.draw_at + dt.timedelta(minutes=ahead / rule.admit_per_minute)
-        assert sorted(s.retry_at for s in waiting) == [rule.draw_at + dt.timedelta(seconds=30 * k) for k in range(5)]
+            estimate = keys[status.queue_key] / DRAWN_KEYS * 4
+            assert status.retry_at == rule.draw_at + dt.timedelta(minutes=estimate / rule.admit_per_minute)
+            polled = rush_status(state=network_state(), release_id=release_id, queue_key=status.queue_key,
+                                 now=rule.draw_at - dt.timedelta(seconds=1))
+            assert polled.retry_at == status.retry_at and polled.place is None
+        by_key = sorted(waiting, key=lambda s: keys[s.queue_key])
+        assert [s.retry_at for s in by_key] == sorted(s.retry_at for s in waiting)
+        assert rule.draw_at <= by_key[0].retry_at < by_key[-1].retry_at < rule.admitted_at(5)
         fifth = next(s for n in range(5) if (s := join(release_id, n, rule.draw_at)).place == 5)
         assert fifth.retry_at == fifth.admitted_at == rule.draw_at + dt.timedelta(minutes=2)
 
