@@ -6,12 +6,22 @@ from html import unescape
 
 import pytest
 from django.core import signing
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.booking.conftest import HELSINKI, at, booking_body
 from tests.factories import load_network
-from vuoro.booking.models import RushPlace
-from vuoro.booking.rush import QUEUE_KEY_SALT, RushError, RushPassRequired, rush_join, rush_pass_check, rush_status
+from vuoro.booking.models import RushDraw, RushPlace
+from vuoro.booking.rush import (
+    QUEUE_KEY_SALT,
+    RushError,
+    RushPassRequired,
+    rush_draw_sweep,
+    rush_join,
+    rush_pass_check,
+    rush_status,
+)
 from vuoro.booking.services import Customer, booking_create
 from vuoro.network.models import Release
 from vuoro.network.state import network_state
@@ -145,6 +155,110 @@ class TestAdmission:
         join(release_id, 0, rule.window_start)
         assert retention_purge(now=rule.window_start, days=1).rush_places_deleted == 0
         assert retention_purge(now=rule.window_start + dt.timedelta(days=2), days=1).rush_places_deleted == 1
+
+
+def stored_places(release_id):
+    """Every place of the release as stored: [(place, order_key, joined_at)] by place."""
+    return list(RushPlace.objects.filter(release_id=release_id).order_by("place", "id")
+                .values_list("place", "order_key", "joined_at"))
+
+
+class TestNumbering:
+    def test_places_are_numbered_once_at_the_draw_in_key_order_and_latecomers_after_in_arrival(self, rush, caplog):
+        release_id, rule = rush
+        caplog.set_level("INFO", logger="vuoro.rush")
+        rng = random.Random(7)
+        for n in range(30):
+            join(release_id, n, rule.window_start + dt.timedelta(seconds=n), rng=rng)
+        assert [place for place, _, _ in stored_places(release_id)] == [None] * 30  # nothing numbered before
+        draw = RushDraw.objects.get(release_id=release_id)
+        assert (draw.joined, draw.drawn, draw.late) == (30, None, 0)
+        # The first request after the draw numbers every drawn place; latecomers then take the next.
+        late = [join(release_id, 30 + k, rule.draw_at + dt.timedelta(seconds=k)) for k in range(3)]
+        assert [s.place for s in late] == [31, 32, 33]
+        places = stored_places(release_id)
+        assert [place for place, _, _ in places] == list(range(1, 34))
+        drawn_keys = [key for place, key, _ in places[:30]]
+        assert drawn_keys == sorted(drawn_keys) and max(drawn_keys) < DRAWN_KEYS  # 1..30 in order of key
+        assert [joined_at for _, _, joined_at in places[30:]] == [
+            rule.draw_at + dt.timedelta(seconds=k) for k in range(3)]  # then in order of arrival
+        draw.refresh_from_db()
+        assert (draw.joined, draw.drawn, draw.late, draw.drawn_at) == (33, 30, 3, rule.draw_at)
+        assert [r.getMessage() for r in caplog.records] == [f"release {release_id}: 30 places numbered at the draw"]
+        # Joining again changes nothing: the same place, no count.
+        assert join(release_id, 5, rule.draw_at + dt.timedelta(minutes=1)).place == next(
+            s.place for s in [rush_status(state=network_state(), release_id=release_id,
+                                          queue_key=join(release_id, 5, rule.draw_at).queue_key, now=rule.draw_at)])
+        draw.refresh_from_db()
+        assert (draw.joined, draw.late) == (33, 3)
+
+    def test_a_poll_is_one_read_by_primary_key_and_only_the_first_after_the_draw_numbers(self, rush, caplog):
+        release_id, rule = rush
+        caplog.set_level("INFO", logger="vuoro.rush")
+        keys = [join(release_id, n, rule.window_start, rng=random.Random(n)).queue_key for n in range(5)]
+
+        def poll(key, now):
+            state = network_state()
+            with CaptureQueriesContext(connection) as queries:
+                status = rush_status(state=state, release_id=release_id, queue_key=key, now=now)
+            return status, [q["sql"] for q in queries.captured_queries]
+
+        status, sql = poll(keys[0], rule.draw_at - dt.timedelta(seconds=1))
+        assert status.place is None and len(sql) == 1 and "COUNT(" not in sql[0].upper()
+        first, _ = poll(keys[0], rule.draw_at)  # numbers the places
+        assert len(caplog.records) == 1
+        for key in keys:
+            status, sql = poll(key, rule.draw_at + dt.timedelta(seconds=30))
+            assert status.place is not None and len(sql) == 1 and "COUNT(" not in sql[0].upper()
+        assert len(caplog.records) == 1  # numbered once
+        assert first.place == RushPlace.objects.get(pk=signing.loads(keys[0], salt=QUEUE_KEY_SALT)[1]).place
+
+    def test_the_pass_check_reads_the_stored_total_instead_of_counting(self, rush, wednesday):
+        release_id, rule = rush
+        join(release_id, 0, rule.window_start)  # drawn: place 1
+        for n in range(1, 3):  # late: places 2 and 3, admitted in the second minute
+            join(release_id, n, rule.draw_at + dt.timedelta(seconds=n))
+
+        def check(now):
+            """Refused or free, and the statements that read the queue (the network's version is read too)."""
+            state = network_state()
+            with CaptureQueriesContext(connection) as queries:
+                try:
+                    rush_pass_check(state=state, point_id=POINT, service_code=SERVICE, start_at=at(wednesday, 9),
+                                    email="someone@example.org", phone="", rush_pass=None, now=now)
+                    outcome = "free"
+                except RushPassRequired:
+                    outcome = "refused"
+            return outcome, [q["sql"] for q in queries.captured_queries if "rush" in q["sql"]]
+
+        assert check(rule.draw_at) == ("refused", [])  # within the first pass: on, whatever the queue
+        outcome, sql = check(rule.ends_at(3) - dt.timedelta(seconds=1))  # place 3's pass runs to the end
+        assert outcome == "refused" and len(sql) == 1
+        assert "booking_rushdraw" in sql[0] and "COUNT(" not in sql[0].upper()
+        assert check(rule.ends_at(3))[0] == "free"
+
+    def test_a_join_served_after_the_numbering_is_a_latecomer_whatever_its_clock_says(self, rush):
+        """A server whose clock is a little behind serves a join 'before the draw' after another
+        has numbered: the join takes the next place, never a number held by someone else."""
+        release_id, rule = rush
+        for n in range(3):
+            join(release_id, n, rule.window_start, rng=random.Random(n))
+        rush_draw_sweep(now=rule.draw_at)
+        behind = join(release_id, 3, rule.draw_at - dt.timedelta(milliseconds=5))
+        assert behind.status == "waiting" and behind.place is None  # its own clock: before the draw
+        assert [place for place, _, _ in stored_places(release_id)] == [1, 2, 3, 4]
+        assert rush_status(state=network_state(), release_id=release_id, queue_key=behind.queue_key,
+                           now=rule.draw_at).place == 4
+
+    def test_the_worker_numbers_a_draw_nobody_has_asked_about(self, rush):
+        release_id, rule = rush
+        for n in range(4):
+            join(release_id, n, rule.window_start, rng=random.Random(n))
+        assert rush_draw_sweep(now=rule.draw_at - dt.timedelta(seconds=1)) == 0
+        assert rush_draw_sweep(now=rule.draw_at) == 1
+        assert sorted(place for place, _, _ in stored_places(release_id)) == [1, 2, 3, 4]
+        assert rush_draw_sweep(now=rule.draw_at + dt.timedelta(seconds=15)) == 0  # once
+        assert RushDraw.objects.get(release_id=release_id).drawn == 4
 
 
 class TestBookingDuringTheRush:

@@ -29,6 +29,7 @@ from django.utils.crypto import salted_hmac
 from vuoro import prepared
 from vuoro.booking.models import RushDraw, RushPlace
 from vuoro.booking.services import BookingError
+from vuoro.network.models import Release
 from vuoro.network.state import NetworkState, network_state
 from vuoro.scheduling.calendar import local_date
 from vuoro.scheduling.releases import FixedRelease
@@ -153,7 +154,10 @@ def rush_number(*, release_id: int, now: dt.datetime) -> tuple[int, int]:
                 draw.save(update_fields=["drawn", "drawn_at"])
                 logger.info("release %s: %d places numbered at the draw", release_id, draw.drawn)
             return draw.drawn, draw.late
-    except IntegrityError:  # the release was removed a moment ago (this server's network copy is stale)
+    except IntegrityError:
+        if Release.objects.filter(pk=release_id).exists():
+            raise
+        # The release was removed a moment ago (this server's copy of the network is stale).
         raise NoRush("No release with a queue has that id.") from None
 
 
