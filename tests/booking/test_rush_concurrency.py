@@ -11,7 +11,8 @@ from tests.booking.conftest import next_weekday
 from tests.booking.test_concurrency import in_parallel
 from tests.booking.test_rush import network
 from vuoro.booking.models import RushDraw, RushPlace
-from vuoro.booking.rush import QUEUE_KEY_SALT, rush_join, rush_status
+from vuoro.booking.rush import QUEUE_KEY_SALT, NoRush, rush_join, rush_status
+from vuoro.network.models import Release
 from vuoro.network.state import network_state
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -98,3 +99,15 @@ def test_joins_served_while_the_draw_is_numbered_are_either_drawn_or_late_never_
     assert drawn + late == 200 + PARALLEL and drawn >= 200
     drawn_keys = [key for _, key in rows[:drawn]]
     assert drawn_keys == sorted(drawn_keys)
+
+
+def test_a_join_after_the_draw_of_a_release_removed_a_moment_ago_is_not_found(rush):
+    """(Committed transactions, as in production: the foreign key fails at the commit.)"""
+    release_id, rule = rush
+    join(release_id, 0, rule.window_start)
+    stale = network_state()
+    Release.objects.all().delete()  # another server removes the release; this copy still has it
+    for now in (rule.window_start, rule.draw_at + dt.timedelta(seconds=1)):
+        with pytest.raises(NoRush):
+            rush_join(state=stale, release_id=release_id, email="late@example.org", phone="", now=now)
+    assert not RushPlace.objects.exists() and not RushDraw.objects.exists()

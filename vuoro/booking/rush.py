@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 import random
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core import signing
@@ -142,22 +143,28 @@ def rush_number(*, release_id: int, now: dt.datetime) -> tuple[int, int]:
     statement. Returns (places drawn, places given since). Under the release's row lock, taken
     by every join too: who asks meanwhile waits and then finds the numbering done, and a join
     served during it either is numbered with the drawn or gets the next place after them."""
+    with _unless_removed(release_id), transaction.atomic():
+        RushDraw.objects.bulk_create([RushDraw(release_id=release_id)], ignore_conflicts=True)
+        draw = RushDraw.objects.select_for_update().get(pk=release_id)
+        if draw.drawn is None:
+            with connection.cursor() as cursor:
+                cursor.execute(_NUMBER_SQL, [release_id])
+                draw.drawn = cursor.rowcount
+            draw.drawn_at = now
+            draw.save(update_fields=["drawn", "drawn_at"])
+            logger.info("release %s: %d places numbered at the draw", release_id, draw.drawn)
+        return draw.drawn, draw.late
+
+
+@contextmanager
+def _unless_removed(release_id: int):
+    """A write for a release removed a moment ago (this server's copy of the network is stale)
+    fails at commit on its foreign key: NoRush, as if the copy had been fresh."""
     try:
-        with transaction.atomic():
-            RushDraw.objects.bulk_create([RushDraw(release_id=release_id)], ignore_conflicts=True)
-            draw = RushDraw.objects.select_for_update().get(pk=release_id)
-            if draw.drawn is None:
-                with connection.cursor() as cursor:
-                    cursor.execute(_NUMBER_SQL, [release_id])
-                    draw.drawn = cursor.rowcount
-                draw.drawn_at = now
-                draw.save(update_fields=["drawn", "drawn_at"])
-                logger.info("release %s: %d places numbered at the draw", release_id, draw.drawn)
-            return draw.drawn, draw.late
+        yield
     except IntegrityError:
         if Release.objects.filter(pk=release_id).exists():
             raise
-        # The release was removed a moment ago (this server's copy of the network is stale).
         raise NoRush("No release with a queue has that id.") from None
 
 
@@ -208,7 +215,7 @@ def rush_join(*, state: NetworkState, release_id: int, email: str, phone: str, n
                     order_key=rush.order_key(now, rng.getrandbits(62) if rng else secrets.randbits(62)))
     insert, params = prepared.insert(new)
     row = None
-    with transaction.atomic():
+    with _unless_removed(release.id), transaction.atomic():
         inserted = prepared.rows(f"{insert} ON CONFLICT DO NOTHING RETURNING id", params)
         if inserted:
             place_id = inserted[0][0]
