@@ -17,6 +17,7 @@ from vuoro.booking.rush import (
     QUEUE_KEY_SALT,
     RushError,
     RushPassRequired,
+    person_key,
     rush_draw_sweep,
     rush_join,
     rush_pass_check,
@@ -249,6 +250,25 @@ class TestNumbering:
         assert [place for place, _, _ in stored_places(release_id)] == [1, 2, 3, 4]
         assert rush_status(state=network_state(), release_id=release_id, queue_key=behind.queue_key,
                            now=rule.draw_at).place == 4
+
+    def test_a_place_left_without_a_number_after_the_draw_gets_the_next_one_when_asked(self, rush):
+        """A join cut off between its two statements after the draw (its process stopped) leaves a
+        place without a number: the first request for it, a poll or a join again, gives it the next."""
+        release_id, rule = rush
+        for n in range(3):
+            join(release_id, n, rule.window_start, rng=random.Random(n))
+        assert join(release_id, 3, rule.draw_at + dt.timedelta(seconds=1)).place == 4
+        cut = [RushPlace.objects.create(release_id=release_id, email_key=person_key(f"cut-{n}@example.org"),
+                                        order_key=rule.order_key(rule.draw_at + dt.timedelta(seconds=2 + n), 0),
+                                        joined_at=rule.draw_at + dt.timedelta(seconds=2 + n)) for n in range(2)]
+        polled = rush_status(state=network_state(), release_id=release_id, now=rule.draw_at + dt.timedelta(seconds=5),
+                             queue_key=signing.dumps([release_id, cut[1].pk], salt=QUEUE_KEY_SALT))
+        again = rush_join(state=network_state(), release_id=release_id, email="cut-0@example.org", phone="",
+                          now=rule.draw_at + dt.timedelta(seconds=6))
+        assert (polled.place, again.place) == (5, 6)
+        assert join(release_id, 4, rule.draw_at + dt.timedelta(seconds=7)).place == 7
+        assert [place for place, _, _ in stored_places(release_id)] == list(range(1, 8))
+        assert RushDraw.objects.values_list("drawn", "late").get(release_id=release_id) == (3, 4)
 
     def test_the_worker_numbers_a_draw_nobody_has_asked_about(self, rush):
         release_id, rule = rush

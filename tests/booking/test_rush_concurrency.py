@@ -75,6 +75,21 @@ def test_late_joiners_racing_get_distinct_dense_places_after_the_drawn(rush):
         10, len(late), 10 + len(late))
 
 
+def test_many_asking_at_once_for_a_place_left_without_a_number_give_it_one_number(rush):
+    release_id, rule = rush
+    for n in range(5):
+        join(release_id, n, rule.window_start, random.Random(n))
+    join(release_id, 5, rule.draw_at)  # numbers the draw; place 6
+    cut = RushPlace.objects.create(release_id=release_id, email_key="cut", order_key=rule.order_key(rule.draw_at, 0),
+                                   joined_at=rule.draw_at)  # as a join cut off after its first statement leaves it
+    key = signing.dumps([release_id, cut.pk], salt=QUEUE_KEY_SALT)
+    state = network_state()
+    results = in_parallel(PARALLEL, lambda n: rush_status(state=state, release_id=release_id, queue_key=key,
+                                                          now=rule.draw_at + dt.timedelta(seconds=1)).place)
+    assert results == [7] * PARALLEL
+    assert RushDraw.objects.values_list("drawn", "late").get(release_id=release_id) == (5, 2)
+
+
 def test_joins_served_while_the_draw_is_numbered_are_either_drawn_or_late_never_both_or_lost(rush):
     """Joins whose clock says 'just before the draw' race with pollers at the draw: every place
     ends up numbered exactly once, 1..n with no gap, the drawn in order of key."""

@@ -15,6 +15,7 @@ serves only a booking of that person.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import random
@@ -43,13 +44,24 @@ logger = logging.getLogger("vuoro.rush")
 
 _PLACES = RushPlace._meta.db_table
 _DRAWS = RushDraw._meta.db_table
-# A new place counted, holding the release's row until the join commits (so the numbering either
-# sees the new place or the join sees the numbering): before the draw in `joined` only; once the
-# places are numbered (`drawn` set) in `late` too, and the new place is drawn + late.
+# A new place counted in `joined`, holding the release's row until the join commits: so the
+# numbering either sees the new place, or the join sees `drawn` set and gives it a late place.
 _COUNT_SQL = (f"INSERT INTO {_DRAWS} (release_id, joined, late) VALUES (%s, 1, 0) ON CONFLICT (release_id) "
-              f"DO UPDATE SET joined = {_DRAWS}.joined + 1, "
-              f"late = {_DRAWS}.late + CASE WHEN {_DRAWS}.drawn IS NULL THEN 0 ELSE 1 END "
-              "RETURNING drawn, joined, late")
+              f"DO UPDATE SET joined = {_DRAWS}.joined + 1 RETURNING drawn, joined")
+# The same on PostgreSQL in the join's own statement (`new`: the INSERT of the place, RETURNING
+# id), so that the release's row is held only inside the database, never while Python runs.
+_JOIN_SQL = (f"WITH new AS ({{insert}}), counted AS (INSERT INTO {_DRAWS} (release_id, joined, late) "
+             f"SELECT %s, 1, 0 FROM new ON CONFLICT (release_id) DO UPDATE SET joined = {_DRAWS}.joined + 1 "
+             "RETURNING drawn, joined) SELECT new.id, counted.drawn, counted.joined FROM new, counted")
+# A place taken after the numbering gets the next number, unless it has one (whoever asks first):
+# the person's row locked first, so that two asking at once never take two numbers.
+_LATE_SQL = (f"WITH mine AS (SELECT id FROM {_PLACES} WHERE id = %s AND place IS NULL FOR UPDATE), "
+             f"counted AS (UPDATE {_DRAWS} SET late = late + 1 WHERE release_id = %s AND drawn IS NOT NULL "
+             f"AND EXISTS (SELECT 1 FROM mine) RETURNING drawn + late AS n) "
+             f"UPDATE {_PLACES} SET place = counted.n FROM counted, mine WHERE {_PLACES}.id = mine.id RETURNING place")
+_UNNUMBERED_SQL = f"SELECT 1 FROM {_PLACES} WHERE id = %s AND place IS NULL"
+_NEXT_LATE_SQL = (f"UPDATE {_DRAWS} SET late = late + 1 WHERE release_id = %s AND drawn IS NOT NULL "
+                  "RETURNING drawn + late")
 _PLACE_SQL = f"UPDATE {_PLACES} SET place = %s WHERE id = %s"
 # Every place of the release, 1..n in order of key (ties, which 62 random bits all but rule out, by id).
 _NUMBER_SQL = (f"UPDATE {_PLACES} SET place = numbered.n FROM (SELECT id, row_number() OVER "
@@ -196,6 +208,38 @@ def _row(release_id: int, place_id: int) -> _Row | None:
     return _Row(*found[0]) if found else None
 
 
+def _place_take(new: RushPlace) -> tuple[int, int | None, int] | None:
+    """Insert a new place and count it: (its id, places drawn or None before the numbering,
+    people joined); None when the person has a place already (by e-mail or by phone)."""
+    insert, params = prepared.insert(new)
+    insert += " ON CONFLICT DO NOTHING RETURNING id"
+    with _unless_removed(new.release_id):
+        if connection.vendor == "postgresql":
+            found = prepared.rows(_JOIN_SQL.format(insert=insert), [*params, new.release_id])
+            return found[0] if found else None
+        with transaction.atomic():
+            inserted = prepared.rows(insert, params)
+            if not inserted:
+                return None
+            drawn, joined = prepared.rows(_COUNT_SQL, [new.release_id])[0]
+            return inserted[0][0], drawn, joined
+
+
+def _late_place(release_id: int, place_id: int) -> int | None:
+    """The place of a row taken after the numbering: the next number (drawn + late, in order of
+    arrival) unless it has one already. Dense: a number is taken only with the row that gets it."""
+    if connection.vendor == "postgresql":
+        found = prepared.rows(_LATE_SQL, [place_id, release_id])
+    else:
+        with transaction.atomic():
+            found = prepared.rows(_NEXT_LATE_SQL, [release_id]) if prepared.rows(_UNNUMBERED_SQL, [place_id]) else []
+            if found:
+                prepared.rows(_PLACE_SQL, [found[0][0], place_id])
+    if found:
+        return found[0][0]
+    return RushPlace.objects.filter(pk=place_id).values_list("place", flat=True).first()
+
+
 def rush_join(*, state: NetworkState, release_id: int, email: str, phone: str, now: dt.datetime,
               rng: random.Random | None = None) -> RushStatus:
     """Take a place in a release's queue (`email` normalised, `phone` E.164 or ""); a person who
@@ -213,19 +257,13 @@ def rush_join(*, state: NetworkState, release_id: int, email: str, phone: str, n
     email_key, phone_key = person_key(email.strip().lower()), person_key(phone)
     new = RushPlace(release_id=release.id, email_key=email_key, phone_key=phone_key, joined_at=now,
                     order_key=rush.order_key(now, rng.getrandbits(62) if rng else secrets.randbits(62)))
-    insert, params = prepared.insert(new)
-    row = None
-    with _unless_removed(release.id), transaction.atomic():
-        inserted = prepared.rows(f"{insert} ON CONFLICT DO NOTHING RETURNING id", params)
-        if inserted:
-            place_id = inserted[0][0]
-            drawn, joined, late = prepared.rows(_COUNT_SQL, [release.id])[0]
-            place = None
-            if drawn is not None:  # numbered already: the next place, in order of arrival
-                place = drawn + late
-                prepared.rows(_PLACE_SQL, [place, place_id])
-            row = _Row(place_id, new.order_key, place, email_key, phone_key, joined)
-    if row is None:  # the person has a place already
+    taken = _place_take(new)
+    if taken is not None:
+        place_id, drawn, joined = taken
+        # Numbered already (a join after the draw, or one served while the numbering ran): the next place.
+        place = _late_place(release.id, place_id) if drawn is not None else None
+        row = _Row(place_id, new.order_key, place, email_key, phone_key, joined)
+    else:  # the person has a place already
         same = Q(email_key=email_key) | (Q(phone_key=phone_key) & ~Q(phone_key="")) if phone_key else Q(
             email_key=email_key)
         joined = RushDraw.objects.filter(release_id=OuterRef("release_id")).values("joined")
@@ -234,7 +272,19 @@ def rush_join(*, state: NetworkState, release_id: int, email: str, phone: str, n
         if found is None:  # taken and removed again in the meantime (the retention purge)
             raise NoRush("No place in the queue has that key.")
         row = _Row(*found)
+        if row.place is None and now >= rush.draw_at:
+            row = _with_place(release.id, row, now)
     return _status(release=release, rush=rush, row=row, now=now)
+
+
+def _with_place(release_id: int, row: _Row, now: dt.datetime) -> _Row:
+    """A row without a place after the draw: numbered with the drawn (the numbering runs now if it
+    has not), or else given the next late place (a join cut off between its two statements)."""
+    rush_number(release_id=release_id, now=now)
+    place = RushPlace.objects.filter(pk=row.id).values_list("place", flat=True).first()
+    if place is None:
+        place = _late_place(release_id, row.id)
+    return dataclasses.replace(row, place=place)
 
 
 def rush_status(*, state: NetworkState, release_id: int, queue_key: str, now: dt.datetime) -> RushStatus:
@@ -246,11 +296,10 @@ def rush_status(*, state: NetworkState, release_id: int, queue_key: str, now: dt
     except (signing.BadSignature, ValueError, TypeError):
         raise NoRush("No place in the queue has that key.") from None
     row = _row(release.id, place_id) if signed_release == release.id and isinstance(place_id, int) else None
-    if row is not None and row.place is None and now >= rush.draw_at:
-        rush_number(release_id=release.id, now=now)
-        row = _row(release.id, place_id)
     if row is None:
         raise NoRush("No place in the queue has that key.")
+    if row.place is None and now >= rush.draw_at:
+        row = _with_place(release.id, row, now)
     return _status(release=release, rush=rush, row=row, now=now)
 
 
