@@ -303,6 +303,21 @@ def rush_status(*, state: NetworkState, release_id: int, queue_key: str, now: dt
     return _status(release=release, rush=rush, row=row, now=now)
 
 
+def rush_is_on(*, release_id: int, rush: Rush, now: dt.datetime) -> bool:
+    """Whether booking a release's times needs a pass at `now` (Rush.is_on): from the window's
+    start until the last place's pass has expired, the places read from the release's row (the
+    draw numbered first if nobody has yet), never counted."""
+    if now < rush.window_start:
+        return False
+    if now < rush.draw_at + rush.pass_duration:
+        return True  # whatever the queue: the first passes are still valid
+    try:
+        drawn, late = _totals(release_id, now)
+    except NoRush:
+        return False  # the release is gone
+    return rush.is_on(now, drawn + late)
+
+
 def rush_pass_check(*, state: NetworkState, point_id: str, service_code: str, start_at: dt.datetime, email: str,
                     phone: str, rush_pass: str | None, now: dt.datetime) -> None:
     """Refuse (RushPassRequired) a booking of a start whose day is in a release with a rush that is
@@ -311,16 +326,9 @@ def rush_pass_check(*, state: NetworkState, point_id: str, service_code: str, st
     if point is None or not state.releases:
         return
     for release in state.releases.rushes(point_id, service_code, local_date(start_at, point.zone)):
-        rush = release.rush
-        if now < rush.window_start:
-            continue  # not yet released: the booking is refused anyway
-        if now >= rush.draw_at + rush.pass_duration:
-            try:
-                drawn, late = _totals(release.id, now)
-            except NoRush:
-                continue  # the release is gone
-            if not rush.is_on(now, drawn + late):
-                continue
+        # Before the window: not yet released, so the booking is refused anyway.
+        if not rush_is_on(release_id=release.id, rush=release.rush, now=now):
+            continue
         if not _pass_valid(rush_pass, release_id=release.id, email=email, phone=phone, now=now):
             current = network_state()  # `state` may be a copy not checked against the database's version
             if current is not state:
