@@ -416,9 +416,15 @@ def checks(db: str) -> dict:
                              "WHERE status <> 'cancelled' GROUP BY 1 HAVING count(*) > 1) t").fetchone()[0]
         bots = conn.execute("SELECT count(*) FROM booking_booking WHERE status <> 'cancelled' "
                             "AND customer_email LIKE 'bot-%%'").fetchone()[0]
-        places = conn.execute("SELECT count(*) FROM booking_rushplace").fetchone()[0]
+        places, numbered, distinct, highest = conn.execute(
+            "SELECT count(*), count(place), count(DISTINCT place), coalesce(max(place), 0) "
+            "FROM booking_rushplace").fetchone()
+        drawn, late, drawn_at = conn.execute("SELECT drawn, late, drawn_at FROM booking_rushdraw").fetchone() or (
+            None, None, None)
     return {"booked": booked, "double_bookings": overlapping, "people_with_two": twice, "bot_bookings_sql": bots,
-            "queue_places": places}
+            "queue_places": places, "places_drawn": drawn, "places_late": late,
+            "places_numbered_1_to_n": places == numbered == distinct == highest == (drawn or 0) + (late or 0),
+            "drawn_at": drawn_at.isoformat() if drawn_at else None}
 
 
 async def crowd(args, server: Server, release_id: int, desks, first, opens_wall: dt.datetime, window_start_wall,
@@ -541,7 +547,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     goals = {"every time booked": found["booked"] == args.times, "no 5xx": fivexx == 0,
              "no double booking": found["double_bookings"] == 0 and found["people_with_two"] == 0,
-             "bots within their share": found["bot_bookings_sql"] <= bound}
+             "bots within their share": found["bot_bookings_sql"] <= bound,
+             "places numbered once, 1..n": found["places_numbered_1_to_n"]}
     summary["correctness_goals"] = goals
     print_table(summary)
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
@@ -563,6 +570,8 @@ def print_table(s: dict) -> None:
          f"{s['double_bookings']} / {s['people_with_two']}"),
         ("bots' bookings (expected at their share, 3-sd bound)",
          f"{s['bot_bookings_sql']} ({s['bot_bookings_expected']}, {s['bot_bookings_bound_3sd']})"),
+        ("queue places: drawn + late (numbered 1..n)", f"{s['places_drawn']} + {s['places_late']} "
+         f"({'yes' if s['places_numbered_1_to_n'] else 'NO'})"),
         ("bots' share of people / of bookings", f"{s['bot_share_of_people']:.3%} / "
          + (f"{s['bot_share_of_bookings']:.3%}" if s["bot_share_of_bookings"] is not None else "-")),
         ("outsiders' availability p50 / p95 ms (goal p95 <= 100)",

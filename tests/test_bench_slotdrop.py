@@ -2,8 +2,8 @@
 end to end over HTTP on the machine's PostgreSQL (its own throwaway database). The rush's window is
 a whole minute and its moment a whole minute, so it takes 2.5-4 minutes: it runs only with
 VUORO_BENCH_TESTS=1 (and is marked `bench`). Asserts what must hold however slow the machine is:
-every time booked, no 5xx, no double booking, nobody with two, and the bots no more than their
-share of bookings beyond 3 standard deviations; never a time."""
+every time booked, no 5xx, no double booking, nobody with two, the queue's places numbered 1..n,
+and the bots no more than their share of bookings beyond 3 standard deviations; never a time."""
 from __future__ import annotations
 
 import json
@@ -52,5 +52,6 @@ def test_slotdrop_tiny(tmp_path):
     assert result["double_bookings"] == 0 and result["people_with_two"] == 0
     assert result["bot_bookings_sql"] <= result["bot_bookings_bound_3sd"]
     assert result["queue_places"] <= 1200  # one place a person, however often the bots joined
+    assert result["places_numbered_1_to_n"] and result["places_drawn"] > 0  # numbered once, at the draw
     assert result["by_kind"]["bot_join"].get("429", 0) > 0  # the bots did send more than a person may
     assert done.returncode == 0, done.stdout

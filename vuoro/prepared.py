@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import psycopg
 from django.db import connection
+from django.db.backends.utils import CursorDebugWrapper
 
 
 def rows(sql: str, params: Sequence) -> list[tuple]:
@@ -24,7 +25,11 @@ def rows(sql: str, params: Sequence) -> list[tuple]:
     connection.ensure_connection()
     # Django's own error classes (IntegrityError, OperationalError) as for any other statement.
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
+        if connection.queries_logged:  # DEBUG, or a test's CaptureQueriesContext: listed like Django's own
+            with CursorDebugWrapper(cursor, connection).debug_sql(sql, params):
+                cursor.execute(sql, params, prepare=True)
+        else:
+            cursor.execute(sql, params, prepare=True)
         return cursor.fetchall() if cursor.description else []
 
 

@@ -249,6 +249,7 @@ PERIODIC_TASKS = {
     "vuoro.notify.tasks.reminders_queue_task": SWEEP_SECONDS,
     "vuoro.walkin.tasks.noshow_sweep_task": 60,
     "vuoro.booking.tasks.waitlist_sweep_task": 60,
+    "vuoro.booking.tasks.rush_draw_task": 15,  # the first request after a draw usually numbers it first
     "vuoro.retention.retention_purge_task": 24 * 60 * 60,
 }
 

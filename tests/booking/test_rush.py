@@ -6,15 +6,27 @@ from html import unescape
 
 import pytest
 from django.core import signing
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.booking.conftest import HELSINKI, at, booking_body
 from tests.factories import load_network
-from vuoro.booking.models import RushPlace
-from vuoro.booking.rush import QUEUE_KEY_SALT, RushError, RushPassRequired, rush_join, rush_pass_check, rush_status
+from vuoro.booking.models import RushDraw, RushPlace
+from vuoro.booking.rush import (
+    QUEUE_KEY_SALT,
+    RushError,
+    RushPassRequired,
+    person_key,
+    rush_draw_sweep,
+    rush_join,
+    rush_pass_check,
+    rush_status,
+)
 from vuoro.booking.services import Customer, booking_create
 from vuoro.network.models import Release
 from vuoro.network.state import network_state
+from vuoro.scheduling.rush import DRAWN_KEYS
 
 pytestmark = pytest.mark.django_db
 SERVICE = "residence-card"
@@ -108,15 +120,21 @@ class TestAdmission:
         release_id, rule = rush
         for n in range(5):
             join(release_id, n, rule.window_start, rng=random.Random(n))
-        # Before the draw: back when the place known so far (1 + lower keys) would be admitted, at
-        # the rate and not rounded to whole minutes, so the returns follow the draw and spread out.
+        # Before the draw: back when the place estimated from the key (its share of the key space
+        # times the 4 others who have joined; nothing counts the lower keys) would be admitted at
+        # the rate, not rounded to whole minutes, so the returns follow the draw and spread out.
         waiting = [join(release_id, n, rule.window_start) for n in range(5)]
         keys = {s.queue_key: RushPlace.objects.get(pk=signing.loads(s.queue_key, salt=QUEUE_KEY_SALT)[1]).order_key
                 for s in waiting}
         for status in waiting:
-            ahead = sum(1 for key in keys.values() if key < keys[status.queue_key])
-            assert status.retry_at == rule.draw_at + dt.timedelta(minutes=ahead / rule.admit_per_minute)
-        assert sorted(s.retry_at for s in waiting) == [rule.draw_at + dt.timedelta(seconds=30 * k) for k in range(5)]
+            estimate = keys[status.queue_key] / DRAWN_KEYS * 4
+            assert status.retry_at == rule.draw_at + dt.timedelta(minutes=estimate / rule.admit_per_minute)
+            polled = rush_status(state=network_state(), release_id=release_id, queue_key=status.queue_key,
+                                 now=rule.draw_at - dt.timedelta(seconds=1))
+            assert polled.retry_at == status.retry_at and polled.place is None
+        by_key = sorted(waiting, key=lambda s: keys[s.queue_key])
+        assert [s.retry_at for s in by_key] == sorted(s.retry_at for s in waiting)
+        assert rule.draw_at <= by_key[0].retry_at < by_key[-1].retry_at < rule.admitted_at(5)
         fifth = next(s for n in range(5) if (s := join(release_id, n, rule.draw_at)).place == 5)
         assert fifth.retry_at == fifth.admitted_at == rule.draw_at + dt.timedelta(minutes=2)
 
@@ -138,6 +156,129 @@ class TestAdmission:
         join(release_id, 0, rule.window_start)
         assert retention_purge(now=rule.window_start, days=1).rush_places_deleted == 0
         assert retention_purge(now=rule.window_start + dt.timedelta(days=2), days=1).rush_places_deleted == 1
+
+
+def stored_places(release_id):
+    """Every place of the release as stored: [(place, order_key, joined_at)] by place."""
+    return list(RushPlace.objects.filter(release_id=release_id).order_by("place", "id")
+                .values_list("place", "order_key", "joined_at"))
+
+
+class TestNumbering:
+    def test_places_are_numbered_once_at_the_draw_in_key_order_and_latecomers_after_in_arrival(self, rush, caplog):
+        release_id, rule = rush
+        caplog.set_level("INFO", logger="vuoro.rush")
+        rng = random.Random(7)
+        for n in range(30):
+            join(release_id, n, rule.window_start + dt.timedelta(seconds=n), rng=rng)
+        assert [place for place, _, _ in stored_places(release_id)] == [None] * 30  # nothing numbered before
+        draw = RushDraw.objects.get(release_id=release_id)
+        assert (draw.joined, draw.drawn, draw.late) == (30, None, 0)
+        # The first request after the draw numbers every drawn place; latecomers then take the next.
+        late = [join(release_id, 30 + k, rule.draw_at + dt.timedelta(seconds=k)) for k in range(3)]
+        assert [s.place for s in late] == [31, 32, 33]
+        places = stored_places(release_id)
+        assert [place for place, _, _ in places] == list(range(1, 34))
+        drawn_keys = [key for place, key, _ in places[:30]]
+        assert drawn_keys == sorted(drawn_keys) and max(drawn_keys) < DRAWN_KEYS  # 1..30 in order of key
+        assert [joined_at for _, _, joined_at in places[30:]] == [
+            rule.draw_at + dt.timedelta(seconds=k) for k in range(3)]  # then in order of arrival
+        draw.refresh_from_db()
+        assert (draw.joined, draw.drawn, draw.late, draw.drawn_at) == (33, 30, 3, rule.draw_at)
+        assert [r.getMessage() for r in caplog.records] == [f"release {release_id}: 30 places numbered at the draw"]
+        # Joining again changes nothing: the same place, no count.
+        assert join(release_id, 5, rule.draw_at + dt.timedelta(minutes=1)).place == next(
+            s.place for s in [rush_status(state=network_state(), release_id=release_id,
+                                          queue_key=join(release_id, 5, rule.draw_at).queue_key, now=rule.draw_at)])
+        draw.refresh_from_db()
+        assert (draw.joined, draw.late) == (33, 3)
+
+    def test_a_poll_is_one_read_by_primary_key_and_only_the_first_after_the_draw_numbers(self, rush, caplog):
+        release_id, rule = rush
+        caplog.set_level("INFO", logger="vuoro.rush")
+        keys = [join(release_id, n, rule.window_start, rng=random.Random(n)).queue_key for n in range(5)]
+
+        def poll(key, now):
+            state = network_state()
+            with CaptureQueriesContext(connection) as queries:
+                status = rush_status(state=state, release_id=release_id, queue_key=key, now=now)
+            return status, [q["sql"] for q in queries.captured_queries]
+
+        status, sql = poll(keys[0], rule.draw_at - dt.timedelta(seconds=1))
+        assert status.place is None and len(sql) == 1 and "COUNT(" not in sql[0].upper()
+        first, _ = poll(keys[0], rule.draw_at)  # numbers the places
+        assert len(caplog.records) == 1
+        for key in keys:
+            status, sql = poll(key, rule.draw_at + dt.timedelta(seconds=30))
+            assert status.place is not None and len(sql) == 1 and "COUNT(" not in sql[0].upper()
+        assert len(caplog.records) == 1  # numbered once
+        assert first.place == RushPlace.objects.get(pk=signing.loads(keys[0], salt=QUEUE_KEY_SALT)[1]).place
+
+    def test_the_pass_check_reads_the_stored_total_instead_of_counting(self, rush, wednesday):
+        release_id, rule = rush
+        join(release_id, 0, rule.window_start)  # drawn: place 1
+        for n in range(1, 3):  # late: places 2 and 3, admitted in the second minute
+            join(release_id, n, rule.draw_at + dt.timedelta(seconds=n))
+
+        def check(now):
+            """Refused or free, and the statements that read the queue (the network's version is read too)."""
+            state = network_state()
+            with CaptureQueriesContext(connection) as queries:
+                try:
+                    rush_pass_check(state=state, point_id=POINT, service_code=SERVICE, start_at=at(wednesday, 9),
+                                    email="someone@example.org", phone="", rush_pass=None, now=now)
+                    outcome = "free"
+                except RushPassRequired:
+                    outcome = "refused"
+            return outcome, [q["sql"] for q in queries.captured_queries if "rush" in q["sql"]]
+
+        assert check(rule.draw_at) == ("refused", [])  # within the first pass: on, whatever the queue
+        outcome, sql = check(rule.ends_at(3) - dt.timedelta(seconds=1))  # place 3's pass runs to the end
+        assert outcome == "refused" and len(sql) == 1
+        assert "booking_rushdraw" in sql[0] and "COUNT(" not in sql[0].upper()
+        assert check(rule.ends_at(3))[0] == "free"
+
+    def test_a_join_served_after_the_numbering_is_a_latecomer_whatever_its_clock_says(self, rush):
+        """A server whose clock is a little behind serves a join 'before the draw' after another
+        has numbered: the join takes the next place, never a number held by someone else."""
+        release_id, rule = rush
+        for n in range(3):
+            join(release_id, n, rule.window_start, rng=random.Random(n))
+        rush_draw_sweep(now=rule.draw_at)
+        behind = join(release_id, 3, rule.draw_at - dt.timedelta(milliseconds=5))
+        assert behind.status == "waiting" and behind.place is None  # its own clock: before the draw
+        assert [place for place, _, _ in stored_places(release_id)] == [1, 2, 3, 4]
+        assert rush_status(state=network_state(), release_id=release_id, queue_key=behind.queue_key,
+                           now=rule.draw_at).place == 4
+
+    def test_a_place_left_without_a_number_after_the_draw_gets_the_next_one_when_asked(self, rush):
+        """A join cut off between its two statements after the draw (its process stopped) leaves a
+        place without a number: the first request for it, a poll or a join again, gives it the next."""
+        release_id, rule = rush
+        for n in range(3):
+            join(release_id, n, rule.window_start, rng=random.Random(n))
+        assert join(release_id, 3, rule.draw_at + dt.timedelta(seconds=1)).place == 4
+        cut = [RushPlace.objects.create(release_id=release_id, email_key=person_key(f"cut-{n}@example.org"),
+                                        order_key=rule.order_key(rule.draw_at + dt.timedelta(seconds=2 + n), 0),
+                                        joined_at=rule.draw_at + dt.timedelta(seconds=2 + n)) for n in range(2)]
+        polled = rush_status(state=network_state(), release_id=release_id, now=rule.draw_at + dt.timedelta(seconds=5),
+                             queue_key=signing.dumps([release_id, cut[1].pk], salt=QUEUE_KEY_SALT))
+        again = rush_join(state=network_state(), release_id=release_id, email="cut-0@example.org", phone="",
+                          now=rule.draw_at + dt.timedelta(seconds=6))
+        assert (polled.place, again.place) == (5, 6)
+        assert join(release_id, 4, rule.draw_at + dt.timedelta(seconds=7)).place == 7
+        assert [place for place, _, _ in stored_places(release_id)] == list(range(1, 8))
+        assert RushDraw.objects.values_list("drawn", "late").get(release_id=release_id) == (3, 4)
+
+    def test_the_worker_numbers_a_draw_nobody_has_asked_about(self, rush):
+        release_id, rule = rush
+        for n in range(4):
+            join(release_id, n, rule.window_start, rng=random.Random(n))
+        assert rush_draw_sweep(now=rule.draw_at - dt.timedelta(seconds=1)) == 0
+        assert rush_draw_sweep(now=rule.draw_at) == 1
+        assert sorted(place for place, _, _ in stored_places(release_id)) == [1, 2, 3, 4]
+        assert rush_draw_sweep(now=rule.draw_at + dt.timedelta(seconds=15)) == 0  # once
+        assert RushDraw.objects.get(release_id=release_id).drawn == 4
 
 
 class TestBookingDuringTheRush:

@@ -61,6 +61,6 @@ class TestNetworkAnswersKeptForTheVersion:
 
         load_network(services=[("citizenship", 30)], points=[dict(id="oulu", services=["citizenship"])])
         answers = [client.get(path).content for path in ("/api/v1/services", "/api/v1/service-points")]
-        with CaptureQueriesContext(connection) as queries:  # the version only (prepared on PostgreSQL: unlogged)
+        with CaptureQueriesContext(connection) as queries:  # the version only
             assert [client.get(path).content for path in ("/api/v1/services", "/api/v1/service-points")] == answers
         assert not [q["sql"] for q in queries if "network_service" in q["sql"]]

@@ -30,3 +30,11 @@ class TestRush:
         assert RUSH.is_on(RUSH.window_start, 7) and not RUSH.is_on(RUSH.window_start - dt.timedelta(seconds=1), 7)
         assert RUSH.is_on(RUSH.ends_at(7) - dt.timedelta(seconds=1), 7) and not RUSH.is_on(RUSH.ends_at(7), 7)
         assert RUSH.wait_minutes(7, RUSH.draw_at) == 2 and RUSH.wait_minutes(1, RUSH.draw_at) == 0
+
+    def test_before_the_draw_the_place_is_estimated_from_the_keys_share_of_the_key_space(self):
+        # 13 joined: 12 others, and a key at three quarters of the space has about 9 of them below.
+        assert RUSH.estimated_admission(3 * DRAWN_KEYS // 4, 13) == RUSH.draw_at + dt.timedelta(minutes=3)
+        assert RUSH.estimated_admission(0, 13) == RUSH.draw_at  # the lowest key: first
+        assert RUSH.estimated_admission(DRAWN_KEYS - 1, 1) == RUSH.draw_at  # alone so far
+        earlier, later = (RUSH.estimated_admission(k, 1000) for k in (DRAWN_KEYS // 3, DRAWN_KEYS // 2))
+        assert RUSH.draw_at < earlier < later  # the returns follow the keys

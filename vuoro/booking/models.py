@@ -290,7 +290,9 @@ class PriorityCode(models.Model):
 
 class RushPlace(models.Model):
     """One person's place in a release's rush queue (vuoro.scheduling.rush): the place is the
-    number of lower `order_key`s plus one, final once the window has closed."""
+    number of lower `order_key`s plus one, final once the window has closed. `place` holds it
+    from then on: numbered once for everyone drawn (vuoro.booking.rush), given at the join to
+    whoever comes later; null before the draw."""
 
     release = models.ForeignKey("network.Release", on_delete=models.CASCADE, related_name="+")
     # Keyed digests (vuoro.booking.rush.person_key) of the lower-case e-mail address and the E.164 phone number.
@@ -298,11 +300,28 @@ class RushPlace(models.Model):
     phone_key = models.CharField(max_length=64, blank=True, default="")
     order_key = models.BigIntegerField()
     joined_at = models.DateTimeField()
+    place = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
+            models.UniqueConstraint(fields=["release", "place"], name="one_rush_place_per_number"),
             models.UniqueConstraint(fields=["release", "email_key"], name="one_rush_place_per_email"),
             models.UniqueConstraint(fields=["release", "phone_key"], condition=~models.Q(phone_key=""),
                                     name="one_rush_place_per_phone"),
         ]
         indexes = [models.Index(fields=["release", "order_key"], name="rush_place_order")]
+
+
+class RushDraw(models.Model):
+    """A release's rush queue as a whole: the counters that make every answer about it one
+    indexed read (vuoro.booking.rush). `joined` counts the places taken (before the draw it
+    estimates a place from its key); `drawn` is set once, by the numbering at the draw, to the
+    number of places drawn (1..drawn, in order of key); `late` counts the places given after it
+    (drawn + 1, drawn + 2, ... in order of arrival). The row is also the lock that makes the
+    numbering happen once: whoever numbers, and whoever joins, holds it until they commit."""
+
+    release = models.OneToOneField("network.Release", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    joined = models.PositiveIntegerField(default=0)
+    drawn = models.PositiveIntegerField(null=True, blank=True)
+    late = models.PositiveIntegerField(default=0)
+    drawn_at = models.DateTimeField(null=True, blank=True)  # when the numbering ran

@@ -44,7 +44,8 @@ from django.urls import reverse
 from vuoro.booking.email_confirm import email_holds_lapse
 from vuoro.booking.guards import pin_attempt_clear, pin_attempt_take
 from vuoro.booking.keys import hash_pin, new_pin, new_reservation_key, pin_matches
-from vuoro.booking.models import HOLD_WAITLIST, MAX_PERSONS, Booking, RushPlace, WaitlistEntry, WaitlistEntryPoint
+from vuoro.booking.models import HOLD_WAITLIST, MAX_PERSONS, Booking, WaitlistEntry, WaitlistEntryPoint
+from vuoro.booking.rush import rush_is_on
 from vuoro.booking.selectors import availability_list
 from vuoro.booking.services import (
     ActiveBookingExists,
@@ -242,11 +243,10 @@ def _rush_bars(state: NetworkState, now: dt.datetime) -> dict[int, dt.datetime]:
     first_day = today(state, now)
     for release in state.releases.fixed if state.releases else ():
         rush = release.rush
-        if rush is None or now < rush.window_start or release.last_date < first_day:
+        if rush is None or release.last_date < first_day:
             continue
-        if now >= rush.draw_at + rush.pass_duration and not rush.is_on(
-                now, RushPlace.objects.filter(release_id=release.id).count()):
-            continue  # over (as rush_pass_check judges it): its times are booked as any others
+        if not rush_is_on(release_id=release.id, rush=rush, now=now):
+            continue  # not yet, or over (as rush_pass_check judges it): its times are booked as any others
         bars[release.id] = rush.window_start
     return bars
 

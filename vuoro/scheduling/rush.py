@@ -5,7 +5,10 @@ window) gets a random order key: the draw. Who joins later gets a key above ever
 order of arrival. Once the window has closed, a person's place is 1 + the number of lower keys,
 and the queue is admitted `admit_per_minute` places a minute from the window's close: place p
 is admitted at close + ⌊(p − 1) / rate⌋ minutes and holds a pass for `pass_duration` after that.
-Nothing needs a job: every answer follows from the time and the count of lower keys.
+Nothing needs a job: every answer follows from the time and the place (which the database numbers
+once, at the draw: vuoro.booking.rush). Before the draw a place is only estimated: the keys are
+uniform, so a key's fraction of the key space times the others who have joined is the expected
+count of lower keys among them.
 """
 from __future__ import annotations
 
@@ -40,6 +43,15 @@ class Rush:
         if joined_at < self.draw_at:
             return random_bits % DRAWN_KEYS
         return DRAWN_KEYS + (joined_at - self.draw_at) // _MICRO
+
+    def estimated_admission(self, order_key: int, joined: int) -> dt.datetime:
+        """Before the draw: when a drawn key's place among `joined` people (the key's own
+        included) would be admitted at the rate, if nobody else joined. The place is estimated
+        as 1 + the expected count of lower keys among the others, key / DRAWN_KEYS × (joined − 1),
+        and not rounded, so that the returns after the draw follow the drawn order and spread
+        over the whole admission rather than falling in its first minute."""
+        ahead = min(max(order_key, 0), DRAWN_KEYS) / DRAWN_KEYS * max(joined - 1, 0)
+        return self.draw_at + dt.timedelta(minutes=ahead / self.admit_per_minute)
 
     def admitted_at(self, place: int) -> dt.datetime:
         """When place `place` (1 = first) is admitted."""
