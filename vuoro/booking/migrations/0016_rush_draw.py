@@ -17,7 +17,7 @@ def count_joined(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0014_waitlist_points_and_failures'),
+        ('booking', '0015_confirmed_email'),
         ('network', '0007_rush_draw_at_the_moment'),
     ]
 
