@@ -1,4 +1,4 @@
-"""POST /api/v1/guidance: where to go with a matter (API.md)."""
+"""POST /api/v1/guidance: where to go with a matter (docs/api.md)."""
 from __future__ import annotations
 
 from typing import Literal
