@@ -366,3 +366,60 @@ class TestThePagesSayWhy:
         assert moved.status_code == 409
         made.booking.refresh_from_db()
         assert made.booking.start_at == at(monday, 10)
+
+
+class TestAPriorityCodeUsedMeanwhile:
+    """The code was used in another tab between the details page and sending it: the page says so,
+    or (when the time was kept for the code's pool) that the time is kept."""
+
+    @pytest.fixture
+    def with_code(self, client):
+        from tests.booking.test_pools_api import DAY, WA, issue
+
+        load_network(slot_minutes=30, horizon_days=60, holidays=None, services=[("residence-card", 30)],
+                     points=[dict(id="malmi", desks=2, services=["residence-card"], hours=WEEKDAYS | {
+                         "sat": "08:00-16:00", "sun": "08:00-16:00"})],
+                     pools=[dict(id=WA, desks=1, public_days_before=3)])
+        code = issue()
+        assert client.post("/book/priority-code/", {"priority_code": code}).status_code == 302
+        return DAY, code
+
+    def send(self, client, start, language="en"):
+        url = "/book/details/?" + urlencode({"service": "residence-card", "point": "malmi",
+                                             "start": start.isoformat()})
+        return client.post(url, {"name": "Test Person", "email": "person@example.org", "language": "fi"},
+                           headers={"accept-language": language})
+
+    def use_elsewhere(self, code, start):
+        booking_create(state=network_state(), service_code="residence-card", point_id="malmi", start_at=start,
+                       persons=1, language="fi", customer=Customer(name="Other", email="other@example.org"),
+                       now=dt.datetime.now(dt.UTC), priority_code=code)
+
+    def test_a_code_used_before_the_page_books_as_everyone_does(self, client, with_code):
+        day, code = with_code
+        self.use_elsewhere(code, at(day, 12))
+        assert self.send(client, at(day, 9)).status_code == 302  # the session's code is dropped; 9:00 is free
+
+    def test_a_code_used_while_the_page_was_sent_says_so_and_books_on_the_next_try(self, client, with_code,
+                                                                                  monkeypatch):
+        from tests.booking.test_pools_api import WA
+
+        day, code = with_code
+        self.use_elsewhere(code, at(day, 12))
+        # The page read the code as good a moment before the other booking used it up.
+        monkeypatch.setattr("vuoro.booking.views.priority_code_check", lambda **kwargs: WA)
+        page = self.send(client, at(day, 9), language="fi")
+        assert page.status_code == 409
+        assert notice(page) == ("Tämä etusijakoodi on jo käytetty. Antamasi tiedot säilyvät: varaa uudelleen, niin "
+                                "saat tämän ajan ilman koodia.")
+        monkeypatch.undo()
+        assert self.send(client, at(day, 9)).status_code == 302
+
+    def test_a_time_kept_for_the_codes_pool_says_it_is_kept(self, client, with_code):
+        day, code = with_code
+        book(at(day, 9), point="malmi", email="first@example.org", now=dt.datetime.now(dt.UTC))  # the public desk
+        self.use_elsewhere(code, at(day, 12))
+        page = self.send(client, at(day, 9))
+        assert page.status_code == 409
+        assert notice(page).startswith("This time is kept for a priority group It can be booked with a priority "
+                                       "code issued by the agency.")

@@ -380,7 +380,7 @@ def details(request):
     point_id, start_at = choice
     language = (get_language() or "fi")[:2]
     form = DetailsForm(request.POST or None, initial={"language": language})
-    problem, slot_problem, alternatives, status, queue_url = None, None, [], 200, None
+    problem, slot_problem, code_problem, alternatives, status, queue_url = None, None, None, [], 200, None
     now = timezone.now()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -401,14 +401,13 @@ def details(request):
                                       start_at=start_at, persons=flow.persons)
         except ActiveBookingExists:
             problem, status = "active", 409
-        except InvalidPriorityCode:  # used meanwhile (another tab): the public's times are shown from now on
+        except InvalidPriorityCode as error:  # used meanwhile (another tab): the public's times from now on
             request.session.pop(PRIORITY_CODE, None)
             flow = replace(flow, pools=frozenset())
-            problem, status = "slot", 409
+            status, code_problem = 409, _code_problem(error)
             slot_problem = start_problem(state=state, service_code=flow.service_code, point_id=point_id,
                                          start_at=start_at, now=now, persons=flow.persons, pools=flow.pools)
-            if slot_problem is None:  # free for the public too: booking again books it
-                problem = None
+            problem = "slot" if slot_problem else "code"  # free for the public too: booking again books it
         else:
             if flow.pools:
                 request.session.pop(PRIORITY_CODE, None)
@@ -427,8 +426,8 @@ def details(request):
     return render(request, "booking/details.html", {
         "flow": flow, "form": form, "service": _service(flow), "point": points[point_id], "start": start_at,
         "end": start_at + dt.timedelta(minutes=flow.minutes(state, point_id)), "persons": flow.persons,
-        "problem": problem, "slot_problem": slot_problem, "alternatives": alternatives, "queue_url": queue_url,
-        "details_kept": request.method == "POST",
+        "problem": problem, "slot_problem": slot_problem, "code_problem": code_problem, "alternatives": alternatives,
+        "queue_url": queue_url, "details_kept": request.method == "POST",
         "action": flow.url("pick", point=point_id, start=start_at.isoformat()),
         "day_url": flow.url("day", point=point_id, date=start_at.date().isoformat()),
         "languages": SERVICE_LANGUAGES,
