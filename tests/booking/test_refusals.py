@@ -123,6 +123,14 @@ class TestBookingRefusals:
         assert (error.reason, error.kept_until) == (refusal.KEPT, day("2027-03-21"))
         assert book(wednesday, point="pooled", pools=frozenset({"kept"})).booking.pk
 
+    def test_a_time_kept_by_a_pool_for_other_services_is_not_offered_as_kept(self, db):
+        load_network(slot_minutes=20, horizon_days=180, holidays=None, services=[(SERVICE, 40), ("other", 40)],
+                     points=[dict(id="pooled", desks=2, services=[SERVICE, "other"], hours=WEEKDAYS)],
+                     pools=[dict(id="kept", desks=1, public_days_before=3, services=["other"])])
+        wednesday = at(day("2027-03-24"), 10)
+        book(wednesday, point="pooled", email="first@example.org")
+        assert refused(wednesday, point="pooled").reason == refusal.TAKEN  # no code opens it for this service
+
     def test_a_time_really_taken(self, network):
         book(at(day("2027-03-11"), 10), point="one", email="first@example.org")
         error = refused(at(day("2027-03-11"), 10, 20), point="one")  # overlaps 10:00-10:40

@@ -53,7 +53,8 @@ def start_problem(*, state: NetworkState, service_code: str, point_id: str, star
 
     if offered(pools):
         return None
-    kept = state.pools_at([point_id]) - pools
+    kept = {pool_id for pool_id in state.pools_at([point_id]) - pools
+            if state.pools[pool_id].services is None or service_code in state.pools[pool_id].services}
     if kept and offered(pools | kept):
         pool = state.pools[next(iter(kept))]
         error = SlotUnavailable("kept", reason=refusal.KEPT, refused=refusal.Refusal(refusal.KEPT, day=day),

@@ -184,12 +184,14 @@ def _desks_open_to(state: NetworkState, point: PointState, free: list[int], *, s
 
 
 def _not_free(state: NetworkState, point: PointState, free: list[int], *, cells: int, day: dt.date,
-              now: dt.datetime) -> SlotUnavailable:
-    """The refusal of a start no desk open to the caller has free: KEPT when a capacity pool's kept
-    desk has it free (with the date the kept time becomes everyone's), else TAKEN."""
-    number = free_desk_in(free, cells=cells)
-    if number is not None and number in point.desk_ids:
-        pool = state.pools[state.pool_of_point[point.id]]
+              service_code: str) -> SlotUnavailable:
+    """The refusal of a start no desk open to the caller has free: KEPT when a capacity pool that
+    serves the service has it free at a kept desk (with the date the kept time becomes everyone's),
+    else TAKEN."""
+    pool = state.pools.get(state.pool_of_point.get(point.id, ""))
+    number = free_desk_in(free, cells=cells) if pool is not None else None
+    if (number is not None and number in point.desk_ids
+            and (pool.services is None or service_code in pool.services)):
         return SlotUnavailable("That time is kept for customers with a priority code.", reason=refusal.KEPT,
                                refused=refusal.Refusal(refusal.KEPT, day=day),
                                kept_until=day - dt.timedelta(days=pool.public_days_before))
@@ -205,7 +207,7 @@ def _free_desk(*, state: NetworkState, point: PointState, opening: Opening, busy
     visible, pooled = _desks_open_to(state, point, free, service_code=service_code, day=day, now=now, pools=pools)
     number = free_desk_in(visible, cells=cells, preferred=preferred + pooled)
     if number is None or number not in point.desk_ids:
-        raise _not_free(state, point, free, cells=cells, day=day, now=now)
+        raise _not_free(state, point, free, cells=cells, day=day, service_code=service_code)
     return point.desk_ids[number]
 
 
@@ -364,7 +366,7 @@ def booking_create(
                 number = free_desk_in(visible, cells=cells, preferred=pooled)
                 if number is None or number not in point.desk_ids:
                     _refuse_at_cap(email_key, phone, service_id, now, caps)
-                    raise _not_free(state, point, free, cells=cells, day=day, now=now)
+                    raise _not_free(state, point, free, cells=cells, day=day, service_code=service_code)
                 if on_behalf is None:
                     key, pin = new_reservation_key(), new_pin()
                     pin_hash = hash_pin(key, pin)
