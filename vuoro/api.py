@@ -1,4 +1,4 @@
-"""The v1 API, assembled from each app's router; errors follow API.md's one shape."""
+"""The v1 API, assembled from each app's router; errors follow docs/api.md's one shape."""
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError

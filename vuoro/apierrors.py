@@ -4,12 +4,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import JsonResponse
-from ninja import Schema
+from ninja import Field, Schema
 from pydantic import model_validator
+
+from vuoro.scheduling.refusal import REASONS
 
 
 class ApiError(Exception):
-    """Raised by API handlers; rendered as API.md's error body with the given status."""
+    """Raised by API handlers; rendered as docs/api.md's error body with the given status."""
 
     def __init__(self, status: int, code: str, detail: str, *, fields: dict | None = None,
                  headers: dict | None = None):
@@ -74,11 +76,14 @@ class DomainError(Exception):
 # The error answers in the OpenAPI document (kept apart from the handlers above) ------------------
 
 class ErrorOut(Schema):
-    """Every error answer of the API: `fields` only with 422 (each field's messages)."""
+    """Every error answer of the API: `fields` only with 422 (each field's messages); `reason` only
+    with 409 `slot_unavailable` (why the start is not offered, an extension)."""
 
     error: str
     detail: str
     fields: dict[str, list[str]] | None = None
+    reason: str | None = Field(None, description="Extension, with 409 `slot_unavailable` only: why the start is not "
+                                                 "offered, one of " + ", ".join(f"`{r}`" for r in REASONS) + ".")
 
 
 # Any operation may answer these: 503 when the database cannot be reached (with Retry-After), 429
@@ -135,7 +140,7 @@ def _is_json(response) -> bool:
 
 class ApiErrorShapeMiddleware:
     """Under the API, a 400, 404, 405 or 413 that Django or ninja answered in HTML or plain text
-    (an unknown path, a wrong method, an unreadable request) is answered in API.md's error shape;
+    (an unknown path, a wrong method, an unreadable request) is answered in docs/api.md's error shape;
     a 405 keeps its Allow header. Listed before DatabaseUnavailableMiddleware, so it sees its answers too."""
 
     def __init__(self, get_response):

@@ -125,7 +125,7 @@ def or_none[T](parse: Callable[..., T], text: str | None, **limits) -> T | None:
         return None
 
 
-# --- The API: pydantic field types, so bad values are 422 in API.md's shape ------------------------------------
+# --- The API: pydantic field types, so bad values are 422 in docs/api.md's shape ------------------------------------
 
 def _api(parse: Callable[[str], Any], kind: type) -> Callable[[Any], Any]:
     def validate(value: Any) -> Any:

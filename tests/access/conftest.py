@@ -75,7 +75,7 @@ def _build() -> World:
     from vuoro.booking.links import manage_token
     from vuoro.booking.priority import priority_code_issue
     from vuoro.booking.services import Customer, booking_create
-    from vuoro.guidance.models import GuidanceRecord, GuidanceRule
+    from vuoro.guidance.models import GuidanceLinks, GuidanceRecord, GuidanceRule
     from vuoro.network import roles
     from vuoro.network.models import (
         Desk,
@@ -156,6 +156,7 @@ def _build() -> World:
         "guidance.guidancerule": GuidanceRule.objects.first() or GuidanceRule.objects.create(outcome="apply_online"),
         "guidance.guidancerecord": GuidanceRecord.objects.create(date=wednesday, matter=SERVICE,
                                                                  outcome="book_appointment", language="fi"),
+        "guidance.guidancelinks": GuidanceLinks.current(),
         "planning.scenario": Scenario.objects.create(name="access matrix", text="weeks = 1\n"),
         "axes.accessattempt": AccessAttempt.objects.create(
             username="someone", ip_address="203.0.113.9", user_agent="test", get_data="", post_data="",

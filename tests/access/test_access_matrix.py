@@ -290,6 +290,8 @@ ADMIN_MODELS: dict[str, AdminAccess] = {
     "walkin.kioskdevice": AdminAccess(view=ALL_STAFF, change=ALL_STAFF, scoped=True),
     "guidance.guidancerule": AdminAccess(view=MANAGERS_UP, add=ADMINS, change=ADMINS, delete=ADMINS),
     "guidance.guidancerecord": AdminAccess(view=MANAGERS_UP),
+    # The links to the online service and the missions abroad: one row (a migration makes it), never deleted.
+    "guidance.guidancelinks": AdminAccess(view=MANAGERS_UP, change=ADMINS),
     "planning.scenario": AdminAccess(view=MANAGERS_UP, add=MANAGERS_UP, change=MANAGERS_UP, delete=MANAGERS_UP),
     # Staff sign-in: administrators lift a sign-in pause (delete the attempts) and remove a lost phone's
     # second factor; only a superuser adds or edits a device by hand.

@@ -1,4 +1,4 @@
-"""The booking contract of API.md, on the real database."""
+"""The booking contract of docs/api.md, on the real database."""
 import datetime as dt
 
 import pytest

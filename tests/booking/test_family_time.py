@@ -1,4 +1,4 @@
-"""Family time (API.md): a visit of n persons takes d + (n − 1) × minutes_per_extra_person, in
+"""Family time (docs/api.md): a visit of n persons takes d + (n − 1) × minutes_per_extra_person, in
 availability, bookings, moves and on the booking pages; on the real database."""
 import datetime as dt
 import re

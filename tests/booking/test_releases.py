@@ -1,4 +1,4 @@
-"""Releases in availability, booking, moving and the booking pages (API.md, "Releases")."""
+"""Releases in availability, booking, moving and the booking pages (docs/api.md, "Releases")."""
 import datetime as dt
 import re
 from html import unescape

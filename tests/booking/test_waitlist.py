@@ -1,4 +1,4 @@
-"""The waitlist (API.md, Additions): freed time goes to the first waiting entry, by itself."""
+"""The waitlist (docs/api.md, Additions): freed time goes to the first waiting entry, by itself."""
 import datetime as dt
 
 import pytest

@@ -105,3 +105,43 @@ def test_the_staff_page_passes_axe(page, live_server, network, axe_violations):
     assert page.get_by_role("heading", level=1).inner_text() == "Ohjauksella vältetyt käynnit"
     page.get_by_role("table").wait_for(state="visible")
     assert axe_violations(page) == [], pretty(axe_violations(page))
+
+
+ABROAD_LINKS = {
+    "fi": ("Etsi Suomen suurlähetystö tai konsulaatti", "https://um.fi/edustustot", "Hae verkkopalvelussa",
+           "https://enterfinland.fi/eServices/home/setfinnish"),
+    "sv": ("Hitta en finländsk ambassad eller ett konsulat", "https://um.fi/beskickningar", "Ansök i e-tjänsten",
+           "https://enterfinland.fi/eServices/home/setswedish"),
+    "en": ("Find a Finnish embassy or consulate", "https://um.fi/missions", "Apply in the online service",
+           "https://enterfinland.fi/eServices/home/setenglish"),
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_mission_abroad_and_applying_online_end_in_real_links(browser, live_server, network, axe_violations,
+                                                                language, javascript):
+    """At a phone's width, with JavaScript on and off: the outcomes that leave the service points link
+    onward; axe-core (which needs JavaScript in the page) finds nothing."""
+    context = browser.new_context(java_script_enabled=javascript, viewport={"width": 390, "height": 844},
+                                  locale={"fi": "fi-FI", "sv": "sv-FI", "en": "en-GB"}[language])
+    page = context.new_page()
+    page.goto(live_server.url + "/guidance/")
+    answer(page, language, {"fi": "Jokin muu asia", "sv": "Något annat", "en": "Something else"}[language],
+           in_country=False)
+    missions_text, missions_url, online_text, online_url = ABROAD_LINKS[language]
+    missions = page.get_by_role("link", name=missions_text)
+    expect(missions).to_have_attribute("href", missions_url)
+    expect(page.get_by_role("link", name=online_text)).to_have_attribute("href", online_url)
+    if javascript:
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+        assert axe_violations(page) == [], pretty(axe_violations(page))
+
+    page.get_by_role("link", name={"fi": "Muuta vastauksiasi", "sv": "Ändra dina svar",
+                                   "en": "Change your answers"}[language]).click()
+    answer(page, language, "extended-permit " + language, strong_eid=True)
+    expect(page.get_by_role("link", name={"fi": "Siirry verkkopalveluun", "sv": "Gå till e-tjänsten",
+                                          "en": "Go to the online service"}[language])).to_have_attribute(
+        "href", online_url)
+    if javascript:
+        assert axe_violations(page) == [], pretty(axe_violations(page))

@@ -1,4 +1,4 @@
-"""POST /api/v1/guidance exactly as API.md fixes it, and nothing personal kept."""
+"""POST /api/v1/guidance exactly as docs/api.md fixes it, and nothing personal kept."""
 import datetime as dt
 import json
 

@@ -21,7 +21,7 @@ def every_combination():
 
 
 def expected(answers: Answers, codes: set[str]) -> tuple[str, str | None]:
-    """DOMAIN.md, written out once more by hand."""
+    """docs/domain.md, written out once more by hand."""
     service = answers.matter if answers.matter in codes else None
     if answers.matter == "asylum":
         return "contact_police_or_border", None

@@ -1,4 +1,4 @@
-"""`minutes_per_extra_person` in the network file (API.md, family time): checked, stored, written back."""
+"""`minutes_per_extra_person` in the network file (docs/api.md, family time): checked, stored, written back."""
 import io
 from pathlib import Path
 

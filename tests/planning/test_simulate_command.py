@@ -92,7 +92,7 @@ def weeks():
 
 
 class TestCalibration:
-    """examples/summer-2021.toml against the numbers in DOMAIN.md."""
+    """examples/summer-2021.toml against the numbers in docs/domain.md."""
 
     def test_about_8000_visits_a_month(self, weeks):
         served_per_month = sum(week["served"] for week in weeks) / len(weeks) * 52 / 12

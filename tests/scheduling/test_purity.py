@@ -1,4 +1,4 @@
-"""The scheduling core is pure: no Django, no clock (STYLE.md rule 1)."""
+"""The scheduling core is pure: no Django, no clock (docs/style.md, rule 1)."""
 import ast
 from pathlib import Path
 

@@ -1,4 +1,4 @@
-"""Availability and bookings over the v1 API, exactly as API.md fixes them."""
+"""Availability and bookings over the v1 API, exactly as docs/api.md fixes them."""
 from __future__ import annotations
 
 import datetime as dt
@@ -27,6 +27,7 @@ from vuoro.booking.selectors import MAX_SLOTS, PointSlot, availability_list
 from vuoro.booking.services import (
     BookingError,
     Customer,
+    SlotUnavailable,
     booking_cancel,
     booking_create,
     booking_reschedule,
@@ -243,7 +244,7 @@ def _create(payload: BookingIn, now: dt.datetime, rush_pass: str | None = None, 
     except InvalidPriorityCode as error:
         raise _bad_code(error) from None
     except BookingError as error:
-        return 409, {"error": error.code, "detail": error.detail}
+        return 409, _refusal_body(error)
     return 201, _booking_body(made.booking, pin=made.pin, state=state, service_code=payload.service)
 
 
@@ -253,7 +254,9 @@ def bookings_create(request, payload: BookingIn,
                     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
                     x_rush_pass: str | None = Header(None, alias="X-Rush-Pass", max_length=1000)):
     """A retry with the same `Idempotency-Key` and body returns the first answer without booking
-    twice; the same key with another body is 422 `idempotency_key_reused`.
+    twice; the same key with another body is 422 `idempotency_key_reused`. 409 `slot_unavailable`
+    says why the start is not offered in `reason` (an extension): `past`, `beyond_horizon`, `closed`,
+    `not_released`, `outside_hours`, `off_grid`, `kept` (a capacity pool's), `taken`, `not_offered_here`.
 
     Extension: when the network asks new e-mail addresses to be confirmed
     (`confirm_new_email_minutes`) and this address was never confirmed, the booking is made
@@ -366,7 +369,8 @@ def bookings_cancel(request, reservation_key: str, x_pin: str | None = Header(No
 def bookings_reschedule(request, reservation_key: str, payload: RescheduleIn,
                         x_pin: str | None = Header(None, alias="X-PIN", max_length=64),
                         x_rush_pass: str | None = Header(None, alias="X-Rush-Pass", max_length=1000)):
-    """All or nothing: 409 `slot_unavailable` leaves the booking exactly as it was."""
+    """All or nothing: 409 `slot_unavailable` leaves the booking exactly as it was; its `reason` says why
+    the start is not offered (as for a booking)."""
     booking = _authorised(request, reservation_key, x_pin)
     state = network_state()
     if payload.service_point is not None and payload.service_point not in state.points:
@@ -380,8 +384,16 @@ def bookings_reschedule(request, reservation_key: str, payload: RescheduleIn,
         booking = booking_reschedule(state=state, booking=booking, start_at=payload.start,
                                      point_id=payload.service_point, now=now)
     except BookingError as error:
-        raise ApiError(409, error.code, error.detail) from None
+        return JsonResponse(_refusal_body(error), status=409)
     return JsonResponse(_booking_body(booking))
+
+
+def _refusal_body(error: BookingError) -> dict:
+    """A 409 in the error shape; `slot_unavailable` also says why (`reason`, an extension)."""
+    body = {"error": error.code, "detail": error.detail}
+    if isinstance(error, SlotUnavailable):
+        body["reason"] = error.reason
+    return body
 
 
 @router.get("/bookings/{reservation_key}/calendar.ics", response={200: None, **error_answers(404)},

@@ -1,7 +1,7 @@
 """Demo bookings that fill the network the way a congested system is filled.
 
 The next four weeks are nearly full, the fill thins out towards thirteen weeks (the three-month
-wait of DOMAIN.md), and the past four weeks hold visits served or missed, with lead times of two
+wait of docs/domain.md), and the past four weeks hold visits served or missed, with lead times of two
 to three months, so that dashboards show real shapes. Seeded: the same day gives the same data.
 """
 from __future__ import annotations

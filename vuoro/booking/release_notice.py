@@ -1,4 +1,4 @@
-"""What the booking pages tell a customer about times held back by a release (API.md, "Releases")."""
+"""What the booking pages tell a customer about times held back by a release (docs/api.md, "Releases")."""
 from __future__ import annotations
 
 import datetime as dt

@@ -171,7 +171,7 @@ def availability_list(
 ) -> list[PointSlot]:
     """Offered starts for a service at the given points (None: every point offering it), sorted
     by start then point, from `from_date` to `to_date` (local dates, inclusive), at most `limit`;
-    each start leaves room for the visit of `persons` people (API.md, family time).
+    each start leaves room for the visit of `persons` people (docs/api.md, family time).
 
     `pools` are the capacity pools the caller is eligible for (empty: the public): the desks a
     pool keeps are left out unless the caller is eligible or the day is near enough
@@ -208,7 +208,7 @@ def availability_list(
     full = (_full_days(state, points, service_code, persons, first_day, last_day)
             if len(points) * span > FULL_DAYS_QUERY_FROM else {})
     # The days worth reading, per point: open, and not certainly full (bit k: first_day + k).
-    # ...and released (API.md, "Releases"): a day held back at `now` is not offered at all.
+    # ...and released (docs/api.md, "Releases"): a day held back at `now` is not offered at all.
     releases = state.releases
     wanted = [(point, days) for point in points
               if (days := point.calendar.open_days(first_day, span) & ~full.get(point.id, 0)
@@ -342,19 +342,24 @@ def nearest_slot_list(
     *, state: NetworkState, service_code: str, point_id: str, start_at: dt.datetime, now: dt.datetime,
     limit: int = 6, days_around: int = 7, persons: int = 1, pools: frozenset[str] = frozenset(),
 ) -> list[PointSlot]:
-    """Offered starts near a wanted one (for when it was taken meanwhile): the same point's that
-    day first, nearest in time, then the same point's on the days around it, then other points'
-    the same day and the days after; at most `limit`, and never the wanted start itself.
+    """Offered starts near a wanted one that cannot be booked, in date order (earliest first): chosen
+    as the same point's that day first, nearest in time, then the same point's on the days around it,
+    then other points' the same day and the days after; at most `limit`, never the wanted start itself.
+
+    A wanted start in the past is taken as now (the earliest free times), one beyond the horizon as
+    the horizon's end (the latest). With nothing free around it (a long run of days held back, say),
+    the earliest free times at the point, else anywhere, are offered.
     """
     point = state.points.get(point_id)
     if point is None:
         return []
-    day = start_at.astimezone(point.zone).date()
+    anchor = min(max(start_at, now), state.horizon_end(now))
+    day = anchor.astimezone(point.zone).date()
     around = dt.timedelta(days=days_around)
 
     def rank(found: PointSlot):
         local_day = found.slot.start.astimezone(state.points[found.service_point].zone).date()
-        return (local_day != day, abs(found.slot.start - start_at), found.service_point)
+        return (local_day != day, abs(found.slot.start - anchor), found.service_point)
 
     wanted = (point_id, start_at)
     same = [s for s in availability_list(state=state, service_code=service_code, point_ids=[point_id],
@@ -369,7 +374,15 @@ def nearest_slot_list(
                                           to_date=day + around, limit=None, now=now, persons=persons,
                                           pools=pools)
             nearest += sorted(elsewhere, key=rank)[:limit - len(nearest)]
-    return nearest
+    if not nearest:
+        for point_ids in ([point_id], None):
+            nearest = [s for s in availability_list(state=state, service_code=service_code, point_ids=point_ids,
+                                                    from_date=None, to_date=None, limit=limit + 1, now=now,
+                                                    persons=persons, pools=pools)
+                       if (s.service_point, s.slot.start) != wanted][:limit]
+            if nearest:
+                break
+    return sorted(nearest, key=lambda s: (s.slot.start, s.service_point))
 
 
 def booking_get(*, reservation_key: str) -> Booking | None:

@@ -25,6 +25,7 @@ from vuoro.contact import email_shape, name_key
 from vuoro.network.state import VERSION_SUBQUERY, NetworkState, PointState, network_state, network_state_at
 from vuoro.notify.models import Notice
 from vuoro.notify.services import notice_queue, notice_rows, sender_wake
+from vuoro.scheduling import refusal
 from vuoro.scheduling.availability import (
     Busy,
     free_cells_by_desk,
@@ -35,12 +36,14 @@ from vuoro.scheduling.availability import (
 from vuoro.scheduling.calendar import Opening, local_date
 
 RACE_RETRIES = 4
-NOT_OFFERED = "That time is not offered: it is taken, off the grid or outside the opening hours."
+TAKEN = "That time is already booked."
+JUST_TAKEN = "That time was just taken."
 ACTIVE_BOOKING_DETAIL = ("This e-mail address or phone number already has the bookings allowed for this service: "
                          "change a booking instead.")
 LIMIT_DETAIL = "This e-mail address or phone number already has as many bookings as one person may hold."
 NO_CAP = 2**31 - 1  # a cap of 0 in the network file: none
 LIVE_FUTURE = (Booking.Status.CONFIRMED, Booking.Status.CHECKED_IN)
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")  # the API's English
 
 
 class BookingError(DomainError):
@@ -48,7 +51,48 @@ class BookingError(DomainError):
 
 
 class SlotUnavailable(BookingError):
+    """The start is not offered; `reason` (vuoro.scheduling.refusal.REASONS) says why, `refusal` what
+    goes with it (the day, why it is closed, its hours, when it opens), `kept_until` for KEPT the
+    local date from which a capacity pool's kept time is everyone's."""
+
     code = "slot_unavailable"
+
+    def __init__(self, detail: str, *, reason: str = refusal.TAKEN, refused: refusal.Refusal | None = None,
+                 kept_until: dt.date | None = None):
+        super().__init__(detail)
+        self.reason = reason
+        self.refusal = refused or refusal.Refusal(reason)
+        self.kept_until = kept_until
+
+    @classmethod
+    def of(cls, refused: refusal.Refusal, *, state: NetworkState, zone, duration_minutes: int) -> SlotUnavailable:
+        """The refusal of the core with its English text (the API's `detail`); pages say it in the
+        customer's language (vuoro.booking.refusals)."""
+        return cls(_refusal_detail(refused, state=state, zone=zone, duration_minutes=duration_minutes),
+                   reason=refused.reason, refused=refused)
+
+
+def _refusal_detail(refused: refusal.Refusal, *, state: NetworkState, zone, duration_minutes: int) -> str:
+    day = f"{WEEKDAYS[refused.day.weekday()]} {refused.day.isoformat()}" if refused.day else "that day"
+    if refused.reason == refusal.PAST:
+        return "That time has already passed."
+    if refused.reason == refusal.BEYOND_HORIZON:
+        return (f"That time is beyond the booking horizon: times can be booked at most {state.horizon_days} days "
+                f"ahead, so it can be booked from {refused.opens_at.astimezone(zone):%Y-%m-%d %H:%M} "
+                f"({zone.key} time).")
+    if refused.reason == refusal.CLOSED:
+        why = {refusal.HOLIDAY: "a public holiday", refusal.EXCEPTION: "closed by exception"}.get(
+            refused.closed_because, "not an opening day of the week")
+        return f"The service point is closed on {day} ({why})."
+    if refused.reason == refusal.NOT_RELEASED:
+        opens_at = refused.opens_at.astimezone(state.timezone)
+        return f"The times of that day open for booking at {opens_at:%Y-%m-%d %H:%M} ({state.timezone.key} time)."
+    opens, closes = (moment.astimezone(zone) for moment in refused.hours)
+    if refused.reason == refusal.OUTSIDE_HOURS:
+        return (f"A visit of {duration_minutes} minutes from that time does not fit within the opening hours of "
+                f"{day}, {opens:%H:%M}-{closes:%H:%M} ({zone.key} time).")
+    return (f"That time is off the grid: times start every {state.slot_minutes} minutes from the opening at "
+            f"{opens:%H:%M} ({zone.key} time).")
 
 
 class ActiveBookingExists(BookingError):
@@ -100,25 +144,35 @@ def _lost_race(error: OperationalError) -> bool:
 
 def _opening_for(*, state: NetworkState, point: PointState, service_code: str, start_at: dt.datetime,
                  now: dt.datetime, persons: int = 1,
-                 seen_at: dt.datetime | None = None) -> tuple[Opening, int, dt.date]:
-    """The opening, visit length (for `persons` people) and local date of a wanted start, or
-    SlotUnavailable before any lock is taken. Releases and the horizon are judged at `seen_at`
-    (default `now`): the waitlist's look-ahead sees what opens a few minutes later."""
-    seen_at = seen_at or now
+                 seen_at: dt.datetime | None = None) -> tuple[Opening, int, dt.date, int]:
+    """The opening, visit length (for `persons` people), local date and grid cells of a wanted
+    start, or SlotUnavailable naming why it is not offered, before any lock is taken. Releases and
+    the horizon are judged at `seen_at` (default `now`): the waitlist's look-ahead sees what opens
+    a few minutes later."""
     duration = state.visit_minutes(point, service_code, persons)
     if duration is None:
-        raise SlotUnavailable("This service point does not offer that service.")
-    if start_at <= now or start_at > state.horizon_end(seen_at):
-        raise SlotUnavailable("That time is in the past or beyond the booking horizon.")
+        raise SlotUnavailable("This service point does not offer that service.", reason=refusal.NOT_OFFERED_HERE)
     day = local_date(start_at, point.zone)
+    opens_at = state.releases.opens_at(point.id, service_code, day) if state.releases else None
+    refused = refusal.start_refusal(calendar=point.calendar, slot_minutes=state.slot_minutes,
+                                    duration_minutes=duration, start=start_at, now=now,
+                                    horizon=dt.timedelta(days=state.horizon_days), opens_at=opens_at,
+                                    seen_at=seen_at)
+    if refused is not None:
+        raise SlotUnavailable.of(refused, state=state, zone=point.zone, duration_minutes=duration)
     opening = point.calendar.opening_on(day)
-    if opening is None:
-        raise SlotUnavailable("The service point is closed that day.")
-    if state.releases and not state.releases.is_released(point.id, service_code, day, seen_at):
-        opens_at = state.releases.opens_at(point.id, service_code, day).astimezone(state.timezone)
-        raise SlotUnavailable(f"The times of that day open for booking at {opens_at:%Y-%m-%d %H:%M} "
-                              f"({state.timezone.key} time).")
-    return opening, duration, day
+    cells = visit_cells(opening, slot_minutes=state.slot_minutes, start=start_at, duration_minutes=duration)
+    return opening, duration, day, cells
+
+
+def start_check(*, state: NetworkState, point_id: str, service_code: str, start_at: dt.datetime, now: dt.datetime,
+                persons: int = 1) -> None:
+    """Raise SlotUnavailable when a start cannot be booked whatever the day's bookings (in the past,
+    beyond the horizon, a closed day, not released, outside the hours, off the grid); reads nothing."""
+    point = state.points.get(point_id)
+    if point is None:
+        raise SlotUnavailable("No such service point.", reason=refusal.NOT_OFFERED_HERE)
+    _opening_for(state=state, point=point, service_code=service_code, start_at=start_at, now=now, persons=persons)
 
 
 def _desks_open_to(state: NetworkState, point: PointState, free: list[int], *, service_code: str, day: dt.date,
@@ -134,19 +188,31 @@ def _desks_open_to(state: NetworkState, point: PointState, free: list[int], *, s
     return free, []
 
 
-def _free_desk(*, state: NetworkState, point: PointState, opening: Opening, busy: list[Busy], start_at: dt.datetime,
-               duration: int, preferred_desk: int | None = None, service_code: str = "", day: dt.date | None = None,
-               now: dt.datetime | None = None, pools: frozenset[str] = frozenset()) -> int:
-    """The id of a desk free for the whole visit (the preferred one first), or SlotUnavailable."""
+def _not_free(state: NetworkState, point: PointState, free: list[int], *, cells: int, day: dt.date,
+              service_code: str) -> SlotUnavailable:
+    """The refusal of a start no desk open to the caller has free: KEPT when a capacity pool that
+    serves the service has it free at a kept desk (with the date the kept time becomes everyone's),
+    else TAKEN."""
+    pool = state.pools.get(state.pool_of_point.get(point.id, ""))
+    number = free_desk_in(free, cells=cells) if pool is not None else None
+    if (number is not None and number in point.desk_ids
+            and (pool.services is None or service_code in pool.services)):
+        return SlotUnavailable("That time is kept for customers with a priority code.", reason=refusal.KEPT,
+                               refused=refusal.Refusal(refusal.KEPT, day=day),
+                               kept_until=day - dt.timedelta(days=pool.public_days_before))
+    return SlotUnavailable(TAKEN, reason=refusal.TAKEN, refused=refusal.Refusal(refusal.TAKEN, day=day))
+
+
+def _free_desk(*, state: NetworkState, point: PointState, opening: Opening, busy: list[Busy], cells: int,
+               preferred_desk: int | None = None, service_code: str = "", day: dt.date, now: dt.datetime,
+               pools: frozenset[str] = frozenset()) -> int:
+    """The id of a desk free over `cells` (the preferred one first), or SlotUnavailable (KEPT or TAKEN)."""
     preferred = [point.desk_numbers[preferred_desk]] if preferred_desk in point.desk_numbers else []
-    cells = visit_cells(opening, slot_minutes=state.slot_minutes, start=start_at, duration_minutes=duration)
     free = list(free_cells_by_desk(opening, busy, slot_minutes=state.slot_minutes).values())
-    if day is not None and now is not None:
-        free, pooled = _desks_open_to(state, point, free, service_code=service_code, day=day, now=now, pools=pools)
-        preferred += pooled
-    number = free_desk_in(free, cells=cells, preferred=preferred) if cells is not None else None
+    visible, pooled = _desks_open_to(state, point, free, service_code=service_code, day=day, now=now, pools=pools)
+    number = free_desk_in(visible, cells=cells, preferred=preferred + pooled)
     if number is None or number not in point.desk_ids:
-        raise SlotUnavailable(NOT_OFFERED)
+        raise _not_free(state, point, free, cells=cells, day=day, service_code=service_code)
     return point.desk_ids[number]
 
 
@@ -155,13 +221,13 @@ def _place(*, state: NetworkState, point: PointState, service_code: str, start_a
            pools: frozenset[str] = frozenset(), seen_at: dt.datetime | None = None) -> tuple[int, dt.datetime, dt.date]:
     """Check that `start_at` is offered for `persons` people and find a free desk, reading the
     day's bookings: (desk id, end, local date)."""
-    opening, duration, day = _opening_for(state=state, point=point, service_code=service_code, start_at=start_at,
-                                          now=now, persons=persons, seen_at=seen_at)
+    opening, duration, day, cells = _opening_for(state=state, point=point, service_code=service_code,
+                                                 start_at=start_at, now=now, persons=persons, seen_at=seen_at)
     busy = busy_by_point_day([point], [day]).get((point.id, day), [])
     if exclude_booking is not None:
         excluded = set(Booking.objects.filter(pk=exclude_booking).values_list("start_at", "end_at", "desk_id"))
         busy = [b for b in busy if (b.start, b.end, point.desk_ids.get(b.desk)) not in excluded]
-    desk_id = _free_desk(state=state, point=point, opening=opening, busy=busy, start_at=start_at, duration=duration,
+    desk_id = _free_desk(state=state, point=point, opening=opening, busy=busy, cells=cells,
                          preferred_desk=preferred_desk, service_code=service_code, day=day, now=now, pools=pools)
     return desk_id, start_at + dt.timedelta(minutes=duration), day
 
@@ -288,9 +354,10 @@ def booking_create(
             point = state.points.get(point_id)
             service_id = state.service_ids.get(service_code)
             if point is None or service_id is None:
-                raise SlotUnavailable("No such service or service point.")
-            opening, duration, day = _opening_for(state=state, point=point, service_code=service_code,
-                                                  start_at=start_at, now=now, persons=persons, seen_at=seen_at)
+                raise SlotUnavailable("No such service or service point.", reason=refusal.NOT_OFFERED_HERE)
+            opening, duration, day, cells = _opening_for(state=state, point=point, service_code=service_code,
+                                                         start_at=start_at, now=now, persons=persons,
+                                                         seen_at=seen_at)
         except SlotUnavailable:
             # Refused before the version is read: an unchecked copy may be older than a change
             # that opened this time. Only a refusal pays for a look at the current network.
@@ -299,7 +366,6 @@ def booking_create(
                 raise
             state = current
             continue
-        cells = visit_cells(opening, slot_minutes=state.slot_minutes, start=start_at, duration_minutes=duration)
         try:
             with transaction.atomic():
                 calendar_key, stored, version = _lock_day(point.id, day,
@@ -323,10 +389,10 @@ def booking_create(
                     priority_code_claim(code=priority_code, service_id=service_id, now=now)
                 visible, pooled = _desks_open_to(state, point, free, service_code=service_code, day=day, now=now,
                                                  pools=pools)
-                number = free_desk_in(visible, cells=cells, preferred=pooled) if cells is not None else None
+                number = free_desk_in(visible, cells=cells, preferred=pooled)
                 if number is None or number not in point.desk_ids:
                     _refuse_at_cap(email_key, phone, service_id, now, caps)
-                    raise SlotUnavailable(NOT_OFFERED)
+                    raise _not_free(state, point, free, cells=cells, day=day, service_code=service_code)
                 if on_behalf is None:
                     key, pin = new_reservation_key(), new_pin()
                     pin_hash = hash_pin(key, pin)
@@ -372,9 +438,9 @@ def booking_create(
             if isinstance(error, OperationalError) and not _lost_race(error):
                 raise
             if attempt == RACE_RETRIES - 1:
-                raise SlotUnavailable("That time was just taken.") from None
+                raise SlotUnavailable(JUST_TAKEN) from None
             trust_summary = False
-    raise SlotUnavailable("That time was just taken.")
+    raise SlotUnavailable(JUST_TAKEN)
 
 
 class _NetworkMoved(Exception):
@@ -514,7 +580,7 @@ def booking_reschedule(*, state: NetworkState, booking: Booking, start_at: dt.da
             raise NotChangeable("Only a confirmed booking that has not started can be moved.")
         point = state.points.get(point_id or booking.service_point_id)
         if point is None:
-            raise SlotUnavailable("No such service point.")
+            raise SlotUnavailable("No such service point.", reason=refusal.NOT_OFFERED_HERE)
         old = (booking.service_point_id, booking.local_date, _minutes(booking.start_at, booking.end_at))
         new_day = (point.id, local_date(start_at, point.zone))
         for day_key in sorted({old[:2], new_day}):  # always in the same order: no deadlock between two moves
@@ -534,7 +600,7 @@ def booking_reschedule(*, state: NetworkState, booking: Booking, start_at: dt.da
                 if isinstance(error, OperationalError) and not _lost_race(error):
                     raise
                 if attempt == RACE_RETRIES - 1:
-                    raise SlotUnavailable("That time was just taken.") from None
+                    raise SlotUnavailable(JUST_TAKEN) from None
                 continue
             if old[:2] == (point.id, day):
                 _save_point_day(state, point.id, day, _minutes(start_at, end_at) - old[2])
@@ -546,7 +612,7 @@ def booking_reschedule(*, state: NetworkState, booking: Booking, start_at: dt.da
                 _hand_off(state, old[0], old[1], now)
             booking.refresh_from_db()
             return booking
-    raise SlotUnavailable("That time was just taken.")  # pragma: no cover
+    raise SlotUnavailable(JUST_TAKEN)  # pragma: no cover
 
 
 def dayload_refresh(*, state: NetworkState, first_day: dt.date, last_day: dt.date,

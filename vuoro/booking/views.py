@@ -33,6 +33,7 @@ from vuoro.booking.ics import booking_calendar
 from vuoro.booking.keys import normalise_key
 from vuoro.booking.models import MAX_PERSONS, Booking
 from vuoro.booking.priority import InvalidPriorityCode, priority_code_check, priority_code_find
+from vuoro.booking.refusals import problem_of, start_problem
 from vuoro.booking.release_notice import first_held_back_date, held_back_notices, queued_release_ids
 from vuoro.booking.rush import RushPassRequired, rush_pass_check
 from vuoro.booking.rush_views import session_pass
@@ -73,7 +74,7 @@ class Flow:
     mode: str
     service_code: str
     booking: Booking | None = None
-    persons: int = 1  # asked before any time is shown: a family's visit takes longer (API.md, family time)
+    persons: int = 1  # asked before any time is shown: a family's visit takes longer (docs/api.md, family time)
     # Capacity pools this customer may book in: the session's priority code's, or those of the code
     # the booking being moved was made with. Empty: the public's view.
     pools: frozenset[str] = frozenset()
@@ -389,9 +390,9 @@ def details(request):
     point_id, start_at = choice
     language = (get_language() or "fi")[:2]
     form = DetailsForm(request.POST or None, initial={"language": language})
-    problem, alternatives, status, queue_url = None, [], 200, None
+    problem, slot_problem, code_problem, alternatives, status, queue_url = None, None, None, [], 200, None
+    now = timezone.now()
     if request.method == "POST" and form.is_valid():
-        now = timezone.now()
         data = form.cleaned_data
         try:
             rush_pass_check(state=state, point_id=point_id, service_code=flow.service_code, start_at=start_at,
@@ -404,15 +405,19 @@ def details(request):
                 client_key=client_key(request), confirm_email=True)
         except RushPassRequired as error:
             problem, status, queue_url = "rush", 409, reverse("booking:rush_join", args=[error.release_id])
-        except SlotUnavailable:
-            problem, status = "taken", 409
-            alternatives = _alternatives(state, flow, point_id, start_at, now)
+        except SlotUnavailable as error:
+            problem, status = "slot", 409
+            slot_problem = problem_of(error, state=state, point_id=point_id, service_code=flow.service_code,
+                                      start_at=start_at, persons=flow.persons)
         except ActiveBookingExists:
             problem, status = "active", 409
-        except InvalidPriorityCode:  # used meanwhile (another tab): the public's times are shown from now on
+        except InvalidPriorityCode as error:  # used meanwhile (another tab): the public's times from now on
             request.session.pop(PRIORITY_CODE, None)
-            problem, status = "taken", 409
-            alternatives = _alternatives(state, replace(flow, pools=frozenset()), point_id, start_at, now)
+            flow = replace(flow, pools=frozenset())
+            status, code_problem = 409, _code_problem(error)
+            slot_problem = start_problem(state=state, service_code=flow.service_code, point_id=point_id,
+                                         start_at=start_at, now=now, persons=flow.persons, pools=flow.pools)
+            problem = "slot" if slot_problem else "code"  # free for the public too: booking again books it
         else:
             if flow.pools:
                 request.session.pop(PRIORITY_CODE, None)
@@ -420,11 +425,19 @@ def details(request):
             return redirect("booking:done")
     elif request.method == "POST":
         status = 400
+    if problem is None:
+        # An old link or a page left open: say now what is wrong with the time, before any typing.
+        slot_problem = start_problem(state=state, service_code=flow.service_code, point_id=point_id,
+                                     start_at=start_at, now=now, persons=flow.persons, pools=flow.pools)
+        problem = "slot" if slot_problem else None
+    if problem == "slot":
+        alternatives = _alternatives(state, flow, point_id, start_at, now)
     points = _points_by_id()
     return render(request, "booking/details.html", {
         "flow": flow, "form": form, "service": _service(flow), "point": points[point_id], "start": start_at,
         "end": start_at + dt.timedelta(minutes=flow.minutes(state, point_id)), "persons": flow.persons,
-        "problem": problem, "alternatives": alternatives, "queue_url": queue_url,
+        "problem": problem, "slot_problem": slot_problem, "code_problem": code_problem, "alternatives": alternatives,
+        "queue_url": queue_url, "details_kept": request.method == "POST",
         "action": flow.url("pick", point=point_id, start=start_at.isoformat()),
         "day_url": flow.url("day", point=point_id, date=start_at.date().isoformat()),
         "languages": SERVICE_LANGUAGES,
@@ -531,9 +544,9 @@ def move_confirm(request):
     if choice is None:
         return redirect(flow.url("point"))
     point_id, start_at = choice
-    problem, alternatives, status, queue_url = None, [], 200, None
+    problem, slot_problem, alternatives, status, queue_url = None, None, [], 200, None
+    now = timezone.now()
     if request.method == "POST":
-        now = timezone.now()
         try:
             rush_pass_check(state=state, point_id=point_id, service_code=flow.service_code, start_at=start_at,
                             email=flow.booking.customer_email, phone=flow.booking.customer_phone,
@@ -542,9 +555,10 @@ def move_confirm(request):
                                        now=now)
         except RushPassRequired as error:
             problem, status, queue_url = "rush", 409, reverse("booking:rush_join", args=[error.release_id])
-        except SlotUnavailable:
-            problem, status = "taken", 409
-            alternatives = _alternatives(state, flow, point_id, start_at, now)
+        except SlotUnavailable as error:
+            problem, status = "slot", 409
+            slot_problem = problem_of(error, state=state, point_id=point_id, service_code=flow.service_code,
+                                      start_at=start_at, persons=flow.persons)
         except BookingError:
             messages.error(request, _("This booking can no longer be changed: its time has started or passed."))
             return redirect("booking:manage_booking")
@@ -553,11 +567,20 @@ def move_confirm(request):
             messages.success(request, _("Your booking is moved to the new time. Your reservation key and PIN stay "
                                         "the same."))
             return redirect("booking:manage_booking")
+    else:
+        # An old link: what is wrong with the time whatever the bookings (the booking's own time
+        # would count against a move, so whether it is free is left to the move itself).
+        slot_problem = start_problem(state=state, service_code=flow.service_code, point_id=point_id,
+                                     start_at=start_at, now=now, persons=flow.persons, pools=flow.pools,
+                                     bookings_too=False)
+        problem = "slot" if slot_problem else None
+    if problem == "slot":
+        alternatives = _alternatives(state, flow, point_id, start_at, now)
     point = _points_by_id()[point_id]
     return render(request, "booking/move_confirm.html", {
         **_summary(flow.booking), "flow": flow, "point": point, "new_start": start_at,
         "new_end": start_at + dt.timedelta(minutes=flow.minutes(state, point_id)), "problem": problem,
-        "alternatives": alternatives, "queue_url": queue_url,
+        "slot_problem": slot_problem, "alternatives": alternatives, "queue_url": queue_url,
         "action": flow.url("pick", point=point_id, start=start_at.isoformat()),
         "day_url": flow.url("day", point=point_id, date=start_at.date().isoformat()),
     }, status=status)

@@ -1,4 +1,4 @@
-"""The waitlist over the v1 API (API.md, Additions: Waitlist)."""
+"""The waitlist over the v1 API (docs/api.md, Additions: Waitlist)."""
 from __future__ import annotations
 
 import datetime as dt

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from vuoro.guidance import decide
-from vuoro.guidance.models import GuidanceRecord, GuidanceRule
+from vuoro.guidance.models import GuidanceLinks, GuidanceRecord, GuidanceRule
 from vuoro.guidance.selectors import matter_choices
 
 
@@ -50,6 +50,26 @@ class GuidanceRuleAdmin(admin.ModelAdmin):
     @admin.display(description=_("matter"), ordering="matter")
     def matter_display(self, obj: GuidanceRule) -> str:
         return obj.matter or str(_("any matter"))
+
+
+@admin.register(GuidanceLinks)
+class GuidanceLinksAdmin(admin.ModelAdmin):
+    """The one row of links (a migration makes it): administrators change it, managers see it; nobody
+    adds a second or deletes it."""
+
+    list_display = ["__str__", "online_service_url_fi", "missions_url_fi"]
+    fieldsets = [
+        (_("The online service (apply online)"),
+         {"fields": ["online_service_url_fi", "online_service_url_sv", "online_service_url_en"]}),
+        (_("The list of Finland's embassies and consulates (visit a mission abroad)"),
+         {"fields": ["missions_url_fi", "missions_url_sv", "missions_url_en"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return not GuidanceLinks.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(GuidanceRecord)

@@ -1,4 +1,4 @@
-"""POST /api/v1/guidance: where to go with a matter (API.md)."""
+"""POST /api/v1/guidance: where to go with a matter (docs/api.md)."""
 from __future__ import annotations
 
 from typing import Literal
@@ -11,7 +11,7 @@ from vuoro.apierrors import ApiError, error_answers
 from vuoro.booking.guards import client_address
 from vuoro.guidance import decide
 from vuoro.guidance.models import Outcome
-from vuoro.guidance.selectors import matter_is_known
+from vuoro.guidance.selectors import matter_is_known, outcome_links
 from vuoro.guidance.services import guidance_give, guidance_limit
 
 router = Router(tags=["guidance"])
@@ -40,11 +40,22 @@ class MessagesOut(Schema):
     en: str
 
 
+class LinksOut(Schema):
+    online_service: MessagesOut | None = Field(
+        None, description="The online service's address in each language (`apply_online`, `visit_mission_abroad`).")
+    missions_abroad: MessagesOut | None = Field(
+        None, description="The address of the list of Finland's embassies and consulates in each language "
+                          "(`visit_mission_abroad`).")
+
+
 class GuidanceOut(Schema):
     outcome: Outcome
     service: str | None = Field(None, description="For `book_appointment` and `take_queue_number`: the service "
                                                   "code to book or queue for, when known; left out otherwise.")
     message: MessagesOut
+    links: LinksOut | None = Field(
+        None, description="Extension: where an outcome that ends on another site sends the customer, per "
+                          "language (the agency sets the addresses); left out for the other outcomes.")
 
 
 @router.post("/guidance", response={200: GuidanceOut, **error_answers()}, exclude_none=True,
@@ -63,4 +74,5 @@ def guidance(request, payload: GuidanceIn):
     decision = guidance_give(answers=answers, language=language if language in ("fi", "sv", "en") else "fi",
                              today=timezone.localdate(),
                              visitor=f"client:{client_address(request)}:{payload.visitor or ''}")
-    return {"outcome": decision.outcome, "service": decision.service, "message": dict(decision.messages)}
+    return {"outcome": decision.outcome, "service": decision.service, "message": dict(decision.messages),
+            "links": outcome_links(outcome=decision.outcome) or None}

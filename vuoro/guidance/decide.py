@@ -21,6 +21,9 @@ OUTCOMES = (BOOK_APPOINTMENT, APPLY_ONLINE, VISIT_MISSION_ABROAD, CONTACT_POLICE
 DESK_OUTCOMES = frozenset({BOOK_APPOINTMENT, TAKE_QUEUE_NUMBER})
 # Outcomes that send the customer somewhere other than a desk: each one is a visit avoided.
 AVOIDED_VISIT_OUTCOMES = (APPLY_ONLINE, VISIT_MISSION_ABROAD, CONTACT_POLICE_OR_BORDER)
+# Outcomes that end on another site: the links (per language, configured by the agency) they show.
+ONLINE_SERVICE, MISSIONS_ABROAD = "online_service", "missions_abroad"
+OUTCOME_LINKS = {APPLY_ONLINE: (ONLINE_SERVICE,), VISIT_MISSION_ABROAD: (ONLINE_SERVICE, MISSIONS_ABROAD)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The rules vuoro ships with, following the agency's practice (DOMAIN.md); administrators edit them.
+"""The rules vuoro ships with, following the agency's practice (docs/domain.md); administrators edit them.
 
 Used by the data migration that installs them, and by tests after a flush.
 """

@@ -1,7 +1,7 @@
 """Guidance: rules as data (conditions → outcome and messages), and counts kept without personal data."""
 from __future__ import annotations
 
-from django.core.validators import RegexValidator
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
@@ -102,6 +102,59 @@ class GuidanceRule(models.Model):
                            strong_eid=Condition.as_bool(self.strong_eid), urgent=Condition.as_bool(self.urgent),
                            service=self.service.code if self.service_id else None, messages=self.messages,
                            id=self.pk)
+
+
+web_address_validator = URLValidator(schemes=["https", "http"],
+                                     message=_("Enter a web address that starts with https:// or http://."))
+# The demo's addresses (the Finnish Immigration Service's online service, the Foreign Ministry's list of
+# missions); administrators put the agency's own in the back office.
+DEFAULT_LINKS = {
+    "online_service_url": {"fi": "https://enterfinland.fi/eServices/home/setfinnish",
+                           "sv": "https://enterfinland.fi/eServices/home/setswedish",
+                           "en": "https://enterfinland.fi/eServices/home/setenglish"},
+    "missions_url": {"fi": "https://um.fi/edustustot", "sv": "https://um.fi/beskickningar",
+                     "en": "https://um.fi/missions"},
+}
+LINK_LANGUAGES = ("fi", "sv", "en")
+
+
+def _web_address(name, kind: str, language: str):
+    return models.CharField(name, max_length=500, validators=[web_address_validator],
+                            default=DEFAULT_LINKS[kind][language])
+
+
+class GuidanceLinks(models.Model):
+    """Where the outcomes that leave the service points send the customer, per language: the
+    online service (apply online) and the list of the missions abroad (visit a mission). One row."""
+
+    online_service_url_fi = _web_address(_("online service, Finnish page"), "online_service_url", "fi")
+    online_service_url_sv = _web_address(_("online service, Swedish page"), "online_service_url", "sv")
+    online_service_url_en = _web_address(_("online service, English page"), "online_service_url", "en")
+    missions_url_fi = _web_address(_("missions abroad, Finnish page"), "missions_url", "fi")
+    missions_url_sv = _web_address(_("missions abroad, Swedish page"), "missions_url", "sv")
+    missions_url_en = _web_address(_("missions abroad, English page"), "missions_url", "en")
+
+    class Meta:
+        verbose_name = _("guidance links")
+        verbose_name_plural = _("guidance links")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="guidance_links_single_row"),
+            *(models.CheckConstraint(condition=Q(**{f"{kind}_{language}__startswith": "https://"})
+                                     | Q(**{f"{kind}_{language}__startswith": "http://"}),
+                                     name=f"guidance_links_{kind}_{language}_web")
+              for kind in DEFAULT_LINKS for language in LINK_LANGUAGES),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Guidance links"))
+
+    @classmethod
+    def current(cls) -> GuidanceLinks:
+        return cls.objects.get_or_create(pk=1)[0]
+
+    def urls(self, kind: str) -> dict[str, str]:
+        """One kind of link (`online_service_url` or `missions_url`) in each language."""
+        return {language: getattr(self, f"{kind}_{language}") for language in LINK_LANGUAGES}
 
 
 class GuidanceRecord(models.Model):

@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from vuoro.guidance import decide
-from vuoro.guidance.models import GuidanceRecord, GuidanceRule
+from vuoro.guidance.models import GuidanceLinks, GuidanceRecord, GuidanceRule
 from vuoro.network.models import NetworkSettings, Service
 from vuoro.network.selectors import point_setup, service_list, service_point_list
 from vuoro.scheduling.calendar import Opening
@@ -73,6 +73,19 @@ def guidance_decide(*, answers: decide.Answers) -> decide.Decision:
         decision = replace(decision, messages={language: (decision.messages or {}).get(language) or fallback[language]
                                                for language in LANGUAGES})
     return decision
+
+
+_LINK_FIELDS = {decide.ONLINE_SERVICE: "online_service_url", decide.MISSIONS_ABROAD: "missions_url"}
+
+
+def outcome_links(*, outcome: str) -> dict[str, dict[str, str]]:
+    """The links an outcome shows ({"online_service": {"fi": url, ...}, ...}); empty for outcomes that
+    end at a desk or with the police."""
+    kinds = decide.OUTCOME_LINKS.get(outcome, ())
+    if not kinds:
+        return {}
+    links = GuidanceLinks.current()
+    return {kind: links.urls(_LINK_FIELDS[kind]) for kind in kinds}
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 import secrets
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import redirect, render
@@ -19,6 +19,7 @@ from vuoro.guidance.models import Outcome
 from vuoro.guidance.selectors import (
     guidance_decide,
     matter_choices,
+    outcome_links,
     queue_point_list,
     visits_avoided_by_week,
 )
@@ -101,6 +102,10 @@ def guidance_result(request):
         "matter_label": dict(matters)[answers.matter],
         "answers": answers,
         "change_url": f"{reverse('guidance:start')}?{request.GET.urlencode()}",
+        # The online service and the missions abroad, in the page's language, each with its host name
+        # written out so that the customer sees where the link leads.
+        "links": {kind: {"url": urls[language], "host": urlsplit(urls[language]).hostname or ""}
+                  for kind, urls in outcome_links(outcome=decision.outcome).items()},
     }
     if decision.outcome == decide.TAKE_QUEUE_NUMBER:
         context["queue_points"] = queue_point_list(service_code=decision.service, now=timezone.now())

@@ -262,7 +262,7 @@ class Pool(TranslatedName):
         ordering = ["id"]
         constraints = [models.CheckConstraint(condition=Q(desks__gte=1), name="pool_keeps_a_desk")]
 class Release(models.Model):
-    """Times of some local dates held back until a moment (API.md, "Releases"): before it they
+    """Times of some local dates held back until a moment (docs/api.md, "Releases"): before it they
     are neither offered nor bookable."""
 
     from_date = models.DateField(_("first date held back"))

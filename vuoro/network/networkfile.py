@@ -1,4 +1,4 @@
-"""The service network file (TOML, see API.md): parse, validate, and write it back.
+"""The service network file (TOML, see docs/network-file.md): parse, validate, and write it back.
 
 Pure Python, no Django: the loader command, the exporter and the capacity simulator share it.
 A file is checked whole; every problem is reported with its place, and a file with any

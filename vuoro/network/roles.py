@@ -29,6 +29,9 @@ for _role in (ADMINISTRATOR, MANAGER):
 ROLE_PERMISSIONS[ADMINISTRATOR] |= {f"guidance.{action}_guidancerule" for action in ("view", "add", "change", "delete")}
 ROLE_PERMISSIONS[ADMINISTRATOR] |= {"guidance.view_guidancerecord"}
 ROLE_PERMISSIONS[MANAGER] |= {"guidance.view_guidancerule", "guidance.view_guidancerecord"}
+# ... and the links to the online service and the missions abroad: administrators change them, managers see them.
+ROLE_PERMISSIONS[ADMINISTRATOR] |= {"guidance.view_guidancelinks", "guidance.change_guidancelinks"}
+ROLE_PERMISSIONS[MANAGER] |= {"guidance.view_guidancelinks"}
 # The audit log: administrators read it all, managers their own points' entries; nobody changes
 # them (vuoro.audit.admin also refuses clerks who kept the permission from an older database).
 for _role in (ADMINISTRATOR, MANAGER):

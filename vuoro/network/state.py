@@ -93,7 +93,7 @@ class NetworkState:
     releases: Releases = NO_RELEASES  # times held back until a moment
 
     def visit_minutes(self, point: PointState, service_code: str, persons: int = 1) -> int | None:
-        """How long a visit of `persons` people takes at a point (API.md, family time), or None
+        """How long a visit of `persons` people takes at a point (docs/api.md, family time), or None
         when the point does not offer the service."""
         duration = point.durations.get(service_code)
         if duration is None or persons <= 1:
@@ -107,8 +107,9 @@ class NetworkState:
         return min(lengths), max(lengths), self.extra_person_minutes.get(service_code, 0)
 
     def horizon_end(self, now: dt.datetime) -> dt.datetime:
-        """The latest start that may be booked at `now`."""
-        return now + dt.timedelta(days=self.horizon_days)
+        """The latest start that may be booked at `now` (days of 24 hours: added in UTC, as Python adds
+        wall-clock time to a datetime in a zone with daylight saving)."""
+        return now.astimezone(dt.UTC) + dt.timedelta(days=self.horizon_days)
 
     def points_offering(self, service_code: str) -> list[PointState]:
         return [p for p in self.points.values() if service_code in p.durations]

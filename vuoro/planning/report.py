@@ -1,4 +1,4 @@
-"""What `vuoro simulate` prints: the JSON object of API.md, a table for people, a progress bar."""
+"""What `vuoro simulate` prints: the JSON object of docs/api.md, a table for people, a progress bar."""
 from __future__ import annotations
 
 from vuoro.planning.scenario import ScenarioResult
@@ -7,7 +7,7 @@ from vuoro.scheduling.walkin import WalkInResult
 
 
 def walk_in_json(result: WalkInResult) -> dict:
-    """Exactly the four keys API.md fixes."""
+    """Exactly the four keys docs/api.md fixes."""
     return {
         "mean_wait_minutes": result.mean_wait_minutes,
         "probability_of_wait": result.probability_of_wait,
@@ -21,7 +21,7 @@ def _rounded(value: float | None, digits: int = 2) -> float | None:
 
 
 def week_json(week: BacklogWeek) -> dict:
-    """One week: API.md's keys first, then the ones docs/simulate.md adds."""
+    """One week: docs/api.md's keys first, then the ones docs/simulate.md adds."""
     return {
         "week_start": week.week_start_date.isoformat(),
         "capacity": week.capacity,

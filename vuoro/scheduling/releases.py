@@ -1,4 +1,4 @@
-"""Releases: times held back until a moment (API.md, "Releases").
+"""Releases: times held back until a moment (docs/api.md, "Releases").
 
 A fixed release holds the local dates `first_date`..`last_date` until `opens_at`; a rolling
 release opens each day D at local `at` on D − `days_ahead` (each morning one more day). Either

@@ -18,8 +18,8 @@ def describe(item) -> str:
 
 
 class Command(BaseCommand):
-    help = ("Create or update the service network from a TOML network file (see API.md). Refused whole on any "
-            "error, and when it would move or cancel bookings unless --move-affected is given.")
+    help = ("Create or update the service network from a TOML network file (see docs/network-file.md). Refused "
+            "whole on any error, and when it would move or cancel bookings unless --move-affected is given.")
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="the network file")

@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("scenario", help="the scenario file (TOML)")
         parser.add_argument("--json", action="store_true", dest="as_json",
-                            help="print one JSON object (API.md) and nothing else")
+                            help="print one JSON object (docs/api.md) and nothing else")
         parser.add_argument("--progress", choices=["auto", "always", "never"], default="auto",
                             help="progress bar on stderr: auto = for long runs on a terminal, without --json")
 
