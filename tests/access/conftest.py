@@ -165,14 +165,13 @@ def _build() -> World:
         "otp_totp.totpdevice": TOTPDevice.objects.create(
             user=User.objects.create_user("device-owner", password="unused-password"), name="phone", confirmed=True),
     }
-    from django.core import signing
 
     from vuoro.booking.models import RushPlace
-    from vuoro.booking.rush import QUEUE_KEY_SALT
+    from vuoro.booking.rush import queue_key_of
 
     release = world.objects["network.release"]
     place = RushPlace.objects.create(release=release, email_key="e" * 64, order_key=1, joined_at=start)
-    world.queue_key = signing.dumps([release.pk, place.pk], salt=QUEUE_KEY_SALT)
+    world.queue_key = queue_key_of(release.pk, place.pk)
     return world
 
 

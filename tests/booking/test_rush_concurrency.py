@@ -5,13 +5,12 @@ import logging
 import random
 
 import pytest
-from django.core import signing
 
 from tests.booking.conftest import next_weekday
 from tests.booking.test_concurrency import in_parallel
 from tests.booking.test_rush import network
 from vuoro.booking.models import RushDraw, RushPlace
-from vuoro.booking.rush import QUEUE_KEY_SALT, NoRush, rush_join, rush_status
+from vuoro.booking.rush import NoRush, queue_key_of, queue_key_place, rush_join, rush_status
 from vuoro.network.models import Release
 from vuoro.network.state import network_state
 
@@ -31,7 +30,7 @@ def join(release_id, n, now, rng=None):
 
 
 def place_id(queue_key):
-    return signing.loads(queue_key, salt=QUEUE_KEY_SALT)[1]
+    return queue_key_place(queue_key)[1]
 
 
 def test_many_pollers_at_the_draw_number_it_once_and_each_finds_its_place(rush, caplog):
@@ -82,7 +81,7 @@ def test_many_asking_at_once_for_a_place_left_without_a_number_give_it_one_numbe
     join(release_id, 5, rule.draw_at)  # numbers the draw; place 6
     cut = RushPlace.objects.create(release_id=release_id, email_key="cut", order_key=rule.order_key(rule.draw_at, 0),
                                    joined_at=rule.draw_at)  # as a join cut off after its first statement leaves it
-    key = signing.dumps([release_id, cut.pk], salt=QUEUE_KEY_SALT)
+    key = queue_key_of(release_id, cut.pk)
     state = network_state()
     results = in_parallel(PARALLEL, lambda n: rush_status(state=state, release_id=release_id, queue_key=key,
                                                           now=rule.draw_at + dt.timedelta(seconds=1)).place)

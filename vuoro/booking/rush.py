@@ -129,8 +129,25 @@ def _rush_of(state: NetworkState, release_id: int) -> tuple[FixedRelease, Rush]:
     return release, release.rush
 
 
+def queue_key_of(release_id: int, place_id: int) -> str:
+    """The key that names a place: signed, without a timestamp, so a person asking again (by
+    e-mail or phone) is answered the very same key."""
+    return signing.Signer(salt=QUEUE_KEY_SALT).sign_object([release_id, place_id])
+
+
+def queue_key_place(queue_key: str) -> tuple[int, int]:
+    """(release id, place id) that a queue key names; NoRush for a key not ours."""
+    try:
+        release_id, place_id = signing.Signer(salt=QUEUE_KEY_SALT).unsign_object(queue_key)
+    except (signing.BadSignature, ValueError, TypeError):
+        raise NoRush("No place in the queue has that key.") from None
+    if not (isinstance(release_id, int) and isinstance(place_id, int)):
+        raise NoRush("No place in the queue has that key.")
+    return release_id, place_id
+
+
 def _status(*, release: FixedRelease, rush: Rush, row: _Row, now: dt.datetime) -> RushStatus:
-    queue_key = signing.dumps([release.id, row.id], salt=QUEUE_KEY_SALT)
+    queue_key = queue_key_of(release.id, row.id)
     if now < rush.draw_at or row.place is None:
         # The place is not known before the draw: come back when the place the key is likely to
         # have would be admitted at the steady rate (the returns follow the drawn order).
@@ -291,11 +308,8 @@ def rush_status(*, state: NetworkState, release_id: int, queue_key: str, now: dt
     """A person's state, by the key their join answered: one read by primary key (the first
     request after the draw numbers the places first)."""
     release, rush = _rush_of(state, release_id)
-    try:
-        signed_release, place_id = signing.loads(queue_key, salt=QUEUE_KEY_SALT)
-    except (signing.BadSignature, ValueError, TypeError):
-        raise NoRush("No place in the queue has that key.") from None
-    row = _row(release.id, place_id) if signed_release == release.id and isinstance(place_id, int) else None
+    signed_release, place_id = queue_key_place(queue_key)
+    row = _row(release.id, place_id) if signed_release == release.id else None
     if row is None:
         raise NoRush("No place in the queue has that key.")
     if row.place is None and now >= rush.draw_at:
