@@ -52,10 +52,6 @@ class InvalidToken(BookingError):
     code = "invalid_token"
 
 
-def awaiting_confirmation(booking: Booking) -> bool:
-    return booking.status == Booking.Status.HELD and booking.hold_reason == HOLD_CONFIRM_EMAIL
-
-
 # -- the link --------------------------------------------------------------------------------------
 
 def _signer(booking: Booking) -> signing.Signer:
@@ -118,7 +114,7 @@ def booking_email_confirm(*, booking: Booking, now: dt.datetime, state: NetworkS
     state = state or network_state()
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
-        if not awaiting_confirmation(booking):
+        if not booking.awaits_email_confirmation:
             if booking.status == Booking.Status.CANCELLED or booking.hold_reason:
                 raise HoldLapsed("The time was released: the e-mail address was not confirmed in time, or the "
                                  "booking was cancelled.")
@@ -142,7 +138,7 @@ def booking_email_confirm(*, booking: Booking, now: dt.datetime, state: NetworkS
 def _release(booking: Booking, *, state: NetworkState, now: dt.datetime) -> None:
     """Cancel a held booking (locked) as unconfirmed, tell its customer (e-mail only) and hand its
     time to the waitlist."""
-    notice_queue(booking_id=booking.pk, event=Notice.Event.UNCONFIRMED, now=now, channels=(Notice.Channel.EMAIL,))
+    notice_queue(booking_id=booking.pk, event=Notice.Event.UNCONFIRMED, now=now)  # e-mail only, while held
     booking_time_free(booking=booking, state=state, now=now, because=UNCONFIRMED)
 
 
@@ -156,7 +152,7 @@ def email_holds_lapse(*, now: dt.datetime, state: NetworkState | None = None) ->
         try:
             with transaction.atomic():
                 booking = Booking.objects.select_for_update().filter(pk=pk).first()
-                if booking is None or not awaiting_confirmation(booking) or booking.held_until > now:
+                if booking is None or not booking.awaits_email_confirmation or booking.held_until > now:
                     continue  # confirmed or cancelled meanwhile
                 _release(booking, state=state, now=now)
                 lapsed += 1

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods
 
 from vuoro.booking.email_confirm import (
     HoldLapsed,
-    awaiting_confirmation,
     booking_email_confirm,
     confirm_token_booking,
 )
@@ -54,7 +53,7 @@ def confirm(request, token: str):
         except SlotUnavailable:
             return _dead(request, booking, "closed", status=409)
         return _confirmed(request, done.booking, already=done.already)
-    if awaiting_confirmation(booking) and booking.held_until > now and booking.start_at > now:
+    if booking.awaits_email_confirmation and booking.held_until > now and booking.start_at > now:
         return render(request, "booking/confirm_email.html", {
             **_summary(booking), "token": token,
             "held_until": timezone.localtime(booking.held_until, booking.service_point_zone)})

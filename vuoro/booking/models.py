@@ -108,6 +108,12 @@ class Booking(models.Model):
     def is_live(self) -> bool:
         return self.status != self.Status.CANCELLED
 
+    @property
+    def awaits_email_confirmation(self) -> bool:
+        """Held until its new e-mail address is confirmed by link (vuoro.booking.email_confirm):
+        its address and phone are unconfirmed, so it is written to by e-mail only."""
+        return self.status == self.Status.HELD and self.hold_reason == HOLD_CONFIRM_EMAIL
+
 
 HOLD_WAITLIST = "waitlist"  # a waitlist offer (vuoro.booking.waitlist)
 HOLD_CONFIRM_EMAIL = "confirm_email"  # a new e-mail address to confirm by link (vuoro.booking.email_confirm)

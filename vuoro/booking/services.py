@@ -423,7 +423,7 @@ def booking_create(
                                         free_run=max(map(longest_run, free), default=0) * state.slot_minutes,
                                         unless_at_cap=(service_id, now, caps)
                                         if on_behalf is None or on_behalf.exclusive else None,
-                                        event=event, email_only=event == Notice.Event.CONFIRM_EMAIL):
+                                        event=event):
                     _refuse_at_cap(email_key, phone, service_id, now, caps)
                     raise ActiveBookingExists(ACTIVE_BOOKING_DETAIL)  # pragma: no cover - the row was there
                 if priority_code:
@@ -470,11 +470,13 @@ def _refuse_at_cap(email_key: str, phone: str, service_id: int, now: dt.datetime
 
 def _insert_with_day(booking: Booking, *, minutes: int, calendar_key: str, free_cells: str, free_run: int,
                      unless_at_cap: tuple[int, dt.datetime, tuple[int, int]] | None,
-                     event: str = Notice.Event.CONFIRMED, email_only: bool = False) -> bool:
+                     event: str = Notice.Event.CONFIRMED) -> bool:
     """Insert the booking, unless its person already holds as many live future bookings as a cap
     allows (then False, and nothing is written; None: not checked); store its day's new summary and
-    queue its `event` notice (by e-mail, and text when it has a phone, unless `email_only`). The
-    day and the person are locked. On PostgreSQL one statement."""
+    queue its `event` notice (by e-mail, and text when it has a phone, unless it awaits the
+    confirmation of its new e-mail address). The day and the person are locked. On PostgreSQL one
+    statement."""
+    email_only = booking.awaits_email_confirmation
     now = booking.created_at
     person = (None if unless_at_cap is None
               else _person_params(booking.email_key, booking.customer_phone, *unless_at_cap))
@@ -486,9 +488,8 @@ def _insert_with_day(booking: Booking, *, minutes: int, calendar_key: str, free_
         booking.save(force_insert=True)
         prepared.rows(_DAY_UPDATE_SQL, day_params)
         Notice.objects.bulk_create(notice_rows(booking_id=booking.pk, event=event, now=now,
-                                               start_at=booking.start_at, phone=booking.customer_phone,
-                                               channels=(Notice.Channel.EMAIL,) if email_only else
-                                               (Notice.Channel.EMAIL, Notice.Channel.SMS)))
+                                               start_at=booking.start_at,
+                                               phone="" if email_only else booking.customer_phone))
         return True
     insert, insert_params = prepared.insert(booking)
     # Django's INSERT ... VALUES (...) becomes INSERT ... SELECT ... WHERE NOT EXISTS (the person at a cap).
@@ -513,13 +514,12 @@ def booking_cancel(*, booking: Booking, now: dt.datetime, state: NetworkState | 
                    because: str = "") -> Booking:
     """Cancel a live future booking, or one held until its new e-mail address is confirmed: its
     desk time is offered again at once. With `because` (a Booking.cancelled_because category) the
-    agency cancels it, and the customer is told why. (A held booking's message goes by e-mail only:
-    its address and phone are unconfirmed.)"""
+    agency cancels it, and the customer is told why (a held booking by e-mail only: notice_queue)."""
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if booking.status == Booking.Status.CANCELLED:
             return booking
-        held = booking.status == Booking.Status.HELD and booking.hold_reason == HOLD_CONFIRM_EMAIL
+        held = booking.awaits_email_confirmation
         if booking.status == Booking.Status.HELD and not held:
             raise NotChangeable("A time held from the waitlist is given up on its offer page, or by leaving the "
                                 "waitlist.")
@@ -527,7 +527,7 @@ def booking_cancel(*, booking: Booking, now: dt.datetime, state: NetworkState | 
             raise NotChangeable("A booking that has started or passed can no longer be cancelled.")
         state = state or network_state()
         notice_queue(booking_id=booking.pk, event=Notice.Event.AGENCY_CANCELLED if because else Notice.Event.CANCELLED,
-                     now=now, channels=(Notice.Channel.EMAIL,) if held else (Notice.Channel.EMAIL, Notice.Channel.SMS))
+                     now=now)
         booking_time_free(booking=booking, state=state, now=now, because=because)
     return booking
 

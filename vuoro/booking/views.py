@@ -26,7 +26,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vuoro.apierrors import ApiError
-from vuoro.booking.email_confirm import awaiting_confirmation
 from vuoro.booking.forms import SERVICE_LANGUAGES, DetailsForm, ManageForm, PriorityCodeForm
 from vuoro.booking.guards import booking_authorise, client_key
 from vuoro.booking.ics import booking_calendar
@@ -174,7 +173,7 @@ def _changeable(booking: Booking, now: dt.datetime) -> bool:
 def _awaiting(booking: Booking, now: dt.datetime) -> dict:
     """For a booking held until its new e-mail address is confirmed: when the hold ends, and the
     whole minutes left (the pages say so plainly); empty for any other booking."""
-    if not awaiting_confirmation(booking) or booking.held_until <= now:
+    if not booking.awaits_email_confirmation or booking.held_until <= now:
         return {}
     return {"awaiting": True, "held_until": timezone.localtime(booking.held_until, booking.service_point_zone),
             "minutes_left": max(1, math.ceil((booking.held_until - now).total_seconds() / 60))}

@@ -65,12 +65,14 @@ def claim_timeout() -> dt.timedelta:
 def notice_queue(*, booking_id: int, event: str, now: dt.datetime,
                  channels: tuple[str, ...] = (Notice.Channel.EMAIL, Notice.Channel.SMS)) -> None:
     """Queue a message about a booking on each of `channels` (a text only when the booking has a
-    phone); call inside the change's transaction."""
-    found = Booking.objects.filter(pk=booking_id).values_list("customer_phone", "start_at").first()
-    if found is None:
+    phone, and not while it awaits the confirmation of a new e-mail address: that phone is
+    unconfirmed too); call inside the change's transaction."""
+    booking = Booking.objects.filter(pk=booking_id).only("customer_phone", "start_at", "status", "hold_reason").first()
+    if booking is None:
         return
-    Notice.objects.bulk_create(notice_rows(booking_id=booking_id, event=event, now=now, start_at=found[1],
-                                           phone=found[0], channels=channels))
+    phone = "" if booking.awaits_email_confirmation else booking.customer_phone
+    Notice.objects.bulk_create(notice_rows(booking_id=booking_id, event=event, now=now, start_at=booking.start_at,
+                                           phone=phone, channels=channels))
     sender_wake()
 
 
