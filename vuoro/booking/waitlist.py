@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from django.conf import settings
 from django.core import signing
@@ -210,17 +211,21 @@ def entry_reservation_key(entry: WaitlistEntry) -> str | None:
 @dataclass
 class _Giving:
     """What one hand-off or sweep knows: the network, the moment, how far ahead it sees, and the
-    rushes on (release id -> when its queue opened)."""
+    rushes on (release id -> when its queue opened; read only once an entry asks, since most
+    cancellations find no entry to give to)."""
 
     state: NetworkState
     now: dt.datetime
     seen_at: dt.datetime
-    rush_bars: dict[int, dt.datetime]
     _views: dict = field(default_factory=dict)
 
     @classmethod
     def at(cls, state: NetworkState, now: dt.datetime) -> _Giving:
-        return cls(state=state, now=now, seen_at=seen_at(now), rush_bars=_rush_bars(state, now))
+        return cls(state=state, now=now, seen_at=seen_at(now))
+
+    @cached_property
+    def rush_bars(self) -> dict[int, dt.datetime]:
+        return _rush_bars(self.state, self.now)
 
     def view_for(self, entry: WaitlistEntry) -> NetworkState:
         """The network as the entry may search it: the releases whose rush is on and whose queue
