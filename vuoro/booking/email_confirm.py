@@ -30,7 +30,7 @@ from django.urls import reverse
 
 from vuoro.booking.confirmed_emails import emails_confirmed_record
 from vuoro.booking.models import HOLD_CONFIRM_EMAIL, Booking
-from vuoro.booking.services import BookingError, SlotUnavailable, booking_time_free
+from vuoro.booking.services import BookingError, SlotUnavailable, booking_still_open, booking_time_free
 from vuoro.network.state import NetworkState, network_state
 from vuoro.notify.models import Notice
 from vuoro.notify.services import notice_queue, sender_wake
@@ -88,16 +88,6 @@ def confirm_url(booking: Booking) -> str:
 
 # -- confirming ------------------------------------------------------------------------------------
 
-def _still_open(booking: Booking, state: NetworkState) -> bool:
-    """Whether the network still opens the held time on its desk (a closure leaves holds where they are)."""
-    point = state.points.get(booking.service_point_id)
-    if point is None or booking.desk_id not in point.desk_numbers:
-        return False
-    opening = point.calendar.opening_on(booking.local_date)
-    return (opening is not None and opening.interval.start <= booking.start_at
-            and booking.end_at <= opening.interval.end and point.desk_numbers[booking.desk_id] <= opening.desks)
-
-
 @dataclass(frozen=True)
 class Confirmed:
     booking: Booking
@@ -120,7 +110,7 @@ def booking_email_confirm(*, booking: Booking, now: dt.datetime, state: NetworkS
                                  "booking was cancelled.")
             return Confirmed(booking=booking, already=True)
         lapsed = booking.held_until <= now or booking.start_at <= now
-        if not lapsed and _still_open(booking, state):
+        if not lapsed and booking_still_open(booking, state):
             booking.status, booking.held_until, booking.hold_reason = Booking.Status.CONFIRMED, None, ""
             booking.save(update_fields=["status", "held_until", "hold_reason"])
             emails_confirmed_record(email_keys=[booking.email_key], now=now)

@@ -532,6 +532,17 @@ def booking_cancel(*, booking: Booking, now: dt.datetime, state: NetworkState | 
     return booking
 
 
+def booking_still_open(booking: Booking, state: NetworkState) -> bool:
+    """Whether the network still opens a booking's time on its desk (a closure may have come since
+    it was held: holds are left where they are)."""
+    point = state.points.get(booking.service_point_id)
+    if point is None or booking.desk_id not in point.desk_numbers:
+        return False
+    opening = point.calendar.opening_on(booking.local_date)
+    return (opening is not None and opening.interval.start <= booking.start_at
+            and booking.end_at <= opening.interval.end and point.desk_numbers[booking.desk_id] <= opening.desks)
+
+
 def booking_time_free(*, booking: Booking, state: NetworkState, now: dt.datetime, because: str = "",
                       hand_off: bool = True) -> None:
     """The core of every cancellation, in the caller's transaction with `booking` locked (a live

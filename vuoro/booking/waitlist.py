@@ -57,6 +57,7 @@ from vuoro.booking.services import (
     _lost_race,
     booking_create,
     booking_reschedule,
+    booking_still_open,
     booking_time_free,
 )
 from vuoro.contact import email_key as person_email_key
@@ -433,16 +434,6 @@ def waitlist_cancel(*, entry: WaitlistEntry, now: dt.datetime, state: NetworkSta
     return entry
 
 
-def _still_open(hold: Booking, state: NetworkState) -> bool:
-    """Whether the network still opens the held time on the held desk (a closure may have come since)."""
-    point = state.points.get(hold.service_point_id)
-    if point is None or hold.desk_id not in point.desk_numbers:
-        return False
-    opening = point.calendar.opening_on(hold.local_date)
-    return (opening is not None and opening.interval.start <= hold.start_at and hold.end_at <= opening.interval.end
-            and point.desk_numbers[hold.desk_id] <= opening.desks)
-
-
 def waitlist_accept(*, entry: WaitlistEntry, now: dt.datetime, state: NetworkState | None = None) -> WaitlistEntry:
     """Take the time held for the entry: it becomes a confirmed booking, or (a move entry) the
     entry's booking moves into it, in one transaction. NotOffered when nothing is held (any more)."""
@@ -455,7 +446,7 @@ def waitlist_accept(*, entry: WaitlistEntry, now: dt.datetime, state: NetworkSta
         hold = Booking.objects.select_for_update().get(pk=hold.pk)
         if hold.status != Booking.Status.HELD or hold.held_until <= now or hold.start_at <= now:
             raise NotOffered("The time held for you has lapsed.")
-        closed = not _still_open(hold, state)
+        closed = not booking_still_open(hold, state)
         if closed:  # the point closed or lost the desk since: the entry waits again, keeping its place
             entry.hold, entry.status, entry.offered_at = None, WaitlistEntry.Status.WAITING, None
             entry.save(update_fields=["hold", "status", "offered_at"])
