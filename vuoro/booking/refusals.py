@@ -56,11 +56,9 @@ def start_problem(*, state: NetworkState, service_code: str, point_id: str, star
     kept = {pool_id for pool_id in state.pools_at([point_id]) - pools
             if state.pools[pool_id].services is None or service_code in state.pools[pool_id].services}
     if kept and offered(pools | kept):
-        pool = state.pools[next(iter(kept))]
-        error = SlotUnavailable("kept", reason=refusal.KEPT, refused=refusal.Refusal(refusal.KEPT, day=day),
-                                kept_until=day - dt.timedelta(days=pool.public_days_before))
+        error = SlotUnavailable.kept(day, state.pools[next(iter(kept))])
     else:
-        error = SlotUnavailable("taken", reason=refusal.TAKEN, refused=refusal.Refusal(refusal.TAKEN, day=day))
+        error = SlotUnavailable.taken(day)
     return problem_of(error, state=state, point_id=point_id, service_code=service_code, start_at=start_at,
                       persons=persons, just_now=False)
 

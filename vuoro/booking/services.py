@@ -71,6 +71,17 @@ class SlotUnavailable(BookingError):
         return cls(_refusal_detail(refused, state=state, zone=zone, duration_minutes=duration_minutes),
                    reason=refused.reason, refused=refused)
 
+    @classmethod
+    def kept(cls, day: dt.date, pool) -> SlotUnavailable:
+        """Free only at desks `pool` keeps from this caller: everyone's from `public_days_before` the day."""
+        return cls("That time is kept for customers with a priority code.", reason=refusal.KEPT,
+                   refused=refusal.Refusal(refusal.KEPT, day=day),
+                   kept_until=day - dt.timedelta(days=pool.public_days_before))
+
+    @classmethod
+    def taken(cls, day: dt.date) -> SlotUnavailable:
+        return cls(TAKEN, reason=refusal.TAKEN, refused=refusal.Refusal(refusal.TAKEN, day=day))
+
 
 def _refusal_detail(refused: refusal.Refusal, *, state: NetworkState, zone, duration_minutes: int) -> str:
     day = f"{WEEKDAYS[refused.day.weekday()]} {refused.day.isoformat()}" if refused.day else "that day"
@@ -197,10 +208,8 @@ def _not_free(state: NetworkState, point: PointState, free: list[int], *, cells:
     number = free_desk_in(free, cells=cells) if pool is not None else None
     if (number is not None and number in point.desk_ids
             and (pool.services is None or service_code in pool.services)):
-        return SlotUnavailable("That time is kept for customers with a priority code.", reason=refusal.KEPT,
-                               refused=refusal.Refusal(refusal.KEPT, day=day),
-                               kept_until=day - dt.timedelta(days=pool.public_days_before))
-    return SlotUnavailable(TAKEN, reason=refusal.TAKEN, refused=refusal.Refusal(refusal.TAKEN, day=day))
+        return SlotUnavailable.kept(day, pool)
+    return SlotUnavailable.taken(day)
 
 
 def _free_desk(*, state: NetworkState, point: PointState, opening: Opening, busy: list[Busy], cells: int,
