@@ -423,5 +423,5 @@ def bookings_confirm_email(request, reservation_key: str, payload: ConfirmEmailI
     try:
         done = booking_email_confirm(booking=booking, now=timezone.now())
     except BookingError as error:
-        raise ApiError(409, error.code, error.detail) from None
+        return JsonResponse(_refusal_body(error), status=409)
     return JsonResponse(_booking_body(done.booking))

@@ -88,6 +88,13 @@ def confirm_url(booking: Booking) -> str:
 
 # -- confirming ------------------------------------------------------------------------------------
 
+def released(booking: Booking) -> bool:
+    """Whether a booking once held for its new address no longer awaits it and was never confirmed:
+    cancelled, or still marked with its hold's reason (a confirmed booking's is cleared)."""
+    return not booking.awaits_email_confirmation and (
+        booking.status == Booking.Status.CANCELLED or bool(booking.hold_reason))
+
+
 @dataclass(frozen=True)
 class Confirmed:
     booking: Booking
@@ -105,7 +112,7 @@ def booking_email_confirm(*, booking: Booking, now: dt.datetime, state: NetworkS
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if not booking.awaits_email_confirmation:
-            if booking.status == Booking.Status.CANCELLED or booking.hold_reason:
+            if released(booking):
                 raise HoldLapsed("The time was released: the e-mail address was not confirmed in time, or the "
                                  "booking was cancelled.")
             return Confirmed(booking=booking, already=True)

@@ -16,6 +16,7 @@ from vuoro.booking.email_confirm import (
     HoldLapsed,
     booking_email_confirm,
     confirm_token_booking,
+    released,
 )
 from vuoro.booking.services import SlotUnavailable
 from vuoro.booking.session import managed_hold
@@ -57,6 +58,6 @@ def confirm(request, token: str):
         return render(request, "booking/confirm_email.html", {
             **_summary(booking), "token": token,
             "held_until": timezone.localtime(booking.held_until, booking.service_point_zone)})
-    if booking.status == booking.Status.CANCELLED or booking.hold_reason:
+    if released(booking):
         return _dead(request, booking, "released")
     return _done(request, booking, already=True)
