@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "vuoro.guidance",
     "vuoro.public",
     "vuoro.planning",
+    "vuoro.insights",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",

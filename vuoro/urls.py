@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("vuoro.staffauth.urls")),
     path("", include("vuoro.walkin.urls")),
     path("", include("vuoro.planning.urls")),
+    path("", include("vuoro.insights.urls")),
     path("", include("vuoro.booking.urls")),
     path("", include("vuoro.guidance.urls")),
     path("", include("vuoro.public.urls")),

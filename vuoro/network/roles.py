@@ -1,4 +1,4 @@
-"""Staff roles as groups: administrator, service point manager, clerk.
+"""Staff roles as groups: administrator, service point manager, clerk, analyst.
 
 Each later app adds its permissions to ROLE_PERMISSIONS; the groups are brought up to date
 after every migrate, so a fresh database and an upgraded one end the same.
@@ -6,6 +6,8 @@ after every migrate, so a fresh database and an upgraded one end the same.
 from __future__ import annotations
 
 ADMINISTRATOR, MANAGER, CLERK = "administrator", "service point manager", "clerk"
+# The analyst reads the insight pages and their CSV (no personal data there) and nothing else.
+ANALYST = "analyst"
 
 _PLANNING = {f"planning.{action}_scenario" for action in ("view", "add", "change", "delete")}  # the planning page
 _NETWORK_MODELS = ["networksettings", "service", "servicepoint", "servicepointservice", "desk", "openinghours",
@@ -21,7 +23,11 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | {"booking.view_booking", "walkin.view_ticket"} | _PLANNING,
     CLERK: {"network.view_servicepoint", "network.view_service", "network.view_desk", "booking.view_booking",
             "walkin.view_ticket"},
+    ANALYST: {"insights.view_insights"},
 }
+# Insight (vuoro.insights): administrators and managers read it too.
+for _role in (ADMINISTRATOR, MANAGER):
+    ROLE_PERMISSIONS[_role] |= {"insights.view_insights"}
 # The waitlist and the days it gained: administrators and managers see it (vuoro.booking.waitlist).
 for _role in (ADMINISTRATOR, MANAGER):
     ROLE_PERMISSIONS[_role] |= {"booking.view_waitlistentry"}
