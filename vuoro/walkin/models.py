@@ -55,11 +55,11 @@ class Ticket(models.Model):
                              verbose_name=_("desk"))
     issued_at = models.DateTimeField(_("issued at"))
     called_at = models.DateTimeField(_("called at"), null=True, blank=True)
-    recalled_count = models.PositiveSmallIntegerField(default=0)
+    recalled_count = models.PositiveSmallIntegerField(_("times recalled"), default=0)
     started_at = models.DateTimeField(_("service started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("service finished at"), null=True, blank=True)
     no_show_at = models.DateTimeField(_("marked absent at"), null=True, blank=True)
-    notified_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(_("text message sent at"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices, blank=True)
 
     class Meta:
