@@ -32,7 +32,6 @@ from vuoro.staffauth.policy import (
     stamp_write,
 )
 
-
 BACKGROUND_POLL_HEADER = "X-Vuoro-Poll"
 
 
