@@ -325,7 +325,8 @@ class TestPages:
         call_next(desk=desk(number=2), now=timezone.now(), state=network_state())
         ticket = Ticket.objects.get()
         client.force_login(clerk)
-        for path, data in (("act/", {"action": "start"}), ("act/", {"action": "no_show", "confirmed": "yes"}),
+        for path, data in (("act/", {"action": "start"}), ("act/", {"action": "no_show"}),
+                           ("act/", {"action": "no_show", "confirmed": "yes"}),
                            ("transfer/", {"to_desk": desk(number=2).pk}), ("undo/", {}),
                            ("act/", {"action": "no_such"}), ("transfer/", {"to_desk": "x"})):
             response = client.post(f"/console/desk/{desk().pk}/{path}", {"kind": "ticket", "id": ticket.pk, **data},

@@ -33,7 +33,7 @@ from vuoro.walkin.selectors import (
     paused_desk_ids,
     queue_status,
 )
-from vuoro.walkin.services import Stale, WalkInError, call_next, ticket_issue, visit_act
+from vuoro.walkin.services import Stale, WalkInError, call_next, ticket_issue, visit_act, visit_stale
 
 POLL_SECONDS = 3  # how often an open console refreshes its waiting list
 
@@ -164,9 +164,10 @@ def console_act(request, desk: Desk):
         if action == "no_show" and request.POST.get("confirmed") != "yes":
             # The second step (without JavaScript; console.js asks in a dialog and sends confirmed=yes).
             visit = _visit_of(request, desk)
-            if visit is not None:
-                return render(request, "walkin/console_no_show_confirm.html", {
-                    "desk": desk, "desk_number": _desk_numbers(desk, state)[desk.pk], "visit": visit})
+            if visit is None:  # never marked without asking: say where the customer is instead
+                raise visit_stale(kind=request.POST.get("kind", ""), visit_id=visit_id, desk=desk)
+            return render(request, "walkin/console_no_show_confirm.html", {
+                "desk": desk, "desk_number": _desk_numbers(desk, state)[desk.pk], "visit": visit})
         now = timezone.now()
         visit_act(kind=request.POST.get("kind", ""), visit_id=visit_id, desk=desk, action=action, now=now,
                   outcome=request.POST.get("outcome", ""), actor=request.user)
