@@ -397,3 +397,17 @@ def test_parallel_calls_with_transfers_and_pauses_never_share_a_customer(office_
         if ticket.number % 4 == 1:
             assert ticket.desk_id == desk(number=2).pk  # only their desk called them
         assert ticket.desk_id != desk(kind="appointment", number=2).pk  # the paused desk called nobody
+
+
+class TestPausedElsewhere:
+    def test_the_desk_list_marks_a_paused_desk(self, client, clerk):
+        desk_pause(desk=desk(number=2), now=timezone.now())
+        client.force_login(clerk)
+        html = client.get("/console/", HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+        assert html.count('<span class="badge">pausad</span>') == 1
+
+    def test_the_staff_api_answers_409_for_a_paused_desk(self, client, clerk):
+        desk_pause(desk=desk(), now=timezone.now())
+        client.force_login(clerk)
+        response = client.post(f"/api/v1/staff/desks/{desk().pk}/call-next")
+        assert response.status_code == 409 and response.json()["error"] == "desk_paused"
