@@ -80,6 +80,7 @@ def test_a_morning_at_the_service_point(page, browser, live_server, morning, axe
     clerk.get_by_role("button", name="Call next").click()
     board.locator("td.num", has_text="A-001").wait_for(timeout=2500)
     clerk.get_by_role("button", name="Did not come").click()
+    clerk.get_by_role("dialog").get_by_role("button", name="Yes, did not come").click()
     board.locator("td.num", has_text="A-001").wait_for(state="detached", timeout=2500)
 
     # An appointment nobody checked in for becomes a no-show after its start and the grace period.

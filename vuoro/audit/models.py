@@ -34,6 +34,10 @@ class AuditEntry(models.Model):
         CONSOLE_FINISH = "console.finish", _("finished serving")
         CONSOLE_NO_SHOW = "console.no_show", _("marked absent")
         CONSOLE_TICKET = "console.ticket", _("issued a queue number")
+        CONSOLE_NO_SHOW_UNDO = "console.no_show_undo", _("undid marking absent")
+        CONSOLE_TRANSFER = "console.transfer", _("transferred the customer")
+        CONSOLE_PAUSE = "console.pause", _("paused the desk")
+        CONSOLE_RESUME = "console.resume", _("resumed the desk")
         # A kiosk registered in a point's hall (vuoro.walkin.kiosks; revoking is a back-office change).
         KIOSK_REGISTER = "kiosk.register", _("registered a kiosk")
         # A priority code issued for a capacity pool (vuoro.booking.priority).

@@ -111,6 +111,25 @@ class KioskDevice(models.Model):
         return f"{self.service_point_id}: {self.name}"
 
 
+class PausedDesk(models.Model):
+    """A desk its clerk has paused (a break, paperwork): it is offered no next call, and the wait
+    estimate counts it as closed. The row exists while the pause lasts; resuming deletes it (the
+    audit log keeps both acts)."""
+
+    desk = models.OneToOneField(Desk, on_delete=models.CASCADE, primary_key=True, related_name="+",
+                                verbose_name=_("desk"))
+    paused_at = models.DateTimeField(_("paused at"))
+    paused_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+", verbose_name=_("paused by"))
+
+    class Meta:
+        verbose_name = _("paused desk")
+        verbose_name_plural = _("paused desks")
+
+    def __str__(self) -> str:
+        return f"{self.desk_id} paused"
+
+
 def ticket_label(number: int, *, urgent: bool = False) -> str:
     """A-001 for a queue number; U-001 when staff marked it urgent (same daily sequence)."""
     return f"{'U' if urgent else 'A'}-{number:03d}"
