@@ -69,15 +69,43 @@ class TotpConfig(TotpAppConfig):
 
         meta = TOTPDevice._meta
         meta.verbose_name, meta.verbose_name_plural = _("authenticator app"), _("authenticator apps")
-        for name, (label, help_text) in TOTP_FIELDS.items():
-            field = meta.get_field(name)
-            field.verbose_name, field.help_text = label, help_text
+        for name, (label, _help) in TOTP_FIELDS.items():
+            # The label only: a field's help text is part of its migration state, its label is not.
+            meta.get_field(name).verbose_name = label
         registered = _registered_admin(TOTPDevice)
-        if registered is not None:  # its help text and its sections' titles are English
+        if registered is not None:  # its help texts, search help and sections' titles are English
             registered.search_help_text = _("Search by the staff member's username or e-mail address.")
-            fieldsets = registered.get_fieldsets
+            fieldsets, get_form = registered.get_fieldsets, registered.get_form
+            # The two read-only times are shown by functions of our own: as model fields they would show
+            # django-otp's English help texts.
+            for name in TOTP_TIMES:
+                setattr(registered, f"{name}_shown", _time_shown(name))
+            registered.readonly_fields = [f"{name}_shown" if name in TOTP_TIMES else name
+                                          for name in registered.readonly_fields]
             registered.get_fieldsets = lambda request, obj=None: [
-                (TOTP_SECTIONS.get(title, title), options) for title, options in fieldsets(request, obj)]
+                (TOTP_SECTIONS.get(title, title),
+                 {**options, "fields": [f"{name}_shown" if name in TOTP_TIMES else name for name in options["fields"]]})
+                for title, options in fieldsets(request, obj)]
+            registered.get_form = lambda request, obj=None, **kwargs: _with_help_texts(
+                get_form(request, obj, **kwargs), meta)
+
+
+TOTP_TIMES = ("created_at", "last_used_at")
+
+
+def _time_shown(name: str):
+    @admin_display(description=TOTP_FIELDS[name][0])
+    def shown(device):
+        return getattr(device, name) or "–"
+    return shown
+
+
+def _with_help_texts(form_class, meta):
+    """The form's fields with TOTP_FIELDS' help texts; read-only fields show their model field's."""
+    for name, (_label, help_text) in TOTP_FIELDS.items():
+        if name in form_class.base_fields:
+            form_class.base_fields[name].help_text = help_text
+    return form_class
 
 
 class TasksConfig(TasksAppConfig):
