@@ -78,6 +78,7 @@ class TestLoaded:
         settings = NetworkSettings.objects.get()
         answer = client.post(url, {"timezone": settings.timezone, "holidays_country": settings.holidays_country,
                                    "horizon_days": settings.horizon_days, "slot_minutes": settings.slot_minutes,
-                                   "max_bookings_per_person": 0, "confirm_new_email_minutes": 25})
+                                   "max_bookings_per_person": 0, "confirm_new_email_minutes": 25,
+                                   "wait_goal_days": settings.wait_goal_days})
         assert answer.status_code == 302, answer.content.decode()[:2000]
         assert network_state().confirm_new_email_minutes == 25

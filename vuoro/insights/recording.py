@@ -1,0 +1,77 @@
+"""The worker's hourly record of the wait: for each service at each point and across the network,
+days to the first free time and the offered starts in the next 7/30/90 days (models.LeadTimeSample).
+
+A sample is unique per (hour, service, point), written with conflicts ignored: two workers, or a
+run started again in the same hour, record each one once. A run killed half-way keeps what it
+wrote; the next run (the same hour, else the next) writes the rest of its own hour. An error is
+logged, kept on the hour's LeadTimeRun (the insight page shows it to staff) and raised again, so
+the task is marked failed too.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+
+from vuoro.insights.leadtimes import free_starts_by_point, lead_time_list
+from vuoro.insights.models import NETWORK, LeadTimeRun, LeadTimeSample
+from vuoro.network.state import NetworkState
+from vuoro.scheduling.leadtime import earliest_days
+
+logger = logging.getLogger("vuoro.insights")
+
+
+def hour_of(now: dt.datetime) -> dt.datetime:
+    """The start of `now`'s hour, in UTC: the key a sample is recorded under."""
+    return now.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def lead_time_samples(*, state: NetworkState, service_code: str, now: dt.datetime) -> list[LeadTimeSample]:
+    """One service's samples at `now` (unsaved): each point offering it, then the network (NETWORK):
+    the earliest first free time of any point, and the offered starts of all points summed."""
+    hour_at = hour_of(now)
+    starts = free_starts_by_point(state=state, service_code=service_code, now=now)
+    samples = []
+    for item in lead_time_list(state=state, now=now, service_code=service_code):
+        counts = starts.get(item.service_point, {})
+        samples.append(LeadTimeSample(
+            hour_at=hour_at, service=service_code, service_point=item.service_point, first_free_at=item.first_free_at,
+            days_to_first_free=item.days_to_first_free, starts_7_days=counts.get(7, 0),
+            starts_30_days=counts.get(30, 0), starts_90_days=counts.get(90, 0), recorded_at=now))
+    if samples:
+        firsts = [s.first_free_at for s in samples if s.first_free_at is not None]
+        samples.append(LeadTimeSample(
+            hour_at=hour_at, service=service_code, service_point=NETWORK, first_free_at=min(firsts, default=None),
+            days_to_first_free=earliest_days(s.days_to_first_free for s in samples),
+            starts_7_days=sum(s.starts_7_days for s in samples), starts_30_days=sum(s.starts_30_days for s in samples),
+            starts_90_days=sum(s.starts_90_days for s in samples), recorded_at=now))
+    return samples
+
+
+def lead_times_record(*, state: NetworkState, now: dt.datetime) -> int:
+    """Record the hour of `now` for every service; returns the samples written by this run (0 when the
+    hour was recorded already)."""
+    hour_at = hour_of(now)
+    run, _ = LeadTimeRun.objects.get_or_create(hour_at=hour_at, defaults={"started_at": now})
+    if run.finished_at is not None and not run.error:
+        return 0
+    written = 0
+    try:
+        for code in sorted(state.service_ids):
+            samples = lead_time_samples(state=state, service_code=code, now=now)
+            with transaction.atomic():  # one service at a time: a killed run keeps the services done
+                written += len(LeadTimeSample.objects.bulk_create(samples, ignore_conflicts=True))
+    except Exception as error:
+        logger.exception("recording the lead times of %s failed", hour_at.isoformat())
+        LeadTimeRun.objects.filter(pk=run.pk).update(error=f"{type(error).__name__}: {error}"[:2000],
+                                                     finished_at=None)
+        raise
+    recorded = LeadTimeSample.objects.filter(hour_at=hour_at).count()
+    LeadTimeRun.objects.filter(pk=run.pk).update(finished_at=now, samples=recorded, error="")
+    return written
+
+
+def last_run_get() -> LeadTimeRun | None:
+    """The latest hour's recording, finished or not."""
+    return LeadTimeRun.objects.order_by("-hour_at").first()
