@@ -50,18 +50,18 @@ def lead_time_samples(*, state: NetworkState, service_code: str, now: dt.datetim
 
 
 def lead_times_record(*, state: NetworkState, now: dt.datetime) -> int:
-    """Record the hour of `now` for every service; returns the samples written by this run (0 when the
-    hour was recorded already)."""
+    """Record the hour of `now` for every service; returns how many samples the hour gained (0 when it
+    was recorded already; another worker's at the same time may count in)."""
     hour_at = hour_of(now)
     run, _ = LeadTimeRun.objects.get_or_create(hour_at=hour_at, defaults={"started_at": now})
     if run.finished_at is not None and not run.error:
         return 0
-    written = 0
+    before = LeadTimeSample.objects.filter(hour_at=hour_at).count()
     try:
         for code in sorted(state.service_ids):
             samples = lead_time_samples(state=state, service_code=code, now=now)
             with transaction.atomic():  # one service at a time: a killed run keeps the services done
-                written += len(LeadTimeSample.objects.bulk_create(samples, ignore_conflicts=True))
+                LeadTimeSample.objects.bulk_create(samples, ignore_conflicts=True)
     except Exception as error:
         logger.exception("recording the lead times of %s failed", hour_at.isoformat())
         LeadTimeRun.objects.filter(pk=run.pk).update(error=f"{type(error).__name__}: {error}"[:2000],
@@ -69,7 +69,7 @@ def lead_times_record(*, state: NetworkState, now: dt.datetime) -> int:
         raise
     recorded = LeadTimeSample.objects.filter(hour_at=hour_at).count()
     LeadTimeRun.objects.filter(pk=run.pk).update(finished_at=now, samples=recorded, error="")
-    return written
+    return recorded - before
 
 
 def last_run_get() -> LeadTimeRun | None:
