@@ -28,8 +28,8 @@ OPEN_DAYS = [dt.date(2027, 3, 30), dt.date(2027, 3, 31), dt.date(2027, 4, 1), dt
 @pytest.fixture
 def small_network():
     return load_network(slot_minutes=60, horizon_days=10, holidays="FI", services=[("permit", 60)],
-                        points=[dict(id=point, desks=1, services=["permit"], hours=dict.fromkeys(WEEKDAYS, "09:00-11:00"))
-                                for point in ("a", "b")])
+                        points=[dict(id=point, desks=1, services=["permit"],
+                                     hours=dict.fromkeys(WEEKDAYS, "09:00-11:00")) for point in ("a", "b")])
 
 
 @pytest.fixture

@@ -52,7 +52,8 @@ class TestLeadTimes:
         from tests.factories import load_network
 
         load_network(slot_minutes=60, horizon_days=10, holidays=None, services=[("zeta", 60), ("alpha", 60)],
-                     points=[dict(id="y", desks=1, services=["zeta", "alpha"]), dict(id="x", desks=1, services=["zeta"])])
+                     points=[dict(id="y", desks=1, services=["zeta", "alpha"]),
+                             dict(id="x", desks=1, services=["zeta"])])
         rows = client.get("/api/v1/lead-times").json()
         assert [(r["service"], r["service_point"]) for r in rows] == [("alpha", "y"), ("zeta", "x"), ("zeta", "y")]
         assert client.get("/api/v1/lead-times?service=alpha&service_point=x").json() == []

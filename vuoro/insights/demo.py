@@ -31,7 +31,8 @@ def demo_lead_time_history(*, now: dt.datetime | None = None, weeks: int = DEMO_
     end = hour_of(now)
     hours = [end - dt.timedelta(hours=h) for h in range(weeks * 7 * 24 - DEMO_EVERY_HOURS + 1, 0, -DEMO_EVERY_HOURS)]
     # One point follows the trend, the others wait longer: the network's (the earliest) follows it too.
-    point_factor = {point_id: 1.0 if n == 0 else rng.uniform(1.0, 1.4) for n, point_id in enumerate(sorted(state.points))}
+    point_factor = {point_id: 1.0 if n == 0 else rng.uniform(1.0, 1.4)
+                    for n, point_id in enumerate(sorted(state.points))}
     rows: list[LeadTimeSample] = []
     for code in sorted(state.service_ids):
         service_factor = rng.uniform(0.85, 1.05)
@@ -56,7 +57,8 @@ def demo_lead_time_history(*, now: dt.datetime | None = None, weeks: int = DEMO_
                 hour_at=hour_at, service=code, service_point=NETWORK, recorded_at=hour_at,
                 first_free_at=best.first_free_at if best else None,
                 days_to_first_free=best.days_to_first_free if best else None,
-                starts_7_days=sum(s.starts_7_days for s in samples), starts_30_days=sum(s.starts_30_days for s in samples),
+                starts_7_days=sum(s.starts_7_days for s in samples),
+                starts_30_days=sum(s.starts_30_days for s in samples),
                 starts_90_days=sum(s.starts_90_days for s in samples)))
             rows.extend(samples)
     LeadTimeSample.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)

@@ -36,7 +36,8 @@ class Range:
         return dt.datetime.combine(self.last_date + dt.timedelta(days=1), dt.time(), tzinfo=self.zone)
 
     def weeks(self) -> list[dt.date]:
-        return [self.first_date + dt.timedelta(weeks=n) for n in range((self.last_date - self.first_date).days // 7 + 1)]
+        count = (self.last_date - self.first_date).days // 7 + 1
+        return [self.first_date + dt.timedelta(weeks=n) for n in range(count)]
 
 
 def weeks_range(*, today: dt.date, weeks: int, zone: ZoneInfo) -> Range:
