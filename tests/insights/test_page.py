@@ -10,6 +10,7 @@ from django.utils import timezone
 from tests.insights.conftest import HELSINKI
 from vuoro.insights.history import point_table, weekly_history, weeks_range
 from vuoro.insights.models import NETWORK, LeadTimeSample
+from vuoro.insights.recording import lead_time_days_refresh
 from vuoro.network import roles
 from vuoro.network.models import NetworkSettings
 
@@ -23,6 +24,7 @@ def _sample(local: dt.datetime, days: int | None, *, point: str = NETWORK, servi
     LeadTimeSample.objects.create(hour_at=local.astimezone(dt.UTC), service=service, service_point=point,
                                   days_to_first_free=days, starts_30_days=starts, recorded_at=local,
                                   first_free_at=None if days is None else local + dt.timedelta(days=days))
+    lead_time_days_refresh(zone=HELSINKI)  # as a recording does after writing its hour
 
 
 def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:

@@ -11,7 +11,7 @@ import random
 from django.utils import timezone
 
 from vuoro.insights.models import NETWORK, LeadTimeSample
-from vuoro.insights.recording import hour_of
+from vuoro.insights.recording import hour_of, lead_time_days_refresh
 from vuoro.network.models import NetworkSettings
 from vuoro.network.state import network_state
 
@@ -62,4 +62,5 @@ def demo_lead_time_history(*, now: dt.datetime | None = None, weeks: int = DEMO_
                 starts_90_days=sum(s.starts_90_days for s in samples)))
             rows.extend(samples)
     LeadTimeSample.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    lead_time_days_refresh(zone=state.timezone)
     return len(rows)

@@ -1,6 +1,7 @@
 """The recorded wait over weeks (models.LeadTimeSample), as the insight page and its CSV show it.
 
-A week's figure is the mean of its hourly figures: days to the first free time (hours when nothing
+A week's figure is the mean of its hourly figures (read from their daily sums, models.LeadTimeDay):
+days to the first free time (hours when nothing
 was free within the horizon are left out of the mean and counted apart) and offered starts in the
 next 30 days. Weeks start on Monday in the network's time zone."""
 from __future__ import annotations
@@ -10,10 +11,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, Max, Q
+from django.db.models import F, Max, Q, Sum
 from django.db.models.functions import TruncWeek
 
-from vuoro.insights.models import NETWORK, LeadTimeSample
+from vuoro.insights.models import NETWORK, LeadTimeDay, LeadTimeSample
 
 MAX_WEEKS = 52
 DEFAULT_WEEKS = 12
@@ -60,20 +61,26 @@ class WeekRow:
     figures: list[WeekFigure | None] = field(default_factory=list)  # per service; None: nothing recorded
 
 
+def _mean(total, count) -> float | None:
+    return total / count if count else None
+
+
 def weekly_history(*, services: list[str], point: str = NETWORK, span: Range) -> list[WeekRow]:
-    """Each week of `span`, earliest first: each service's figure at `point` (NETWORK: the network)."""
+    """Each week of `span`, earliest first: each service's figure at `point` (NETWORK: the network).
+    Read from the daily sums (LeadTimeDay): a week's mean is over all its hours."""
     found: dict[tuple[dt.date, str], WeekFigure] = {}
-    rows = (LeadTimeSample.objects
-            .filter(service__in=services, service_point=point, hour_at__gte=span.start_at, hour_at__lt=span.end_at)
-            .annotate(week=TruncWeek("hour_at", tzinfo=span.zone))
+    rows = (LeadTimeDay.objects
+            .filter(service__in=services, service_point=point, day__gte=span.first_date, day__lte=span.last_date)
+            .annotate(week=TruncWeek("day"))
             .values("week", "service")
-            .annotate(days=Avg("days_to_first_free"), starts=Avg("starts_30_days"), hours=Count("id"),
-                      without=Count("id", filter=Q(days_to_first_free__isnull=True))))
+            .annotate(days=Sum("days_sum"), starts=Sum("starts_30_days_sum"), hours=Sum("hours"),
+                      without=Sum("hours_without")).order_by())
     for row in rows:
         week = row["week"]
-        week = week.astimezone(span.zone).date() if isinstance(week, dt.datetime) else week
-        found[(week, row["service"])] = WeekFigure(days=row["days"], starts_30_days=row["starts"], hours=row["hours"],
-                                                  hours_without=row["without"])
+        week = week.date() if isinstance(week, dt.datetime) else week
+        found[(week, row["service"])] = WeekFigure(days=_mean(row["days"], row["hours"] - row["without"]),
+                                                  starts_30_days=_mean(row["starts"], row["hours"]),
+                                                  hours=row["hours"], hours_without=row["without"])
     return [WeekRow(week_start=week, figures=[found.get((week, code)) for code in services]) for week in span.weeks()]
 
 
@@ -89,20 +96,25 @@ class PointRow:
 
 def point_table(*, service: str, span: Range) -> tuple[dt.datetime | None, list[PointRow]]:
     """(the latest hour recorded in the range, each point's row), for one service, sorted by point."""
-    base = LeadTimeSample.objects.filter(service=service, hour_at__gte=span.start_at, hour_at__lt=span.end_at)
-    latest = base.aggregate(latest=Max("hour_at"))["latest"]
+    latest = (LeadTimeSample.objects.filter(service=service, service_point=NETWORK, hour_at__gte=span.start_at,
+                                            hour_at__lt=span.end_at).aggregate(latest=Max("hour_at"))["latest"])
     if latest is None:
         return None, []
-    week_ago = span.end_at - dt.timedelta(days=7)
-    means = {row["service_point"]: row for row in base.exclude(service_point=NETWORK).values("service_point").annotate(
-        mean=Avg("days_to_first_free"),
-        last_week=Avg("days_to_first_free", filter=Q(hour_at__gte=week_ago)))}
-    now = {row["service_point"]: row for row in base.filter(hour_at=latest).exclude(service_point=NETWORK).values(
-        "service_point", "days_to_first_free", "starts_30_days")}
-    return latest, [PointRow(service_point=point, days_now=now.get(point, {}).get("days_to_first_free"),
-                             starts_30_days_now=now.get(point, {}).get("starts_30_days"),
-                             days_last_week=row["last_week"], days_mean=row["mean"], recorded_now=point in now)
-                    for point, row in sorted(means.items())]
+    week_ago = span.last_date - dt.timedelta(days=6)
+    last_week = Q(day__gte=week_ago)
+    sums = (LeadTimeDay.objects.filter(service=service, day__gte=span.first_date, day__lte=span.last_date)
+            .exclude(service_point=NETWORK).values("service_point")
+            .annotate(days=Sum("days_sum"), counted=Sum(F("hours") - F("hours_without")),
+                      week_days=Sum("days_sum", filter=last_week),
+                      week_counted=Sum(F("hours") - F("hours_without"), filter=last_week)).order_by())
+    now = {row["service_point"]: row for row in LeadTimeSample.objects.filter(hour_at=latest, service=service)
+           .exclude(service_point=NETWORK).values("service_point", "days_to_first_free", "starts_30_days")}
+    return latest, [PointRow(service_point=row["service_point"],
+                             days_now=now.get(row["service_point"], {}).get("days_to_first_free"),
+                             starts_30_days_now=now.get(row["service_point"], {}).get("starts_30_days"),
+                             days_last_week=_mean(row["week_days"], row["week_counted"]),
+                             days_mean=_mean(row["days"], row["counted"]), recorded_now=row["service_point"] in now)
+                    for row in sorted(sums, key=lambda r: r["service_point"])]
 
 
 CSV_HEADER = ["hour", "service", "service_point", "first_free", "days_to_first_free", "starts_7_days",

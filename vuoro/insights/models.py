@@ -57,3 +57,22 @@ class LeadTimeRun(models.Model):
     class Meta:
         verbose_name = _("lead time recording")
         verbose_name_plural = _("lead time recordings")
+
+
+class LeadTimeDay(models.Model):
+    """A local day (the network's zone) of LeadTimeSample rows summed, so that the insight page reads
+    a few rows a day instead of every hour's: kept up to date by each recording
+    (vuoro.insights.recording.lead_time_days_refresh), remade from the samples whenever asked."""
+
+    day = models.DateField(_("day"))
+    service = models.CharField(_("service"), max_length=64)
+    service_point = models.CharField(_("service point"), max_length=64, blank=True)  # NETWORK: the network
+    hours = models.PositiveIntegerField(default=0)  # hours recorded
+    hours_without = models.PositiveIntegerField(default=0)  # ... of which nothing was free within the horizon
+    days_sum = models.PositiveBigIntegerField(default=0)  # days to the first free time, summed over the others
+    starts_30_days_sum = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "service", "service_point"],
+                                               name="lead_time_day_once")]
+        indexes = [models.Index(fields=["service", "day"], name="lead_time_day_service")]

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
 
 from vuoro.insights.leadtimes import free_starts_by_point, lead_time_list
-from vuoro.insights.models import NETWORK, LeadTimeRun, LeadTimeSample
+from vuoro.insights.models import NETWORK, LeadTimeDay, LeadTimeRun, LeadTimeSample
 from vuoro.network.state import NetworkState
 from vuoro.scheduling.leadtime import earliest_days
 
@@ -67,9 +70,35 @@ def lead_times_record(*, state: NetworkState, now: dt.datetime) -> int:
         LeadTimeRun.objects.filter(pk=run.pk).update(error=f"{type(error).__name__}: {error}"[:2000],
                                                      finished_at=None)
         raise
+    lead_time_days_refresh(zone=state.timezone, first_at=hour_at, last_at=hour_at)
     recorded = LeadTimeSample.objects.filter(hour_at=hour_at).count()
     LeadTimeRun.objects.filter(pk=run.pk).update(finished_at=now, samples=recorded, error="")
     return recorded - before
+
+
+def lead_time_days_refresh(*, zone: ZoneInfo, first_at: dt.datetime | None = None,
+                           last_at: dt.datetime | None = None) -> int:
+    """Remake the daily sums (LeadTimeDay) of the local days (in `zone`) that hold the hours
+    `first_at` ... `last_at` (None: from the first sample, to the last), from their samples; returns
+    the rows written. Idempotent: two workers at once write the same sums."""
+    samples = LeadTimeSample.objects.all()
+    if first_at is not None:  # whole local days: from the start of first_at's day to the end of last_at's
+        start = dt.datetime.combine(first_at.astimezone(zone).date(), dt.time(), tzinfo=zone)
+        samples = samples.filter(hour_at__gte=start)
+    if last_at is not None:
+        end = dt.datetime.combine(last_at.astimezone(zone).date() + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+        samples = samples.filter(hour_at__lt=end)
+    rows = [LeadTimeDay(day=row["day"], service=row["service"], service_point=row["service_point"],
+                        hours=row["hours"], hours_without=row["without"], days_sum=row["days"] or 0,
+                        starts_30_days_sum=row["starts"] or 0)
+            for row in samples.annotate(day=TruncDate("hour_at", tzinfo=zone))
+            .values("day", "service", "service_point")
+            .annotate(hours=Count("id"), without=Count("id", filter=Q(days_to_first_free__isnull=True)),
+                      days=Sum("days_to_first_free"), starts=Sum("starts_30_days")).order_by()]
+    LeadTimeDay.objects.bulk_create(rows, batch_size=2000, update_conflicts=True,
+                                    unique_fields=["day", "service", "service_point"],
+                                    update_fields=["hours", "hours_without", "days_sum", "starts_30_days_sum"])
+    return len(rows)
 
 
 def last_run_get() -> LeadTimeRun | None:
