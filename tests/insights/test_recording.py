@@ -7,7 +7,7 @@ from django_tasks_db.models import DBTaskResult
 
 from tests.insights.conftest import HELSINKI, NOW
 from vuoro.insights import recording
-from vuoro.insights.models import NETWORK, LeadTimeRun, LeadTimeSample
+from vuoro.insights.models import NETWORK, LeadTimeDay, LeadTimeRun, LeadTimeSample
 from vuoro.network.state import network_state
 from vuoro.notify.periodic import periodic_ensure
 
@@ -29,6 +29,9 @@ class TestLeadTimesRecord:
         assert _figures() == {"a": (first, 5, 4, 8, 8), "b": (None, None, 0, 0, 0), NETWORK: (first, 5, 4, 8, 8)}
         run = LeadTimeRun.objects.get()
         assert (run.hour_at, run.samples, run.error) == (HOUR, 3, "") and run.finished_at == NOW
+        day = LeadTimeDay.objects.get(day=dt.date(2027, 3, 25), service="permit", service_point=NETWORK)
+        assert (day.hours, day.hours_without, day.days_sum, day.starts_30_days_sum) == (1, 0, 5, 8)
+        assert LeadTimeDay.objects.get(service_point="b").hours_without == 1
 
     def test_the_network_sums_the_starts_and_takes_the_earliest_point(self, small_network):
         recording.lead_times_record(state=network_state(), now=NOW)
