@@ -73,6 +73,14 @@ class TodayState:
     def walk_in_per_week(self) -> float:
         return sum(week.walk_in for week in self.weeks) / len(self.weeks) if self.weeks else 0.0
 
+    @property
+    def no_show_percent(self) -> float:
+        return self.no_show_rate * 100
+
+    @property
+    def cancellation_percent(self) -> float:
+        return self.cancellation_rate * 100
+
     def service_counts(self, walk_in_share: float = 0.0) -> dict[str, float]:
         """Requests per service over the weeks: bookings, plus that share of the walk-in tickets of a service."""
         counts: dict[str, float] = defaultdict(float)
@@ -127,8 +135,8 @@ def recorded_weeks(*, start_date: dt.date, weeks: int, zone: ZoneInfo,
 
 
 def bookings_ahead_at(moment: dt.datetime) -> int:
-    """Bookings held at `moment` for a visit starting then or later: made before it, not cancelled by then."""
-    return (Booking.objects.filter(created_at__lt=moment, start_at__gte=moment)
+    """Bookings held at `moment` for a visit starting then or later: made by then, not cancelled by then."""
+    return (Booking.objects.filter(created_at__lte=moment, start_at__gte=moment)
             .exclude(status=Booking.Status.HELD)
             .exclude(status=Booking.Status.CANCELLED, cancelled_at__lt=moment)
             .exclude(status=Booking.Status.CANCELLED, cancelled_at__isnull=True).count())
