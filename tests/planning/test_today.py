@@ -101,6 +101,16 @@ class TestTodayStateGet:
         walk_in = tomllib.loads(today_scenario_toml(state=state, levers=Levers(walk_in_share=0.5)))["backlog"]
         assert walk_in["demand_per_week"] == 3.75 and walk_in["service_mix"] == {"a": 5.5, "b": 2}
 
+    def test_saturday_openings_skip_public_holidays(self, recorded):
+        state = today_state_get(now=NOW, history_weeks=2)
+        levers = Levers(weeks=8, saturday_points=("p1",), saturday_opens=dt.time(9), saturday_closes=dt.time(15),
+                        saturday_until=dt.date(2026, 12, 31))
+        backlog = tomllib.loads(today_scenario_toml(state=state, levers=levers))["backlog"]
+        (saturdays,) = backlog["extra_days"]
+        assert saturdays["hours"] == "09:00-15:00" and saturdays["desks"] == 1
+        # Every Saturday from 7 November to the end of the year but Boxing Day (a Saturday in 2026).
+        assert saturdays["dates"] == [dt.date(2026, 11, 7) + dt.timedelta(days=7 * n) for n in range(8) if n != 7]
+
     def test_the_first_week_has_the_desks_less_the_closed_monday(self, recorded):
         plan = plan_from_today(now=NOW, history_weeks=2, levers=Levers(weeks=1))
         week = plan.comparison.scenario.weeks[0]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import holidays as holidays_lib
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 
@@ -231,11 +232,14 @@ def _table(name: str, values: dict) -> list[str]:
     return [name] + [f"{key} = {_toml_value(value)}" for key, value in values.items() if value is not None]
 
 
-def _saturdays(first: dt.date, last: dt.date) -> list[dt.date]:
+def _saturdays(first: dt.date, last: dt.date, country: str | None) -> list[dt.date]:
+    """The Saturdays from `first` to `last`, public holidays of the network's country left out."""
+    closed = holidays_lib.country_holidays(country, years=range(first.year, last.year + 1)) if country else {}
     day = first + dt.timedelta(days=(5 - first.weekday()) % 7)
     days = []
     while day <= last:
-        days.append(day)
+        if day not in closed:
+            days.append(day)
         day += dt.timedelta(days=7)
     return days
 
@@ -267,7 +271,8 @@ def scenario_values(*, state: TodayState, levers: Levers) -> dict:
         tables.append(("[[backlog.extra_desks]]", {"service_point": lever.point_id, "from_date": lever.from_date,
                                                    "until_date": lever.until_date, "desks": lever.desks}))
     if levers.saturday_points and levers.saturday_opens and levers.saturday_closes:
-        dates = _saturdays(state.start_date, min(levers.saturday_until or last_date, last_date))
+        dates = _saturdays(state.start_date, min(levers.saturday_until or last_date, last_date),
+                           state.network.holidays)
         hours = f"{levers.saturday_opens:%H:%M}-{levers.saturday_closes:%H:%M}"
         for point_id in levers.saturday_points:
             if dates:
