@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
@@ -71,9 +73,10 @@ class TodayForm(forms.Form):
         help_text=_("Added to the demand for appointments: 0 plans the walk-in queue apart, as today."))
 
     def __init__(self, *args, points: list[tuple[str, str]], services: list[tuple[str, str, int]],
-                 slot_minutes: int, max_weeks: int, **kwargs):
+                 slot_minutes: int, max_weeks: int, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
         self.slot_minutes = slot_minutes
+        self.today = today
         self.services = services
         self.fields["weeks"].max_value = max_weeks
         self.fields["weeks"].validators.append(MaxValueValidator(max_weeks))
@@ -115,6 +118,8 @@ class TodayForm(forms.Form):
             first, last = data.get(f"extra_{row}_from"), data.get(f"extra_{row}_until")
             if first and last and last < first:
                 self.add_error(f"extra_{row}_until", _("The last day is before the first."))
+            elif last and last < self.today:
+                self.add_error(f"extra_{row}_until", _("The period ended before today: the plan starts today."))
         if data.get("saturday_points"):
             opens, closes = data.get("saturday_opens"), data.get("saturday_closes")
             for key in ("saturday_opens", "saturday_closes"):
@@ -122,6 +127,9 @@ class TodayForm(forms.Form):
                     self.add_error(key, _("Give the Saturday hours for the points chosen."))
             if opens and closes and closes <= opens:
                 self.add_error("saturday_closes", _("Saturday must close after it opens."))
+            until = data.get("saturday_until")
+            if until and until < self.today:
+                self.add_error("saturday_until", _("The period ended before today: the plan starts today."))
         for code, _name, _minutes in self.services:
             minutes = data.get(f"minutes_{code}")
             if minutes and minutes % self.slot_minutes:

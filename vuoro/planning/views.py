@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -39,7 +40,8 @@ def _today_form(data=None) -> TodayForm:
     return TodayForm(data, points=[(point.id, point.name.get(language)) for point in network.service_points],
                      services=[(service.code, service.name.get(language), service.duration_minutes)
                                for service in network.services],
-                     slot_minutes=network.slot_minutes, max_weeks=MAX_WEEKS)
+                     slot_minutes=network.slot_minutes, max_weeks=MAX_WEEKS,
+                     today=timezone.now().astimezone(ZoneInfo(network.timezone)).date())
 
 
 def _page(request, *, form, key="", comparison=None, problems=(), status=200, today_form=None, plan=None,
