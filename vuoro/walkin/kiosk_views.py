@@ -157,10 +157,10 @@ def kiosk_ticket(request, state, context):
     return response
 
 
-def ticket_live(request, token: str):
+def ticket_live(request, ticket_token: str):
     """A queue number's own page: where it is in the line and what to do when called. No name, no
     phone number: whoever holds the token sees only the number, its matter and its place."""
-    ticket = ticket_of_token(token)
+    ticket = ticket_of_token(ticket_token)
     if ticket is None:
         raise Http404
     state = network_state()
