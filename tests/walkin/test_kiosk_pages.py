@@ -179,7 +179,8 @@ class TestTheLiveTicketPage:
         text = page(answer)
         assert answer["Cache-Control"] == "no-store" and "A-003" in text
         assert re.search(r"Your place in line</dt><dd[^>]*>3<", text)
-        assert f'<meta http-equiv="refresh" content="{LIVE_TICKET_REFRESH_SECONDS}">' in text
+        assert f'<noscript><meta http-equiv="refresh" content="{LIVE_TICKET_REFRESH_SECONDS}"></noscript>' in text
+        assert f'data-refresh-seconds="{LIVE_TICKET_REFRESH_SECONDS}"' in text  # kiosk.js asks again
         assert "+35840" not in text and "0401234562" not in text  # no personal data
         state = network_state()
         desk = Desk.objects.get(service_point_id="malmi", kind="walk_in", number=2)

@@ -11,6 +11,24 @@
     print.addEventListener("click", function () { window.print(); });
   }
 
+  // A queue number's live page: ask again every few seconds and show what changed, until nothing
+  // more will (served, absent, another day).
+  var live = document.querySelector("[data-live]");
+  if (live && live.getAttribute("data-refresh-seconds")) {
+    var every = parseInt(live.getAttribute("data-refresh-seconds"), 10) * 1000;
+    var ask = function () {
+      fetch(window.location.href, {cache: "no-store"}).then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (!html) { setTimeout(ask, every); return; }
+          var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-live]");
+          if (!fresh) { setTimeout(ask, every); return; }
+          live.innerHTML = fresh.innerHTML;
+          if (fresh.getAttribute("data-refresh-seconds")) setTimeout(ask, every);
+        }).catch(function () { setTimeout(ask, every); });
+    };
+    setTimeout(ask, every);
+  }
+
   // Left alone: a screen with a number goes back after its seconds from the last touch; the start
   // page, once something was typed, after a minute without a touch (the next customer finds it empty).
   if (!body.classList.contains("ticket-live")) {
