@@ -70,7 +70,9 @@ def kiosk_page(view):
                        "current_language": translation.get_language()[:2]}
             response = view(request, state, context)
         response["Cache-Control"] = "no-store"
-        if kiosk_device_of(request, point_id=point_id) is not None:
+        device = (request.kiosk_device if hasattr(request, "kiosk_device")  # looked up by the limits already
+                  else kiosk_device_of(request, point_id=point_id))
+        if device is not None:
             response._permissions_policy_override = permissions_policy_allowing("camera")
         return response
 
