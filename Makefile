@@ -67,10 +67,14 @@ test: venv messages node_modules/.installed chromium lint
 	@$(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL:postgres://%=postgresql://%)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=5).close()" 2>/dev/null \
 	  || { echo "PostgreSQL is unreachable at $(PG_URL): start it (see README) and run make test again"; exit 1; }
 	@mkdir -p var
-	@echo "== tests on SQLite =="
-	DATABASE_URL=$(TEST_SQLITE_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -q
-	@echo "== tests on PostgreSQL =="
-	DATABASE_URL=$(PG_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -q --ignore=tests/scheduling
+	@echo "== tests on SQLite and on PostgreSQL, side by side (var/test-sqlite.log, var/test-postgresql.log) =="
+	@DATABASE_URL=$(TEST_SQLITE_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -q > var/test-sqlite.log 2>&1 & sqlite=$$!; \
+	  DATABASE_URL=$(PG_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -q --ignore=tests/scheduling \
+	    > var/test-postgresql.log 2>&1 & postgresql=$$!; \
+	  wait $$sqlite; sqlite_rc=$$?; wait $$postgresql; postgresql_rc=$$?; \
+	  echo "== tests on SQLite =="; cat var/test-sqlite.log; \
+	  echo "== tests on PostgreSQL =="; cat var/test-postgresql.log; \
+	  [ $$sqlite_rc -eq 0 ] && [ $$postgresql_rc -eq 0 ]
 
 bench: venv
 	$(BIN)/python bench/availability.py

@@ -8,6 +8,20 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
 
+def pytest_configure(config):
+    from django.conf import settings
+    from django.core.servers.basehttp import WSGIServer
+
+    # Staff passwords are hashed with PBKDF2's million rounds in production; in tests, where every
+    # sign-in and every staff member made would pay for them, with a fast hasher (Django's advice).
+    # Servers started as processes (tests/test_servers.py) keep the production hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Django's test server (live_server) listens with a backlog of 10 connections: 24 clients
+    # connecting at once on a loaded machine overflowed it and one was reset. Production (gunicorn)
+    # listens with 2048.
+    WSGIServer.request_queue_size = 128
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium",

@@ -85,7 +85,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
-    "django_tasks_db",
+    "vuoro.vendor_apps.TasksConfig",  # django_tasks_db, its names translated
     "ninja",
     "vuoro.audit",
     "vuoro.network",
@@ -96,9 +96,9 @@ INSTALLED_APPS = [
     "vuoro.public",
     "vuoro.planning",
     "vuoro.insights",
-    "axes",
+    "vuoro.vendor_apps.AxesConfig",  # axes
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "vuoro.vendor_apps.TotpConfig",  # django_otp.plugins.otp_totp
     "vuoro.staffauth",
 ]
 

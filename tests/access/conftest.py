@@ -120,7 +120,7 @@ def _build() -> World:
     booking = made.booking
     issued = ticket_issue(state=state, point_id=HERE, service_code=SERVICE, language="fi", now=start)
     desk = Desk.objects.filter(service_point_id=HERE, kind="walk_in", active=True).first()
-    entry = audit_record(actor=users[MANAGER], action="booking_cancel", object_type="booking", object_id=booking.pk,
+    entry = audit_record(actor=users[MANAGER], action="booking.cancel", object_type="booking", object_id=booking.pk,
                          now=start, service_point_id=HERE, reason="access matrix")
     world = World(users=users, booking=booking, desk=desk, ticket=issued.ticket, manage_token=manage_token(booking),
                   pin=made.pin)

@@ -166,6 +166,11 @@ RULES: dict[str, Rule] = {
     "walkin:console-desk": Rule(point_staff(OK)),
     "walkin:console-call-next": Rule(point_staff(REDIRECT), method="POST"),
     "walkin:console-act": Rule(point_staff(REDIRECT), method="POST"),
+    "walkin:console-queue": Rule(point_staff(OK)),
+    # No customer named (undo, transfer) or the desk paused: each answers with the desk page again.
+    "walkin:console-undo": Rule(point_staff(REDIRECT), method="POST"),
+    "walkin:console-transfer": Rule(point_staff(REDIRECT), method="POST"),
+    "walkin:console-pause": Rule(point_staff(REDIRECT), method="POST", data={"paused": "yes"}),
     "walkin:console-ticket": Rule(point_staff(REDIRECT), method="POST"),
     "walkin:console-book": Rule(point_staff(REDIRECT)),
     "walkin:staff-search": Rule(staff(OK)),

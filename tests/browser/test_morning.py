@@ -82,6 +82,7 @@ def test_a_morning_at_the_service_point(page, browser, live_server, morning, axe
     board.locator(".newest", has_text="A-001").wait_for(timeout=2500)
     board.locator("td.num", has_text=morning.reservation_key[-3:]).wait_for(timeout=2500)  # one call earlier
     clerk.get_by_role("button", name="Did not come").click()
+    clerk.get_by_role("dialog").get_by_role("button", name="Yes, did not come").click()
 
     # An appointment nobody checked in for becomes a no-show after its start and the grace period.
     morning.refresh_from_db()

@@ -19,7 +19,7 @@ from vuoro.booking.staff import (
     booking_staff_cancel,
     booking_staff_move,
 )
-from vuoro.booking.staff_selectors import booking_search
+from vuoro.booking.staff_selectors import booking_search as search_at
 from vuoro.network.models import StaffAssignment
 from vuoro.network.roles import ADMINISTRATOR, CLERK
 from vuoro.network.state import network_state
@@ -49,6 +49,10 @@ def staff(name, role, *points):
     return user
 
 
+def booking_search(**kwargs):
+    return search_at(now=timezone.now(), **kwargs)
+
+
 def events(booking):
     return list(Notice.objects.filter(booking=booking, channel="email").order_by("id").values_list("event", flat=True))
 
@@ -68,6 +72,14 @@ class TestSearch:
         assert set(booking_search(point_ids=None, text="anna")) == {anna, elsewhere}
         assert list(booking_search(point_ids=malmi, text=elsewhere.reservation_key)) == []
         assert list(booking_search(point_ids=malmi, text="")) == []
+
+    def test_lists_todays_and_upcoming_bookings_first_soonest_first_then_past_ones_latest_first(self, walkin_network):
+        made = {day: book(10, email=f"order{day}@example.org", name="Order Person", day=later(day))
+                for day in (3, 5, 8, 10)}
+        made[6] = book(11, email="order6@example.org", name="Order Person", day=later(6))
+        # Seen from day 6 at 12:00: day 6's booking (11:00) is today's, days 8 and 10 are ahead, 5 and 3 past.
+        found = list(search_at(point_ids={"malmi"}, text="order person", now=local(later(6), 12)))
+        assert found == [made[6], made[8], made[10], made[5], made[3]]
 
     def test_the_search_page_lists_only_ones_own_points_bookings(self, client, walkin_network):
         anna, elsewhere = book(10), book(10, point="oulu", email="o@example.org", name="Anna Oulu")

@@ -5,6 +5,7 @@ manager the entries of their own points (staff acts on bookings, console acts, b
 changes to their points' rows); clerks none (a booking's own history stays on its page). Nobody,
 superusers included, may add, change or delete an entry.
 """
+from django.apps import apps
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,19 @@ from vuoro.network.roles import MANAGER, is_administrator, point_ids_of
 
 KINDS = [("booking", _("staff acts on bookings")), ("console", _("the clerk's console")),
          ("admin", _("back-office changes")), ("network", _("network loads")), ("auth", _("sign-in"))]
+
+# What an entry is about (its object_type), named for the reader; a back-office change names its model.
+OBJECT_TYPES = {"booking": _("booking"), "ticket": _("queue number"), "priority code": _("priority code"),
+                "sign-in": _("sign-in"), "network file": _("network file")}
+
+
+def object_type_label(value: str) -> str:
+    if value in OBJECT_TYPES:
+        return OBJECT_TYPES[value]
+    try:
+        return apps.get_model(value)._meta.verbose_name
+    except (LookupError, ValueError):
+        return value
 
 
 def may_read_audit(user) -> bool:
@@ -35,14 +49,30 @@ class KindFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ObjectTypeFilter(admin.SimpleListFilter):
+    title = _("object type")
+    parameter_name = "object_type"
+
+    def lookups(self, request, model_admin):
+        values = model_admin.get_queryset(request).order_by().values_list("object_type", flat=True).distinct()
+        return sorted(((value, object_type_label(value)) for value in values), key=lambda pair: str(pair[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(object_type=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["at", "actor", "action", "object_type", "object_id", "service_point_id", "reason"]
-    list_filter = [KindFilter, "action", "actor", "object_type", "at", "service_point_id"]
+    list_display = ["at", "actor", "action", "object_kind", "object_id", "service_point_id", "reason"]
+    list_filter = [KindFilter, "action", "actor", ObjectTypeFilter, "at", "service_point_id"]
     search_fields = ["object_id", "reason", "actor__username"]
     date_hierarchy = "at"
     list_select_related = ["actor"]
     actions = None
+
+    @admin.display(description=_("object type"), ordering="object_type")
+    def object_kind(self, entry: AuditEntry) -> str:
+        return object_type_label(entry.object_type)
 
     def has_module_permission(self, request):
         return super().has_module_permission(request) and may_read_audit(request.user)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -33,6 +34,10 @@ class AuditEntry(models.Model):
         CONSOLE_FINISH = "console.finish", _("finished serving")
         CONSOLE_NO_SHOW = "console.no_show", _("marked absent")
         CONSOLE_TICKET = "console.ticket", _("issued a queue number")
+        CONSOLE_NO_SHOW_UNDO = "console.no_show_undo", _("undid marking absent")
+        CONSOLE_TRANSFER = "console.transfer", _("transferred the customer")
+        CONSOLE_PAUSE = "console.pause", _("paused the desk")
+        CONSOLE_RESUME = "console.resume", _("resumed the desk")
         # A kiosk registered in a point's hall (vuoro.walkin.kiosks; revoking is a back-office change).
         KIOSK_REGISTER = "kiosk.register", _("registered a kiosk")
         # A priority code issued for a capacity pool (vuoro.booking.priority).
@@ -68,4 +73,5 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_id}"
+        at = timezone.localtime(self.at)
+        return f"{at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.object_type} {self.object_id}"

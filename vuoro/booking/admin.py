@@ -14,6 +14,7 @@ from vuoro.audit.selectors import audit_list
 from vuoro.booking.models import Booking, PriorityCode, WaitlistEntry
 from vuoro.booking.priority import InvalidPriorityCode, priority_code_issue
 from vuoro.booking.staff import OBJECT_TYPE
+from vuoro.booking.staff_selectors import booking_list_order
 from vuoro.network.admin import PointScopedAdmin, ReadOnlyAdminMixin
 from vuoro.network.models import Pool
 from vuoro.network.roles import point_ids_of
@@ -28,8 +29,13 @@ class BookingAdmin(ReadOnlyAdminMixin, PointScopedAdmin):
     # Staff find a booking by its key, the customer's name, e-mail or phone, and by the date.
     search_fields = ["reservation_key", "customer_name", "email_key", "customer_phone"]
     date_hierarchy = "start_at"
-    exclude = ["pin_hash"]
+    # The keys kept for the look-out for hoarding are hashes and folded forms: nothing staff read.
+    exclude = ["pin_hash", "email_key", "name_key", "email_shape", "client_key"]
     readonly_fields = ["staff_acts", "messages", "history"]
+
+    def get_ordering(self, request):
+        """Today's and upcoming bookings first, soonest first; then past ones, latest first."""
+        return booking_list_order(now=timezone.now())
 
     def get_object(self, request, object_id, from_field=None):
         """A booking of another point is not found (404), rather than a redirect to the index."""
@@ -154,7 +160,7 @@ class WaitlistEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     "created_at", "baseline_date", "booked_date", "days_gained", "failed_attempts", "last_failure_at"]
     list_filter = ["status", HandOffFilter, "service", "auto_book"]
     search_fields = ["waitlist_key", "customer_name", "email_key", "customer_phone"]
-    exclude = ["pin_hash"]
+    exclude = ["pin_hash", "email_key"]
 
     def changelist_view(self, request, extra_context=None):
         """The title carries the mean days gained of the entries listed that got a time; a warning

@@ -18,9 +18,9 @@ from vuoro.booking.email_confirm import (
     confirm_token_booking,
     released,
 )
+from vuoro.booking.page_context import booking_summary
 from vuoro.booking.services import SlotUnavailable
 from vuoro.booking.session import managed_hold
-from vuoro.booking.views import _summary
 
 
 def _dead(request, booking, why: str, status: int = 410):
@@ -36,7 +36,7 @@ def _confirmed(request, booking, *, already: bool):
 
 def _done(request, booking, *, already: bool):
     return render(request, "booking/confirm_email_done.html", {
-        **_summary(booking), "already": already, "checklist": booking.service.checklist(get_language())})
+        **booking_summary(booking), "already": already, "checklist": booking.service.checklist(get_language())})
 
 
 @require_http_methods(["GET", "POST"])
@@ -56,7 +56,7 @@ def confirm(request, token: str):
         return _confirmed(request, done.booking, already=done.already)
     if booking.awaits_email_confirmation and booking.held_until > now and booking.start_at > now:
         return render(request, "booking/confirm_email.html", {
-            **_summary(booking), "token": token,
+            **booking_summary(booking), "token": token,
             "held_until": timezone.localtime(booking.held_until, booking.service_point_zone)})
     if released(booking):
         return _dead(request, booking, "released")

@@ -18,10 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from vuoro.booking.forms import RecoverForm
 from vuoro.booking.links import manage_token_booking
+from vuoro.booking.page_context import booking_summary
 from vuoro.booking.recovery import booking_links_send
 from vuoro.booking.services import NotChangeable, booking_cancel
 from vuoro.booking.session import managed_hold
-from vuoro.booking.views import _summary
 
 
 def _linked_booking(view):
@@ -63,7 +63,8 @@ def cannot_come(request, booking, *, token: str, now):
             managed_hold(request, booking)
             messages.success(request, _("Your booking is cancelled. The time is now free for someone else."))
             return redirect("booking:manage_booking")
-    return render(request, "booking/cannot_come.html", {**_summary(booking), "changeable": changeable, "token": token},
+    return render(request, "booking/cannot_come.html",
+                  {**booking_summary(booking), "changeable": changeable, "token": token},
                   status=200 if changeable or request.method == "GET" else 409)
 
 

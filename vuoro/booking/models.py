@@ -30,7 +30,7 @@ class Booking(models.Model):
     # Unique by a constraint in Meta rather than unique=True, which on PostgreSQL would add a
     # second index (for LIKE) that no query uses and every booking written must update.
     reservation_key = models.CharField(_("reservation key"), max_length=10)
-    pin_hash = models.CharField(max_length=128)
+    pin_hash = models.CharField(_("PIN (hashed)"), max_length=128)
     # No single-column indexes on service_point, desk or email_key: the composite indexes in Meta
     # begin with them and serve the same lookups, and every booking written updates fewer indexes.
     service_point = models.ForeignKey(ServicePoint, on_delete=models.PROTECT, related_name="bookings",
@@ -46,14 +46,15 @@ class Booking(models.Model):
     language = models.CharField(_("language"), max_length=2, default="fi")
     customer_name = models.CharField(_("name"), max_length=200)
     customer_email = models.EmailField(_("e-mail"), max_length=254)
-    email_key = models.CharField(max_length=254)  # the person key of the address (vuoro.contact.email_key)
+    # The person key of the address (vuoro.contact.email_key).
+    email_key = models.CharField(_("person key of the e-mail address"), max_length=254)
     customer_phone = models.CharField(_("phone"), max_length=32, blank=True)  # E.164: also a person key
     # For staff's look-out for hoarding (vuoro.booking.hoarding), cleared with the contact details:
     # the name and the address folded for look-alikes, and a keyed hash of the client's address
     # (never the address itself).
-    name_key = models.CharField(max_length=200, blank=True, default="")
-    email_shape = models.CharField(max_length=254, blank=True, default="")
-    client_key = models.CharField(max_length=32, blank=True, default="")
+    name_key = models.CharField(_("name, folded"), max_length=200, blank=True, default="")
+    email_shape = models.CharField(_("e-mail address, folded"), max_length=254, blank=True, default="")
+    client_key = models.CharField(_("client (keyed hash)"), max_length=32, blank=True, default="")
     channel = models.CharField(_("booked"), max_length=8, choices=Channel.choices, default=Channel.ONLINE)
     created_at = models.DateTimeField(_("booked at"))
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
@@ -61,7 +62,7 @@ class Booking(models.Model):
     cancelled_because = models.CharField(_("cancelled because"), max_length=16, blank=True, default="",
                                          choices=[("resold", _("made to be resold")),
                                                   ("unconfirmed", _("e-mail address not confirmed in time"))])
-    rescheduled_count = models.PositiveSmallIntegerField(default=0)
+    rescheduled_count = models.PositiveSmallIntegerField(_("times moved"), default=0)
     # The visit itself, each step timestamped (see vuoro.walkin).
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     called_at = models.DateTimeField(_("called at"), null=True, blank=True)
@@ -96,7 +97,11 @@ class Booking(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reservation_key} {self.service_point_id} {self.start_at:%Y-%m-%d %H:%M}"
+        """The key, the point and the start in the point's own time (the back office's titles)."""
+        if self.start_at is None:
+            return self.reservation_key
+        start = self.start_at.astimezone(self.service_point_zone)
+        return f"{self.reservation_key} {self.service_point_id} {start:%Y-%m-%d %H:%M}"
 
     @property
     def service_point_zone(self):
@@ -146,7 +151,7 @@ class WaitlistEntry(models.Model):
         EXPIRED = "expired", _("expired")
 
     waitlist_key = models.CharField(_("waitlist key"), max_length=10, unique=True)
-    pin_hash = models.CharField(max_length=128)
+    pin_hash = models.CharField(_("PIN (hashed)"), max_length=128)
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+", verbose_name=_("service"))
     point_ids = models.JSONField(_("service points"), default=list, blank=True)  # [] = any offering the service
     from_date = models.DateField(_("from"))
@@ -155,7 +160,7 @@ class WaitlistEntry(models.Model):
     language = models.CharField(_("language"), max_length=2, default="fi")
     customer_name = models.CharField(_("name"), max_length=200)
     customer_email = models.EmailField(_("e-mail"), max_length=254)
-    email_key = models.CharField(max_length=254)
+    email_key = models.CharField(_("person key of the e-mail address"), max_length=254)
     customer_phone = models.CharField(_("phone"), max_length=32, blank=True)
     auto_book = models.BooleanField(_("book it for me"), default=False)
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
@@ -192,7 +197,7 @@ class WaitlistEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.waitlist_key} {self.status}"
+        return f"{self.waitlist_key} {self.get_status_display()}"
 
 
 class WaitlistEntryPoint(models.Model):

@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, DateTimeField, F, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from vuoro.booking.keys import normalise_key
 from vuoro.booking.models import Booking
@@ -29,10 +30,20 @@ def _text_filter(text: str) -> Q:
     return found
 
 
+def booking_list_order(*, now: dt.datetime) -> list:
+    """The order staff look for bookings in: today's and upcoming ones first, soonest first; then
+    past ones, latest first. "Today" begins at midnight in the agency's time zone (TIME_ZONE)."""
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    past = Case(When(start_at__gte=today, then=Value(0)), default=Value(1), output_field=IntegerField())
+    soonest = Case(When(start_at__gte=today, then=F("start_at")), default=None, output_field=DateTimeField())
+    return [past.asc(), soonest.asc(nulls_last=True), F("start_at").desc(), F("id").desc()]
+
+
 def booking_search(*, point_ids: set[str] | None, text: str = "", on_date: dt.date | None = None,
-                   limit: int = SEARCH_LIMIT) -> QuerySet[Booking]:
+                   now: dt.datetime, limit: int = SEARCH_LIMIT) -> QuerySet[Booking]:
     """Bookings of the given points (None: every point) matching `text` (key, name, e-mail or
-    phone) and/or `on_date` (the local date of the visit), the latest first. Without either, none."""
+    phone) and/or `on_date` (the local date of the visit), today's and upcoming first
+    (booking_list_order). Without either, none."""
     text = text.strip()
     if not text and on_date is None:
         return Booking.objects.none()
@@ -43,7 +54,7 @@ def booking_search(*, point_ids: set[str] | None, text: str = "", on_date: dt.da
         bookings = bookings.filter(local_date=on_date)
     if text:
         bookings = bookings.filter(_text_filter(text))
-    return bookings.order_by("-start_at", "-id")[:limit]
+    return bookings.order_by(*booking_list_order(now=now))[:limit]
 
 
 def staff_booking_get(*, booking_id: int, point_ids: set[str] | None) -> Booking | None:

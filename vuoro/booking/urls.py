@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vuoro.booking import email_confirm_views, link_views, rush_views, views, waitlist_views
+from vuoro.booking import email_confirm_views, link_views, manage_views, rush_views, views, waitlist_views
 
 app_name = "booking"
 urlpatterns = [
@@ -12,15 +12,15 @@ urlpatterns = [
     path("book/details/", views.details, name="details"),
     path("book/done/", views.done, name="done"),
     path("book/confirm/<str:token>/", email_confirm_views.confirm, name="confirm_email"),
-    path("manage/", views.manage, name="manage"),
-    path("manage/booking/", views.manage_booking, name="manage_booking"),
-    path("manage/cancel/", views.manage_cancel, name="manage_cancel"),
+    path("manage/", manage_views.manage, name="manage"),
+    path("manage/booking/", manage_views.manage_booking, name="manage_booking"),
+    path("manage/cancel/", manage_views.manage_cancel, name="manage_cancel"),
     path("manage/move/", views.point_choose, {"mode": "move"}, name="move_point"),
     path("manage/move/month/", views.month_view, {"mode": "move"}, name="move_month"),
     path("manage/move/day/", views.day_view, {"mode": "move"}, name="move_day"),
-    path("manage/move/confirm/", views.move_confirm, name="move_confirm"),
-    path("manage/calendar/", views.calendar_file, name="calendar"),
-    path("manage/sign-out/", views.manage_sign_out, name="manage_sign_out"),
+    path("manage/move/confirm/", manage_views.move_confirm, name="move_confirm"),
+    path("manage/calendar/", manage_views.calendar_file, name="calendar"),
+    path("manage/sign-out/", manage_views.manage_sign_out, name="manage_sign_out"),
     path("manage/link/<str:token>/", link_views.manage_link, name="manage_link"),
     path("manage/cannot-come/<str:token>/", link_views.cannot_come, name="cannot_come"),
     path("manage/lost-pin/", link_views.recover, name="recover"),

@@ -1,5 +1,6 @@
 """The public booking pages: a service → a point or the earliest anywhere → a day → a time →
-the customer's details → the confirmation; and the manage pages (view, cancel, move, calendar).
+the customer's details → the confirmation (the manage pages are in vuoro.booking.manage_views;
+the move there walks the same month and day pages as booking, in mode "move").
 
 Every step is a plain GET or POST page that works without JavaScript; htmx only swaps the month
 view in place. A view parses, authorises, calls one selector or service function, and renders.
@@ -26,11 +27,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vuoro.apierrors import ApiError
-from vuoro.booking.forms import SERVICE_LANGUAGES, DetailsForm, ManageForm, PriorityCodeForm
-from vuoro.booking.guards import booking_authorise, client_key
-from vuoro.booking.ics import booking_calendar
-from vuoro.booking.keys import normalise_key
+from vuoro.booking.forms import SERVICE_LANGUAGES, DetailsForm, PriorityCodeForm
+from vuoro.booking.guards import client_key
 from vuoro.booking.models import MAX_PERSONS, Booking
+from vuoro.booking.page_context import awaiting_confirmation, booking_changeable, booking_summary
 from vuoro.booking.priority import InvalidPriorityCode, priority_code_check, priority_code_find
 from vuoro.booking.refusals import problem_of, start_problem
 from vuoro.booking.release_notice import first_held_back_date, held_back_notices, queued_release_ids
@@ -45,16 +45,12 @@ from vuoro.booking.selectors import (
 )
 from vuoro.booking.services import (
     ActiveBookingExists,
-    BookingError,
     Customer,
-    NotChangeable,
     SlotUnavailable,
-    booking_cancel,
     booking_create,
     booking_pools,
-    booking_reschedule,
 )
-from vuoro.booking.session import booked_get, booked_hold, managed_booking, managed_forget, managed_hold
+from vuoro.booking.session import booked_get, booked_hold, managed_booking
 from vuoro.network.selectors import service_list, service_point_list
 from vuoro.network.state import NetworkState, network_state
 from vuoro.parsing import ParseError, or_none, parse_aware_datetime, parse_date, parse_int, parse_month
@@ -109,7 +105,7 @@ def _too_many(request, error: ApiError, *, pin_locked: bool) -> HttpResponse:
 def _flow(request, mode: str, state: NetworkState) -> Flow | None:
     if mode == "move":
         booking = managed_booking(request)
-        if booking is None or not _changeable(booking, timezone.now()):
+        if booking is None or not booking_changeable(booking, timezone.now()):
             return None
         return Flow("move", booking.service.code, booking, persons=booking.persons, pools=booking_pools(booking))
     code = request.GET.get("service", "")
@@ -164,19 +160,6 @@ def _points_by_id() -> dict:
 
 def _local(found: PointSlot, state: NetworkState) -> dt.datetime:
     return found.slot.start.astimezone(state.points[found.service_point].zone)
-
-
-def _changeable(booking: Booking, now: dt.datetime) -> bool:
-    return booking.status == Booking.Status.CONFIRMED and booking.start_at > now
-
-
-def _awaiting(booking: Booking, now: dt.datetime) -> dict:
-    """For a booking held until its new e-mail address is confirmed: when the hold ends, and the
-    whole minutes left (the pages say so plainly); empty for any other booking."""
-    if not booking.awaits_email_confirmation or booking.held_until <= now:
-        return {}
-    return {"awaiting": True, "held_until": timezone.localtime(booking.held_until, booking.service_point_zone),
-            "minutes_left": max(1, math.ceil((booking.held_until - now).total_seconds() / 60))}
 
 
 # --- booking: service → point → month → day → details → confirmation -------------------------------------------
@@ -443,12 +426,6 @@ def details(request):
     }, status=status)
 
 
-def _summary(booking: Booking) -> dict:
-    return {"booking": booking, "start": timezone.localtime(booking.start_at, booking.service_point_zone),
-            "end": timezone.localtime(booking.end_at, booking.service_point_zone),
-            "language_name": dict(SERVICE_LANGUAGES).get(booking.language, booking.language)}
-
-
 @require_GET
 @never_cache
 def done(request):
@@ -457,152 +434,5 @@ def done(request):
         return redirect("booking:service")
     booking, pin = held
     return render(request, "booking/done.html", {
-        **_summary(booking), **_awaiting(booking, timezone.now()), "pin": pin,
+        **booking_summary(booking), **awaiting_confirmation(booking, timezone.now()), "pin": pin,
         "checklist": booking.service.checklist(get_language())})
-
-
-# --- manage: sign in with key and PIN, view, cancel, move, calendar file ----------------------------------------
-
-def _authorise(reservation_key: str, pin: str) -> Booking | None:
-    """The booking for a key and PIN, or None; ApiError 429 while the key's PIN attempts are used up."""
-    return booking_authorise(reservation_key=normalise_key(reservation_key), pin=pin, now=timezone.now())
-
-
-@require_http_methods(["GET", "POST"])
-@never_cache
-def manage(request):
-    if request.method == "GET" and managed_booking(request) is not None:
-        return redirect("booking:manage_booking")
-    form = ManageForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                booking = _authorise(data["reservation_key"], data["pin"])
-            except ApiError as error:
-                if error.status != 429:
-                    raise
-                return _too_many(request, error, pin_locked=True)
-            if booking is not None:
-                request.session.cycle_key()
-                managed_hold(request, booking)
-                return redirect("booking:manage_booking")
-            form.add_error(None, _("We found no booking with that reservation key and PIN. Check them and try again."))
-    return render(request, "booking/manage_sign_in.html", {"form": form}, status=status)
-
-
-@require_GET
-@never_cache
-def manage_booking(request):
-    booking = managed_booking(request)
-    if booking is None:
-        return redirect("booking:manage")
-    now = timezone.now()
-    return render(request, "booking/manage.html", {
-        **_summary(booking), **_awaiting(booking, now), "changeable": _changeable(booking, now),
-        "checklist": booking.service.checklist(get_language())})
-
-
-@require_POST
-def manage_sign_out(request):
-    managed_forget(request)
-    messages.info(request, _("You have signed out of the booking."))
-    return redirect("booking:manage")
-
-
-@require_http_methods(["GET", "POST"])
-@never_cache
-def manage_cancel(request):
-    booking = managed_booking(request)
-    if booking is None:
-        return redirect("booking:manage")
-    if request.method == "POST":
-        try:
-            booking = booking_cancel(booking=booking, now=timezone.now())
-        except NotChangeable:
-            messages.error(request, _("This booking can no longer be cancelled: its time has started or passed."))
-        else:
-            managed_hold(request, booking)  # the customer's own change: keep the booking open
-            messages.success(request, _("Your booking is cancelled. The time is now free for someone else."))
-        return redirect("booking:manage_booking")
-    if not _changeable(booking, timezone.now()) and not _awaiting(booking, timezone.now()):
-        return redirect("booking:manage_booking")
-    return render(request, "booking/cancel.html", _summary(booking))
-
-
-@require_http_methods(["GET", "POST"])
-@never_cache
-def move_confirm(request):
-    state = network_state()
-    flow = _flow(request, "move", state)
-    if flow is None:
-        return redirect("booking:manage")
-    choice = _choice(request, state, flow.service_code)
-    if choice is None:
-        return redirect(flow.url("point"))
-    point_id, start_at = choice
-    problem, slot_problem, alternatives, status, queue_url = None, None, [], 200, None
-    now = timezone.now()
-    if request.method == "POST":
-        try:
-            rush_pass_check(state=state, point_id=point_id, service_code=flow.service_code, start_at=start_at,
-                            email=flow.booking.customer_email, phone=flow.booking.customer_phone,
-                            rush_pass=session_pass(request), now=now)
-            moved = booking_reschedule(state=state, booking=flow.booking, start_at=start_at, point_id=point_id,
-                                       now=now)
-        except RushPassRequired as error:
-            problem, status, queue_url = "rush", 409, reverse("booking:rush_join", args=[error.release_id])
-        except SlotUnavailable as error:
-            problem, status = "slot", 409
-            slot_problem = problem_of(error, state=state, point_id=point_id, service_code=flow.service_code,
-                                      start_at=start_at, persons=flow.persons)
-        except BookingError:
-            messages.error(request, _("This booking can no longer be changed: its time has started or passed."))
-            return redirect("booking:manage_booking")
-        else:
-            managed_hold(request, moved)  # the customer's own change: keep the booking open
-            messages.success(request, _("Your booking is moved to the new time. Your reservation key and PIN stay "
-                                        "the same."))
-            return redirect("booking:manage_booking")
-    else:
-        # An old link: what is wrong with the time whatever the bookings (the booking's own time
-        # would count against a move, so whether it is free is left to the move itself).
-        slot_problem = start_problem(state=state, service_code=flow.service_code, point_id=point_id,
-                                     start_at=start_at, now=now, persons=flow.persons, pools=flow.pools,
-                                     bookings_too=False)
-        problem = "slot" if slot_problem else None
-    if problem == "slot":
-        alternatives = _alternatives(state, flow, point_id, start_at, now)
-    point = _points_by_id()[point_id]
-    return render(request, "booking/move_confirm.html", {
-        **_summary(flow.booking), "flow": flow, "point": point, "new_start": start_at,
-        "new_end": start_at + dt.timedelta(minutes=flow.minutes(state, point_id)), "problem": problem,
-        "slot_problem": slot_problem, "alternatives": alternatives, "queue_url": queue_url,
-        "action": flow.url("pick", point=point_id, start=start_at.isoformat()),
-        "day_url": flow.url("day", point=point_id, date=start_at.date().isoformat()),
-    }, status=status)
-
-
-@require_POST
-@never_cache
-def calendar_file(request):
-    """The booking as an .ics download: key and PIN from the POSTed form, else from the manage session."""
-    if request.POST.get("reservation_key"):
-        form = ManageForm(request.POST)
-        if not form.is_valid():  # junk (a NUL character, a key too long) never reaches the PIN guard
-            return render(request, "booking/manage_sign_in.html", {"form": form}, status=400)
-        try:
-            booking = _authorise(form.cleaned_data["reservation_key"], form.cleaned_data["pin"])
-        except ApiError as error:
-            if error.status != 429:
-                raise
-            return _too_many(request, error, pin_locked=True)
-    else:
-        booking = managed_booking(request)
-    if booking is None:
-        return redirect("booking:manage")
-    response = HttpResponse(booking_calendar(booking, now=timezone.now()), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{booking.reservation_key}.ics"'
-    return response

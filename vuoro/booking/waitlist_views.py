@@ -19,9 +19,9 @@ from django.views.decorators.http import require_http_methods
 from vuoro.booking.forms import EarlierForm, ManageForm, WaitlistForm
 from vuoro.booking.keys import normalise_key
 from vuoro.booking.models import WaitlistEntry
+from vuoro.booking.page_context import booking_summary
 from vuoro.booking.services import BookingError, Customer
 from vuoro.booking.session import managed_booking
-from vuoro.booking.views import _summary
 from vuoro.booking.waitlist import (
     last_bookable_date,
     offer_token,
@@ -46,9 +46,9 @@ def offer(request, token: str):
     if entry is None:
         return render(request, "booking/waitlist_offer_dead.html", status=410)
     hold = entry.hold
-    context = {**_summary(hold), "entry": entry, "token": token,
+    context = {**booking_summary(hold), "entry": entry, "token": token,
                "held_until": timezone.localtime(hold.held_until, hold.service_point_zone),
-               "old": _summary(entry.booking) if entry.booking_id else None}
+               "old": booking_summary(entry.booking) if entry.booking_id else None}
     if request.method == "GET":
         return render(request, "booking/waitlist_offer.html", context)
     if request.POST.get("answer") == "decline":
@@ -58,7 +58,7 @@ def offer(request, token: str):
         entry = waitlist_accept(entry=entry, now=now)
     except BookingError as error:
         return render(request, "booking/waitlist_offer.html", {**context, "problem": error.detail}, status=409)
-    return render(request, "booking/waitlist_offer_done.html", {**_summary(entry.booked), "entry": entry,
+    return render(request, "booking/waitlist_offer_done.html", {**booking_summary(entry.booked), "entry": entry,
                                                                 "declined": False})
 
 
@@ -139,10 +139,10 @@ def entry_view(request):
         entry = _session_entry(request)
     context = {"entry": entry}
     if entry.status == WaitlistEntry.Status.OFFERED and entry.hold is not None:
-        context.update({**_summary(entry.hold), "offer_token": offer_token(entry),
+        context.update({**booking_summary(entry.hold), "offer_token": offer_token(entry),
                         "held_until": timezone.localtime(entry.hold.held_until, entry.hold.service_point_zone)})
     elif entry.booked is not None:
-        context.update(_summary(entry.booked))
+        context.update(booking_summary(entry.booked))
     return render(request, "booking/waitlist_entry.html", context)
 
 

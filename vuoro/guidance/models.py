@@ -175,7 +175,7 @@ class GuidanceRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.date} {self.matter} → {self.outcome}"
+        return f"{self.date} {self.matter} → {self.get_outcome_display()}"
 
 
 class GuidanceCounted(models.Model):

@@ -124,7 +124,8 @@ class ServicePoint(TranslatedName):
 
 
 class ServicePointService(models.Model):
-    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="offers")
+    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="offers",
+                                      verbose_name=_("service point"))
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="offers", verbose_name=_("service"))
     duration_minutes = models.PositiveIntegerField(_("duration here (minutes)"), null=True, blank=True,
                                                    help_text=_("Empty: the service's own duration."))
@@ -149,7 +150,8 @@ class Desk(models.Model):
         APPOINTMENT = "appointment", _("appointments")
         WALK_IN = "walk_in", _("queue numbers")
 
-    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="desks")
+    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="desks",
+                                      verbose_name=_("service point"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.APPOINTMENT)
     number = models.PositiveIntegerField(_("number"))
     active = models.BooleanField(_("in use"), default=True)
@@ -165,7 +167,8 @@ class Desk(models.Model):
 
 
 class OpeningHours(models.Model):
-    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="hours")
+    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="hours",
+                                      verbose_name=_("service point"))
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=WEEKDAY_CHOICES)
     opens_at = models.TimeField(_("opens"))
     closes_at = models.TimeField(_("closes"))
@@ -187,7 +190,8 @@ class OpeningHours(models.Model):
 class OpeningException(models.Model):
     """A date that differs from the week: other hours, closed (no hours), or other desks staffed."""
 
-    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="exceptions")
+    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="exceptions",
+                                      verbose_name=_("service point"))
     date = models.DateField(_("date"))
     opens_at = models.TimeField(_("opens"), null=True, blank=True, help_text=_("Empty: closed that day."))
     closes_at = models.TimeField(_("closes"), null=True, blank=True)

@@ -41,7 +41,8 @@ class Notice(models.Model):
         EMAIL = "email", _("e-mail")
         SMS = "sms", _("text message")
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="notices", null=True, blank=True)
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="notices", null=True, blank=True,
+                                verbose_name=_("booking"))
     # Or another app's subject. Columns with database defaults, so the booking's own INSERT need not name them.
     subject_kind = models.CharField(_("kind of subject"), max_length=16, blank=True, default="", db_default="")
     subject_id = models.PositiveBigIntegerField(_("subject's id"), null=True, blank=True)
@@ -55,7 +56,7 @@ class Notice(models.Model):
     created_at = models.DateTimeField(_("queued at"))
     expires_at = models.DateTimeField(_("of no use after"), null=True, blank=True)  # None: never too late
     next_attempt_at = models.DateTimeField(_("next try at"), null=True, blank=True)  # None: nothing left to do
-    claimed_at = models.DateTimeField(null=True, blank=True)  # a sender is at it since
+    claimed_at = models.DateTimeField(_("being sent since"), null=True, blank=True)  # a sender is at it since
     attempts = models.PositiveSmallIntegerField(_("tries"), default=0)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)

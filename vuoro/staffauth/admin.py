@@ -7,6 +7,9 @@ empty pages are taken out of the back office."""
 from axes.models import AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AdminPasswordChangeForm, SetUnusablePasswordMixin
+from django.contrib.auth.models import Group
+from django.utils.text import format_lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -25,18 +28,56 @@ def reset_second_factor(modeladmin, request, queryset):
         modeladmin.message_user(request, gettext("None of them had a second factor."), messages.WARNING)
 
 
-def _with_reset_action(site: admin.AdminSite) -> None:
-    user_model = get_user_model()
-    registered = site._registry.get(user_model)
+_PERMISSION_ACTIONS = {"add": _("Can add %(model)s"), "change": _("Can change %(model)s"),
+                       "delete": _("Can delete %(model)s"), "view": _("Can view %(model)s")}
+
+
+def permission_label(permission) -> str:
+    """A permission as "app | model | what it allows", in the reader's language (the name stored
+    with a permission is English, written once when the database was made)."""
+    model = permission.content_type.model_class()
+    if model is None:
+        return str(permission)
+    meta = model._meta
+    action, _sep, model_name = permission.codename.partition("_")
+    if model_name == meta.model_name and action in _PERMISSION_ACTIONS:
+        allows = _PERMISSION_ACTIONS[action] % {"model": meta.verbose_name}
+    else:
+        allows = gettext(permission.name)
+    return f"{meta.app_config.verbose_name} | {meta.verbose_name} | {allows}"
+
+
+def _formfield_for_manytomany(self, db_field, request=None, **kwargs):
+    field = super(type(self), self).formfield_for_manytomany(db_field, request, **kwargs)
+    if field is not None and db_field.name in ("permissions", "user_permissions"):
+        field.label_from_instance = permission_label
+    return field
+
+
+def _reregistered(site: admin.AdminSite, model, **attributes) -> None:
+    """Register `model` again with a subclass of its admin class that has `attributes`."""
+    registered = site._registry.get(model)
     if registered is None:
         return
     base = type(registered)
-    actions = [*(base.actions or []), reset_second_factor]
-    site.unregister(user_model)
-    site.register(user_model, type(base.__name__, (base,), {"actions": actions}))
+    site.unregister(model)
+    site.register(model, type(base.__name__, (base,), attributes))
 
 
-_with_reset_action(admin.site)
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """Django's, but its help text is in the reader's language (Django's own is joined to an English
+    warning when first imported, and so fixed in the language of that moment)."""
+
+    usable_password_help_text = format_lazy(
+        '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
+        SetUnusablePasswordMixin.usable_password_help_text,
+        _("If disabled, the current password for this user will be lost."))
+
+
+_reregistered(admin.site, get_user_model(), formfield_for_manytomany=_formfield_for_manytomany,
+              change_password_form=PasswordChangeForm,
+              actions=[*(type(admin.site._registry[get_user_model()]).actions or []), reset_second_factor])
+_reregistered(admin.site, Group, formfield_for_manytomany=_formfield_for_manytomany)
 for _unused in (AccessLog, AccessFailureLog):
     if admin.site.is_registered(_unused):
         admin.site.unregister(_unused)

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class StaffauthConfig(AppConfig):
     name = "vuoro.staffauth"
     label = "staffauth"
-    verbose_name = "Staff sign-in"
+    verbose_name = _("Staff sign-in")
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in

@@ -32,6 +32,8 @@ from vuoro.staffauth.policy import (
     stamp_write,
 )
 
+BACKGROUND_POLL_HEADER = "X-Vuoro-Poll"
+
 
 def return_path(request) -> str:
     """Where the staff member was: the page an htmx request came from, the page a form was posted
@@ -80,7 +82,9 @@ class StaffSessionMiddleware:
                 expiry = session_expiry(signed_in_at=signed_in_at, seen_at=seen_at, now=now)
                 if expiry is not None:
                     return self._expired(request, expiry)
-                if now - seen_at >= SEEN_RESOLUTION:
+                # A page refreshing itself in the background (the console's waiting list) is no sign
+                # of anyone at the keyboard: it never keeps an idle session alive.
+                if now - seen_at >= SEEN_RESOLUTION and not request.headers.get(BACKGROUND_POLL_HEADER):
                     stamp_write(request.session, SEEN_AT, now)
         return self.get_response(request)
 

@@ -10,8 +10,12 @@ from vuoro.walkin.models import KioskDevice, Ticket
 
 @admin.register(Ticket)
 class TicketAdmin(ReadOnlyAdminMixin, PointScopedAdmin):
-    list_display = ["label", "service_point", "local_date", "status", "urgent", "issued_at", "called_at", "desk"]
+    list_display = ["queue_number", "service_point", "local_date", "status", "urgent", "issued_at", "called_at", "desk"]
     list_filter = ["service_point", "local_date", "status", "urgent"]
+
+    @admin.display(description=_("queue number"), ordering="number")
+    def queue_number(self, ticket: Ticket) -> str:
+        return ticket.label
 
 
 class InUseFilter(admin.SimpleListFilter):

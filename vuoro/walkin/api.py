@@ -115,12 +115,18 @@ def _desk_for(request, desk_id: int) -> Desk:
     return desk
 
 
-@staff_router.post("/staff/desks/{desk_id}/call-next", response={200: CalledOut, **error_answers(401, 403, 404)},
+@staff_router.post("/staff/desks/{desk_id}/call-next",
+                   response={200: CalledOut, **error_answers(401, 403, 404, 409)},
                    summary="Call the next customer to a desk")
 def staff_call_next(request, desk_id: int):
-    """Checked-in appointments that are due, then urgent queue numbers, then queue numbers."""
+    """Checked-in appointments that are due, then urgent queue numbers, then queue numbers; a
+    customer transferred to another desk waits for that desk. 409 `desk_paused` while the desk's
+    clerk has paused it in the console."""
     desk = _desk_for(request, desk_id)
-    called = call_next(desk=desk, now=timezone.now(), state=network_state(), actor=request.user)
+    try:
+        called = call_next(desk=desk, now=timezone.now(), state=network_state(), actor=request.user)
+    except WalkInError as error:
+        raise ApiError(409, error.code, error.detail) from None
     if called is None:
         return {"kind": None, "id": None, "number": None}
     return {"kind": called.kind, "id": called.id, "number": called.label}

@@ -88,7 +88,7 @@ def search(request):
     results = None
     if form.is_valid():
         results = list(booking_search(point_ids=point_ids_of(request.user), text=form.cleaned_data["q"],
-                                      on_date=form.cleaned_data["date"]))
+                                      on_date=form.cleaned_data["date"], now=timezone.now()))
     return render(request, "walkin/staff_search.html", {"form": form, "results": results},
                   status=400 if form.is_bound and not form.is_valid() else 200)
 

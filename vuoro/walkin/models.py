@@ -55,11 +55,11 @@ class Ticket(models.Model):
                              verbose_name=_("desk"))
     issued_at = models.DateTimeField(_("issued at"))
     called_at = models.DateTimeField(_("called at"), null=True, blank=True)
-    recalled_count = models.PositiveSmallIntegerField(default=0)
+    recalled_count = models.PositiveSmallIntegerField(_("times recalled"), default=0)
     started_at = models.DateTimeField(_("service started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("service finished at"), null=True, blank=True)
     no_show_at = models.DateTimeField(_("marked absent at"), null=True, blank=True)
-    notified_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(_("text message sent at"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices, blank=True)
 
     class Meta:
@@ -109,6 +109,25 @@ class KioskDevice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service_point_id}: {self.name}"
+
+
+class PausedDesk(models.Model):
+    """A desk its clerk has paused (a break, paperwork): it is offered no next call, and the wait
+    estimate counts it as closed. The row exists while the pause lasts; resuming deletes it (the
+    audit log keeps both acts)."""
+
+    desk = models.OneToOneField(Desk, on_delete=models.CASCADE, primary_key=True, related_name="+",
+                                verbose_name=_("desk"))
+    paused_at = models.DateTimeField(_("paused at"))
+    paused_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+", verbose_name=_("paused by"))
+
+    class Meta:
+        verbose_name = _("paused desk")
+        verbose_name_plural = _("paused desks")
+
+    def __str__(self) -> str:
+        return f"{self.desk_id} paused"
 
 
 def ticket_label(number: int, *, urgent: bool = False) -> str:

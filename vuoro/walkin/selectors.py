@@ -5,12 +5,14 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from django.db.models import Max
+from django.conf.locale import LANG_INFO
+from django.db.models import Count, Max, Q
+from django.utils.translation import gettext
 
 from vuoro.booking.models import Booking
 from vuoro.network.state import NetworkState, PointState
 from vuoro.scheduling.queue_estimate import estimated_wait_minutes, mean_service_minutes
-from vuoro.walkin.models import Ticket, TicketDay
+from vuoro.walkin.models import PausedDesk, Ticket, TicketDay
 from vuoro.walkin.services import booking_label
 
 ACTIVE = (Ticket.Status.CALLED, Ticket.Status.IN_SERVICE)
@@ -50,7 +52,11 @@ def queue_estimate(*, state: NetworkState, point_id: str, now: dt.datetime, tick
 
 
 def _wait_minutes(point: PointState, day: dt.date, *, ahead: int, busy: int) -> int:
-    minutes = estimated_wait_minutes(ahead=ahead, busy=busy, desks=max(point.walk_in_desks, 1),
+    # A paused walk-in desk counts as closed. With every one paused the queue still moves (any desk
+    # may call a queue number), so the estimate assumes one desk rather than none.
+    paused = PausedDesk.objects.filter(desk__service_point_id=point.id, desk__kind="walk_in",
+                                       desk__active=True).count() if point.walk_in_desks else 0
+    minutes = estimated_wait_minutes(ahead=ahead, busy=busy, desks=max(point.walk_in_desks - paused, 1),
                                      mean_service_minutes=_service_minutes(point, day))
     return math.ceil(minutes)
 
@@ -128,19 +134,137 @@ def desk_display_number(point: PointState, desk) -> str:
 
 def board_fingerprint(*, point_id: str, day: dt.date) -> tuple:
     """Changes whenever anything the board shows changes: cheap enough to poll twice a second."""
+    # The counts see what no timestamp shows: a customer transferred back into the queue, a no-show undone.
+    serving = Q(status__in=ACTIVE)
     tickets = Ticket.objects.filter(service_point_id=point_id, local_date=day).aggregate(
         issued=Max("issued_at"), called=Max("called_at"), started=Max("started_at"), finished=Max("finished_at"),
-        absent=Max("no_show_at"))
+        absent=Max("no_show_at"), serving=Count("pk", filter=serving))
     bookings = Booking.objects.filter(service_point_id=point_id, local_date=day).aggregate(
-        called=Max("called_at"), started=Max("started_at"), finished=Max("finished_at"), absent=Max("no_show_at"))
+        called=Max("called_at"), started=Max("started_at"), finished=Max("finished_at"), absent=Max("no_show_at"),
+        serving=Count("pk", filter=serving))
     return tuple(tickets.values()) + tuple(bookings.values())
 
 
-def waiting_list(*, point_id: str, day: dt.date, now: dt.datetime) -> dict:
+NO_SHOW_UNDO = dt.timedelta(minutes=5)  # a no-show is undone within 5 minutes, and before the desk's next call
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One customer waiting at a point, as the console lists them."""
+
+    kind: str  # "booking" or "ticket"
+    id: int
+    label: str
+    urgent: bool
+    service_name: str
+    start_at: dt.datetime | None  # an appointment's time
+    since_at: dt.datetime  # checked in, or took the number
+    for_desk_id: int | None  # transferred to this desk: only it calls them
+
+
+@dataclass(frozen=True)
+class ConsoleQueue:
+    """Who waits at a point, in calling order; every count is taken from these rows, so a count
+    shown never differs from the rows shown with it."""
+
+    rows: list[QueueRow]
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def appointments(self) -> int:
+        return sum(row.kind == "booking" for row in self.rows)
+
+    @property
+    def urgent(self) -> int:
+        return sum(row.urgent for row in self.rows)
+
+    @property
+    def numbers(self) -> int:
+        return self.total - self.appointments
+
+
+def console_queue(*, point_id: str, day: dt.date) -> ConsoleQueue:
     """What a clerk sees: checked-in appointments, urgent and other queue numbers, in calling order."""
-    appointments = list(Booking.objects.filter(service_point_id=point_id, local_date=day,
-                                               status=Booking.Status.CHECKED_IN)
-                        .select_related("service", "service_point").order_by("start_at", "checked_in_at"))
-    tickets = list(Ticket.objects.filter(service_point_id=point_id, local_date=day, status=Ticket.Status.WAITING)
-                   .select_related("service").order_by("-urgent", "number"))
-    return {"appointments": appointments, "tickets": tickets}
+    appointments = (Booking.objects.filter(service_point_id=point_id, local_date=day, status=Booking.Status.CHECKED_IN)
+                    .select_related("service", "service_point").order_by("start_at", "checked_in_at", "id"))
+    tickets = (Ticket.objects.filter(service_point_id=point_id, local_date=day, status=Ticket.Status.WAITING)
+               .select_related("service").order_by("-urgent", "number"))
+    rows = [QueueRow("booking", b.pk, b.reservation_key, False, b.service.name, b.start_at, b.checked_in_at,
+                     b.served_at_desk_id) for b in appointments]
+    rows += [QueueRow("ticket", t.pk, t.label, t.urgent, t.service.name if t.service else "", None, t.issued_at,
+                      t.desk_id) for t in tickets]
+    return ConsoleQueue(rows=rows)
+
+
+@dataclass(frozen=True)
+class DeskVisit:
+    """A customer called to a desk or being served there: what the clerk needs to greet them."""
+
+    kind: str
+    id: int
+    label: str  # the queue number, or the reservation key
+    status: str
+    called_at: dt.datetime | None
+    started_at: dt.datetime | None
+    name: str  # "" for a queue number: the kiosk asks no name
+    persons: int | None
+    language: str
+    service_name: str
+    start_at: dt.datetime | None
+
+    @property
+    def language_name(self) -> str:
+        """The customer's language in the clerk's language ("Finnish", "suomi"...); the code if unknown."""
+        info = LANG_INFO.get(self.language)
+        return gettext(info["name"]) if info else self.language
+
+
+def desk_visits(*, desk, day: dt.date) -> list[DeskVisit]:
+    """The customers called to `desk` or being served there today, first called first."""
+    statuses = ["called", "in_service"]
+    visits = [DeskVisit("ticket", t.pk, t.label, t.status, t.called_at, t.started_at, "", None, t.language,
+                        t.service.name if t.service else "", None)
+              for t in Ticket.objects.filter(desk=desk, local_date=day, status__in=statuses).select_related("service")]
+    visits += [DeskVisit("booking", b.pk, b.reservation_key, b.status, b.called_at, b.started_at, b.customer_name,
+                         b.persons, b.language, b.service.name, b.start_at)
+               for b in Booking.objects.filter(served_at_desk=desk, local_date=day, status__in=statuses)
+               .select_related("service")]
+    return sorted(visits, key=lambda v: (v.called_at is None, v.called_at or dt.datetime.min.replace(tzinfo=dt.UTC)))
+
+
+@dataclass(frozen=True)
+class UndoableNoShow:
+    kind: str
+    id: int
+    label: str
+    no_show_at: dt.datetime
+    until_at: dt.datetime
+
+
+def desk_undoable_no_show(*, desk, now: dt.datetime) -> UndoableNoShow | None:
+    """The customer this desk last marked absent, while that can still be undone: for NO_SHOW_UNDO
+    after marking, and only until the desk calls its next customer."""
+    since = now - NO_SHOW_UNDO
+    found = [UndoableNoShow("ticket", t.pk, t.label, t.no_show_at, t.no_show_at + NO_SHOW_UNDO)
+             for t in Ticket.objects.filter(desk=desk, status=Ticket.Status.NO_SHOW, no_show_at__gt=since)
+             .order_by("-no_show_at")[:1]]
+    found += [UndoableNoShow("booking", b.pk, b.reservation_key, b.no_show_at, b.no_show_at + NO_SHOW_UNDO)
+              for b in Booking.objects.filter(served_at_desk=desk, status=Booking.Status.NO_SHOW, no_show_at__gt=since)
+              .order_by("-no_show_at")[:1]]
+    if not found:
+        return None
+    last = max(found, key=lambda item: item.no_show_at)
+    called_since = (
+        Ticket.objects.filter(desk=desk, called_at__gte=last.no_show_at).exclude(
+            pk=last.id if last.kind == "ticket" else None).exists()
+        or Booking.objects.filter(served_at_desk=desk, called_at__gte=last.no_show_at).exclude(
+            pk=last.id if last.kind == "booking" else None).exists())
+    return None if called_since else last
+
+
+def paused_desk_ids(*, desk_ids: list[int]) -> set[int]:
+    """Which of these desks are paused."""
+    return set(PausedDesk.objects.filter(desk_id__in=desk_ids).values_list("desk_id", flat=True))

@@ -11,7 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.utils.translation import gettext_noop
 
 from vuoro.apierrors import DomainError
 from vuoro.audit.models import AuditEntry
@@ -20,7 +21,7 @@ from vuoro.booking.models import Booking
 from vuoro.network.models import Desk
 from vuoro.network.state import NetworkState, PointState
 from vuoro.walkin.messages import turn_text_queue
-from vuoro.walkin.models import LIVE_STATUSES, Outcome, Ticket, TicketDay
+from vuoro.walkin.models import LIVE_STATUSES, Outcome, PausedDesk, Ticket, TicketDay, ticket_label
 
 CHECK_IN_OPENS_BEFORE = dt.timedelta(minutes=30)
 GRACE_AFTER_START = dt.timedelta(minutes=10)  # later than this: a no-show, offered a number or a new time
@@ -54,6 +55,20 @@ class CheckInRefused(WalkInError):
 
 class NotAllowed(WalkInError):
     code = "not_allowed"
+
+
+class Stale(NotAllowed):
+    """The customer is no longer where the clerk's page showed them: called to another desk,
+    finished, marked absent or transferred meanwhile (another clerk, another tab). The console
+    says so plainly; the API answers 409 not_allowed as before."""
+
+    def __init__(self, detail: str, *, label: str = "", status: str = "", desk_id: int | None = None):
+        super().__init__(detail)
+        self.label, self.status, self.desk_id = label, status, desk_id
+
+
+class DeskPaused(WalkInError):
+    code = "desk_paused"
 
 
 @dataclass(frozen=True)
@@ -175,6 +190,12 @@ def _lock(queryset):
     return queryset.select_for_update(skip_locked=True) if connection.vendor == "postgresql" else queryset
 
 
+def desk_lock(desk: Desk) -> None:
+    """Serialise one desk's acts: a call, an undo, a pause (PostgreSQL: the desk's row; SQLite
+    serialises every write)."""
+    list(Desk.objects.select_for_update().filter(pk=desk.pk).values_list("pk", flat=True))
+
+
 def call_next(*, desk: Desk, now: dt.datetime, state: NetworkState, actor=None) -> Called | None:
     """Call the next customer to `desk`: checked-in appointments that are due, then urgent queue
     numbers, then queue numbers, each first come first served. None when nobody waits. The
@@ -182,11 +203,17 @@ def call_next(*, desk: Desk, now: dt.datetime, state: NetworkState, actor=None) 
     point = state.points[desk.service_point_id]
     day = now.astimezone(point.zone).date()
     with transaction.atomic():
+        desk_lock(desk)
+        if PausedDesk.objects.filter(desk=desk).exists():
+            raise DeskPaused(gettext_noop("This desk is paused: resume it to call the next customer."))
+        # A customer transferred to a desk waits for that desk only (the desk field of a waiting
+        # visit); the others wait for any desk.
+        for_booking = Q(served_at_desk__isnull=True) | Q(served_at_desk=desk)
         booking = _lock(Booking.objects.filter(
-            service_point_id=desk.service_point_id, local_date=day, status=Booking.Status.CHECKED_IN,
+            for_booking, service_point_id=desk.service_point_id, local_date=day, status=Booking.Status.CHECKED_IN,
             start_at__lte=now + DUE_BEFORE_START).order_by("start_at", "checked_in_at", "id")).first()
         if booking is not None:
-            taken = Booking.objects.filter(pk=booking.pk, status=Booking.Status.CHECKED_IN).update(
+            taken = Booking.objects.filter(for_booking, pk=booking.pk, status=Booking.Status.CHECKED_IN).update(
                 status=Booking.Status.CALLED, called_at=now, served_at_desk=desk)
             if taken:
                 called = Called("booking", booking.pk, booking_label(booking))
@@ -196,12 +223,13 @@ def call_next(*, desk: Desk, now: dt.datetime, state: NetworkState, actor=None) 
                                 after={"status": Booking.Status.CALLED.value, "desk_id": desk.pk,
                                        "label": called.label})
                 return called
-        ticket = _lock(Ticket.objects.filter(service_point_id=desk.service_point_id, local_date=day,
+        for_ticket = Q(desk__isnull=True) | Q(desk=desk)
+        ticket = _lock(Ticket.objects.filter(for_ticket, service_point_id=desk.service_point_id, local_date=day,
                                              status=Ticket.Status.WAITING)
                        .order_by("-urgent", "number")).first()
         if ticket is None:
             return None
-        taken = Ticket.objects.filter(pk=ticket.pk, status=Ticket.Status.WAITING).update(
+        taken = Ticket.objects.filter(for_ticket, pk=ticket.pk, status=Ticket.Status.WAITING).update(
             status=Ticket.Status.CALLED, called_at=now, desk=desk)
         if not taken:
             return None
@@ -237,7 +265,7 @@ def visit_act(*, kind: str, visit_id: int, desk: Desk, action: str, now: dt.date
     if action not in ACTIONS:
         raise NotAllowed(f"Unknown action {action!r}.")
     if action == "finish" and outcome not in Outcome.values:
-        raise NotAllowed("Choose an outcome to finish the visit.")
+        raise NotAllowed(gettext_noop("Choose an outcome to finish the visit."))
     allowed, new_status, stamp = ACTIONS[action]
     model, desk_field = (Ticket, "desk") if kind == "ticket" else (Booking, "served_at_desk")
     values = {"status": new_status, stamp: now}
@@ -250,12 +278,28 @@ def visit_act(*, kind: str, visit_id: int, desk: Desk, action: str, now: dt.date
                                                                    "recalled_count": F("recalled_count") + 1}
         before = queryset.select_for_update().values_list("status", flat=True).first()
         if not queryset.update(**values):
-            raise NotAllowed("That customer is not at this desk in a state that allows this.")
+            raise visit_stale(kind=kind, visit_id=visit_id, desk=desk)
         after = {"status": str(new_status), "desk_id": desk.pk}
         if action == "finish":
             after["outcome"] = outcome
         _console_record(actor=actor, action=CONSOLE_ACTIONS[action], kind=kind, visit_id=visit_id,
                         point_id=desk.service_point_id, now=now, before={"status": before}, after=after)
+
+
+def visit_stale(*, kind: str, visit_id: int, desk: Desk) -> Stale:
+    """Why an act on a visit found it elsewhere: where it is now, for a clear message."""
+    if kind == "ticket":
+        row = Ticket.objects.filter(pk=visit_id).values("status", "desk_id", "number", "urgent").first()
+        label = ticket_label(row["number"], urgent=row["urgent"]) if row else ""
+    else:
+        row = Booking.objects.filter(pk=visit_id).values("status", "served_at_desk_id", "reservation_key").first()
+        if row:
+            row["desk_id"] = row["served_at_desk_id"]
+        label = row["reservation_key"] if row else ""
+    if row is None or row["desk_id"] == desk.pk and row["status"] in ("called", "in_service"):
+        return Stale("That customer is not at this desk in a state that allows this.", label=label)
+    return Stale("That customer is not at this desk in a state that allows this.", label=label,
+                 status=row["status"], desk_id=row["desk_id"] if row["desk_id"] != desk.pk else None)
 
 
 def noshow_sweep(*, now: dt.datetime) -> int:

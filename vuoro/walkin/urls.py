@@ -1,7 +1,7 @@
 from django.urls import path
 
 from vuoro.walkin import console_bookings as staff
-from vuoro.walkin import console_clusters, kiosk_views, views
+from vuoro.walkin import console_clusters, console_desk, kiosk_views, views
 
 app_name = "walkin"
 urlpatterns = [
@@ -12,12 +12,16 @@ urlpatterns = [
     path("kiosk/<str:point_id>/register/", views.kiosk_register, name="kiosk-register"),
     path("board/<str:point_id>/", views.board, name="board"),
     path("board/<str:point_id>/events/", views.board_events, name="board-events"),
-    path("console/", views.console, name="console"),
-    path("console/desk/<int:desk_id>/", views.console_desk, name="console-desk"),
-    path("console/desk/<int:desk_id>/call-next/", views.console_call_next, name="console-call-next"),
-    path("console/desk/<int:desk_id>/act/", views.console_act, name="console-act"),
-    path("console/desk/<int:desk_id>/ticket/", views.console_ticket, name="console-ticket"),
-    path("console/desk/<int:desk_id>/book/", views.console_book, name="console-book"),
+    path("console/", console_desk.console, name="console"),
+    path("console/desk/<int:desk_id>/", console_desk.console_desk, name="console-desk"),
+    path("console/desk/<int:desk_id>/queue/", console_desk.console_waiting, name="console-queue"),
+    path("console/desk/<int:desk_id>/call-next/", console_desk.console_call_next, name="console-call-next"),
+    path("console/desk/<int:desk_id>/act/", console_desk.console_act, name="console-act"),
+    path("console/desk/<int:desk_id>/undo/", console_desk.console_undo, name="console-undo"),
+    path("console/desk/<int:desk_id>/transfer/", console_desk.console_transfer, name="console-transfer"),
+    path("console/desk/<int:desk_id>/pause/", console_desk.console_pause, name="console-pause"),
+    path("console/desk/<int:desk_id>/ticket/", console_desk.console_ticket, name="console-ticket"),
+    path("console/desk/<int:desk_id>/book/", console_desk.console_book, name="console-book"),
     # Staff find and act on bookings of their own points; and book for a customer.
     path("console/bookings/", staff.search, name="staff-search"),
     path("console/bookings/<int:booking_id>/", staff.booking_page, name="staff-booking"),
