@@ -54,3 +54,14 @@ def load_network(**kwargs):
     spec = parse_network(network_text(**kwargs), "test.toml")
     network_load(spec=spec)
     return spec
+
+
+def network_settings_form(**changes) -> dict:
+    """The back office's network settings form as it stands, with `changes`: what a POST sends."""
+    from django.forms.models import model_to_dict
+
+    from vuoro.network.models import NetworkSettings
+
+    data = model_to_dict(NetworkSettings.current())
+    data.pop("id", None)
+    return {**data, **changes}

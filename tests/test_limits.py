@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 # Every public request that writes, checks a PIN or reads availability, as a client sends it.
 LIMITED = [
     ("get", "/api/v1/availability?service=residence-card", "availability"),
+    ("get", "/api/v1/lead-times?service=residence-card", "availability"),
     ("post", "/api/v1/bookings", "booking"),
     ("post", "/api/v1/bookings/", "booking"),
     ("post", "/api/v1/bookings/recover", "recover"),

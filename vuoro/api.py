@@ -8,6 +8,7 @@ from vuoro.booking.api import router as booking_router
 from vuoro.booking.rush_api import router as rush_router
 from vuoro.booking.waitlist_api import router as waitlist_router
 from vuoro.guidance.api import router as guidance_router
+from vuoro.insights.api import router as insights_router
 from vuoro.network.api import router as network_router
 from vuoro.unavailable import DATABASE_ERRORS, unavailable_response
 from vuoro.walkin.api import router as walkin_router
@@ -27,6 +28,7 @@ api.add_router("", waitlist_router)
 api.add_router("", walkin_router)
 api.add_router("", staff_router)
 api.add_router("", guidance_router)
+api.add_router("", insights_router)
 add_request_error_handlers(api)
 
 

@@ -29,6 +29,7 @@ logger = logging.getLogger("vuoro.limits")
 # console is not (staff sign in). A kind's numbers: RATE_LIMITS_PER_MINUTE and _PER_HOUR.
 LIMITED_ROUTES: list[tuple[frozenset[str], str, str]] = [
     (frozenset({"GET"}), r"/api/v1/availability", "availability"),
+    (frozenset({"GET"}), r"/api/v1/lead-times", "availability"),  # reads availability at every point
     (frozenset({"POST"}), r"/api/v1/bookings", "booking"),
     (frozenset({"POST"}), r"/api/v1/bookings/recover", "recover"),
     (frozenset({"POST"}), r"/api/v1/waitlist", "booking"),

@@ -122,6 +122,7 @@ MIDDLEWARE = [
     "vuoro.apierrors.ApiErrorShapeMiddleware",  # HTML 404/405 under /api/ → the API's error shape
     "vuoro.staffauth.middleware.StaffSessionMiddleware",
     "vuoro.staffauth.middleware.SecondFactorMiddleware",
+    "vuoro.insights.access.AnalystScopeMiddleware",  # an analyst reads the insight pages only
     "vuoro.unavailable.DatabaseUnavailableMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lock-out into its page
 ]
@@ -252,6 +253,7 @@ PERIODIC_TASKS = {
     "vuoro.booking.tasks.waitlist_sweep_task": 60,
     "vuoro.booking.tasks.rush_draw_task": 15,  # the first request after a draw usually numbers it first
     "vuoro.retention.retention_purge_task": 24 * 60 * 60,
+    "vuoro.insights.tasks.lead_times_record_task": 60 * 60,  # the insight page's history, hourly
 }
 
 AUTH_PASSWORD_VALIDATORS = [

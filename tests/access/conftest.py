@@ -31,7 +31,8 @@ MANAGER = "manager"
 MANAGER_ELSEWHERE = "manager elsewhere"
 ADMINISTRATOR = "administrator"
 SUPERUSER = "superuser"
-ROLES = (ANONYMOUS, CLERK, CLERK_ELSEWHERE, MANAGER, MANAGER_ELSEWHERE, ADMINISTRATOR, SUPERUSER)
+ANALYST = "analyst"  # reads the insight pages and nothing else of staff's
+ROLES = (ANONYMOUS, CLERK, CLERK_ELSEWHERE, MANAGER, MANAGER_ELSEWHERE, ADMINISTRATOR, SUPERUSER, ANALYST)
 
 
 @dataclass
@@ -111,6 +112,7 @@ def _build() -> World:
         MANAGER_ELSEWHERE: _staff("manager-there", roles.MANAGER, THERE),
         ADMINISTRATOR: _staff("administrator", roles.ADMINISTRATOR, None),
         SUPERUSER: _staff("superuser", None, None, superuser=True),
+        ANALYST: _staff("analyst", roles.ANALYST, None),
     }
     state = network_state()
     start = dt.datetime.combine(wednesday, dt.time(10, 0), tzinfo=HELSINKI)

@@ -11,6 +11,8 @@ HOW TO ADD A RULE (a test fails naming the URL when one is missing, and shows wh
       point_staff(OK, elsewhere=403)  staff of the point `here` (and administrators) -> OK;
                                     clerk and manager of the other point -> `elsewhere`
       planners(OK)                  managers and administrators -> OK; clerks -> 403
+  The analyst gets 403 from every staff helper (staff, point_staff, planners) unless told otherwise
+  (`analyst=OK`): the insight pages are the analyst's only staff pages (vuoro.insights.access).
   or spell out a role with a keyword (`point_staff(OK, manager_elsewhere=OK)`). An answer is a
   status code (OK = 200, 403, 404, 405, 409, 422...), LOGIN (a redirect to the login page),
   REDIRECT (a redirect elsewhere) or ADMIN_INDEX (the back office's "no such object" redirect).
@@ -41,6 +43,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.access.conftest import (
     ADMINISTRATOR,
+    ANALYST,
     ANONYMOUS,
     CLERK,
     CLERK_ELSEWHERE,
@@ -57,7 +60,8 @@ from vuoro.walkin.kiosks import ticket_token
 OK, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, NOT_ALLOWED, GONE = 200, 401, 403, 404, 405, 410
 LOGIN, REDIRECT, ADMIN_INDEX = "login", "redirect", "admin index"
 _KEYWORDS = {"anonymous": ANONYMOUS, "clerk": CLERK, "clerk_elsewhere": CLERK_ELSEWHERE, "manager": MANAGER,
-             "manager_elsewhere": MANAGER_ELSEWHERE, "administrator": ADMINISTRATOR, "superuser": SUPERUSER}
+             "manager_elsewhere": MANAGER_ELSEWHERE, "administrator": ADMINISTRATOR, "superuser": SUPERUSER,
+             "analyst": ANALYST}
 
 
 def _answers(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
@@ -71,17 +75,17 @@ def public(answer: Any = OK, **roles) -> dict[str, Any]:
 
 
 def staff(answer: Any = OK, *, anonymous: Any = LOGIN, **roles) -> dict[str, Any]:
-    return _answers({**dict.fromkeys(ROLES, answer), ANONYMOUS: anonymous}, roles)
+    return _answers({**dict.fromkeys(ROLES, answer), ANONYMOUS: anonymous, ANALYST: FORBIDDEN}, roles)
 
 
 def point_staff(answer: Any = OK, *, elsewhere: Any = FORBIDDEN, anonymous: Any = LOGIN, **roles) -> dict[str, Any]:
     return _answers({**dict.fromkeys(ROLES, answer), ANONYMOUS: anonymous, CLERK_ELSEWHERE: elsewhere,
-                     MANAGER_ELSEWHERE: elsewhere}, roles)
+                     MANAGER_ELSEWHERE: elsewhere, ANALYST: FORBIDDEN}, roles)
 
 
 def planners(answer: Any = OK, *, anonymous: Any = LOGIN, **roles) -> dict[str, Any]:
     return _answers({**dict.fromkeys(ROLES, answer), ANONYMOUS: anonymous, CLERK: FORBIDDEN,
-                     CLERK_ELSEWHERE: FORBIDDEN}, roles)
+                     CLERK_ELSEWHERE: FORBIDDEN, ANALYST: FORBIDDEN}, roles)
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,9 @@ RULES: dict[str, Rule] = {
     "guidance:statistics": Rule(staff(OK)),
     "planning:page": Rule(planners(OK)),
     "planning:weeks-csv": Rule(planners(422), method="POST"),  # no scenario given
+    # Insight: managers, administrators and the analyst (whose only staff pages these are).
+    "insights:page": Rule(planners(OK, analyst=OK)),
+    "insights:lead-times-csv": Rule(planners(OK, analyst=OK)),
     # The API --------------------------------------------------------------------------------------------
     "api-v1:openapi-json": Rule(public(OK)),
     "api-v1:openapi-view": Rule(public(OK)),
@@ -205,6 +212,7 @@ RULES: dict[str, Rule] = {
     "booking:rush_join": Rule(public(OK)),
     "booking:rush_status": Rule(public(OK)),
     "api-v1:availability": Rule(public(OK), query=f"service={SERVICE}&service_point={HERE}&limit=5"),
+    "api-v1:lead_times": Rule(public(OK), query=f"service={SERVICE}"),
     "api-v1:bookings_create": Rule(public(422), method="POST", data={}, json=True),
     "api-v1:bookings_recover": Rule(public(202), method="POST", data={"email": "nobody@example.org"}, json=True),
     "api-v1:bookings_get": Rule(public(OK), headers=_pin),
@@ -228,10 +236,11 @@ RULES: dict[str, Rule] = {
     "api-v1:staff_act": Rule(point_staff(409, anonymous=UNAUTHENTICATED), method="POST", data=_act, json=True),
     # The back office's own pages (its model pages come from ADMIN_MODELS below) -------------------------
     "admin:index": Rule(staff(OK)),
-    "admin:login": Rule(staff(ADMIN_INDEX, anonymous=OK)),
-    "admin:logout": Rule(staff(OK, anonymous=ADMIN_INDEX), method="POST"),
-    "admin:password_change": Rule(staff(OK)),
-    "admin:password_change_done": Rule(staff(OK)),
+    # Signing in and out and one's own password stay open to the analyst.
+    "admin:login": Rule(staff(ADMIN_INDEX, anonymous=OK, analyst=ADMIN_INDEX)),
+    "admin:logout": Rule(staff(OK, anonymous=ADMIN_INDEX, analyst=OK), method="POST"),
+    "admin:password_change": Rule(staff(OK, analyst=OK)),
+    "admin:password_change_done": Rule(staff(OK, analyst=OK)),
     "admin:autocomplete": Rule(staff(FORBIDDEN)),
     "admin:jsi18n": Rule(staff(OK)),
     "admin:view_on_site": Rule(staff(NOT_FOUND)),
@@ -240,8 +249,8 @@ RULES: dict[str, Rule] = {
     "admin:auth_user_password_change": Rule(staff(FORBIDDEN, administrator=OK, superuser=OK)),
     # Staff sign-in: the second factor. With VUORO_REQUIRE_2FA off (as here) nobody is forced; a member
     # of staff without an authenticator app is sent from the code page to enrolment.
-    "staffauth:verify": Rule(staff(REDIRECT)),
-    "staffauth:enrol": Rule(staff(OK)),
+    "staffauth:verify": Rule(staff(REDIRECT, analyst=REDIRECT)),
+    "staffauth:enrol": Rule(staff(OK, analyst=OK)),
     # django-otp's pages that show a device's key: refused to everyone (OTP_ADMIN_HIDE_SENSITIVE_DATA).
     "admin:otp_totp_totpdevice_config": Rule(staff(FORBIDDEN)),
     "admin:otp_totp_totpdevice_qrcode": Rule(staff(FORBIDDEN)),
@@ -311,8 +320,10 @@ OF_HERE = frozenset({CLERK, MANAGER, ADMINISTRATOR, SUPERUSER})  # the roles tha
 
 
 def _admin_expect(access: AdminAccess, page: str) -> dict[str, Any]:
-    expect = {ANONYMOUS: LOGIN}
+    expect = {ANONYMOUS: LOGIN, ANALYST: FORBIDDEN}  # the analyst: no page of the back office
     for role in ROLES[1:]:
+        if role == ANALYST:
+            continue
         sees = role in access.view or role in access.change
         visible = not access.scoped or role in OF_HERE
         if page == "old change address":  # a plain redirect to the change page, which answers for itself

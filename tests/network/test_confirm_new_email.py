@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
-from tests.factories import network_text
+from tests.factories import network_settings_form, network_text
 from vuoro.network.models import NetworkSettings
 from vuoro.network.networkfile import NetworkFileError, dump_network, parse_network
 from vuoro.network.selectors import network_export
@@ -75,9 +75,6 @@ class TestLoaded:
         client.force_login(User.objects.create_superuser("root", password="x"))
         url = "/admin/network/networksettings/1/change/"
         assert 'name="confirm_new_email_minutes"' in client.get(url).content.decode()
-        settings = NetworkSettings.objects.get()
-        answer = client.post(url, {"timezone": settings.timezone, "holidays_country": settings.holidays_country,
-                                   "horizon_days": settings.horizon_days, "slot_minutes": settings.slot_minutes,
-                                   "max_bookings_per_person": 0, "confirm_new_email_minutes": 25})
+        answer = client.post(url, network_settings_form(max_bookings_per_person=0, confirm_new_email_minutes=25))
         assert answer.status_code == 302, answer.content.decode()[:2000]
         assert network_state().confirm_new_email_minutes == 25

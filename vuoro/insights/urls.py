@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401  (the insight pages add their routes here)
+from django.urls import path
+
+from vuoro.insights import views
 
 app_name = "insights"
-urlpatterns: list = []
+urlpatterns = [
+    path("staff/insight/", views.insight, name="page"),
+    path("staff/insight/lead-times.csv", views.history_csv, name="lead-times-csv"),
+]

@@ -208,7 +208,8 @@ class StaffAssignmentAdmin(PointScopedAdmin):
 
 @admin.register(NetworkSettings)
 class NetworkSettingsAdmin(admin.ModelAdmin):
-    list_display = ["timezone", "holidays_country", "horizon_days", "slot_minutes", "confirm_new_email_minutes"]
+    list_display = ["timezone", "holidays_country", "horizon_days", "slot_minutes", "confirm_new_email_minutes",
+                    "wait_goal_days"]
 
     def has_add_permission(self, request):
         return not NetworkSettings.objects.exists() and super().has_add_permission(request)

@@ -53,6 +53,10 @@ class NetworkSettings(models.Model):
         help_text=_("A public booking with an e-mail address never confirmed before is held this many minutes "
                     "until the customer confirms it by the link sent there, else the time is released; "
                     "0: booked at once. Staff bookings are never held."))
+    wait_goal_days = models.PositiveIntegerField(
+        _("goal for the wait (days)"), default=30, validators=[MinValueValidator(1)],
+        help_text=_("The agency's goal: the first free time at most this many days away. The insight page "
+                    "draws it beside the days actually waited."))
     # Bumped by every change to the network, so each server knows when its cached calendars are stale.
     version = models.PositiveBigIntegerField(default=0, editable=False)
 

@@ -134,6 +134,10 @@ class RollingReleaseSpec:
     services: tuple[str, ...] = ()
 
 
+DEFAULT_WAIT_GOAL_DAYS = 30
+MAX_WAIT_GOAL_DAYS = 3660
+
+
 @dataclass(frozen=True, slots=True)
 class NetworkSpec:
     timezone: str
@@ -148,6 +152,7 @@ class NetworkSpec:
     max_bookings_per_person: int = 0  # live future bookings one person may hold in all; 0 = no cap
     # A public booking with an e-mail address never confirmed is held this long for its link; 0 = off.
     confirm_new_email_minutes: int = 0
+    wait_goal_days: int = DEFAULT_WAIT_GOAL_DAYS  # the insight page's goal line: first free time this near
 
     def service(self, code: str) -> ServiceSpec:
         return next(s for s in self.services if s.code == code)
@@ -277,7 +282,8 @@ def _zones() -> set[str]:
 
 
 TOP_KEYS = {"timezone", "holidays", "horizon_days", "slot_minutes", "services", "service_points", "pools",
-            "releases", "rolling_releases", "max_bookings_per_person", "confirm_new_email_minutes"}
+            "releases", "rolling_releases", "max_bookings_per_person", "confirm_new_email_minutes",
+            "wait_goal_days"}
 POOL_KEYS = {"id", "name", "kind", "service_points", "services", "desks", "public_days_before"}
 RELEASE_KEYS = {"from", "to", "opens_at", "service_points", "services", "rush"}
 RUSH_KEYS = {"admit_per_minute", "before_minutes", "after_minutes", "pass_minutes"}
@@ -315,6 +321,8 @@ def parse_network(text: str, filename: str = "network.toml") -> NetworkSpec:
                         maximum=MAX_CAP)
     confirm = check.integer("confirm_new_email_minutes", data.get("confirm_new_email_minutes", 0), minimum=0,
                             maximum=MAX_CONFIRM_MINUTES)
+    goal = check.integer("wait_goal_days", data.get("wait_goal_days", DEFAULT_WAIT_GOAL_DAYS), minimum=1,
+                         maximum=MAX_WAIT_GOAL_DAYS)
 
     services = _parse_services(check, data.get("services", []), slot)
     known = {s.code: s for s in services}
@@ -328,7 +336,7 @@ def parse_network(text: str, filename: str = "network.toml") -> NetworkSpec:
     return NetworkSpec(timezone=zone, holidays=country, horizon_days=horizon, slot_minutes=slot,
                        services=tuple(services), service_points=tuple(points), pools=tuple(pools),
                        releases=tuple(releases), rolling_releases=tuple(rolling), max_bookings_per_person=cap,
-                       confirm_new_email_minutes=confirm)
+                       confirm_new_email_minutes=confirm, wait_goal_days=goal)
 
 
 def _parse_services(check: Checker, raw, slot: int | None) -> list[ServiceSpec]:
@@ -736,6 +744,8 @@ def dump_network(spec: NetworkSpec) -> str:
         out.append(f"max_bookings_per_person = {spec.max_bookings_per_person}")
     if spec.confirm_new_email_minutes:
         out.append(f"confirm_new_email_minutes = {spec.confirm_new_email_minutes}")
+    if spec.wait_goal_days != DEFAULT_WAIT_GOAL_DAYS:
+        out.append(f"wait_goal_days = {spec.wait_goal_days}")
     for service in spec.services:
         out += ["", "[[services]]", f"code = {_s(service.code)}", f"name = {_names(service.name)}",
                 f"duration_minutes = {service.duration_minutes}"]

@@ -132,7 +132,8 @@ def network_export() -> NetworkSpec:
                        horizon_days=settings.horizon_days, slot_minutes=settings.slot_minutes,
                        services=services, service_points=tuple(points), pools=pools, releases=releases,
                        rolling_releases=rolling, max_bookings_per_person=settings.max_bookings_per_person,
-                       confirm_new_email_minutes=settings.confirm_new_email_minutes)
+                       confirm_new_email_minutes=settings.confirm_new_email_minutes,
+                       wait_goal_days=settings.wait_goal_days)
 
 
 def release_list():

@@ -71,7 +71,8 @@ def network_load(*, spec: NetworkSpec) -> LoadReport:
     _sync(NetworkSettings, {"pk": 1}, {"timezone": spec.timezone, "holidays_country": spec.holidays or "",
                                        "horizon_days": spec.horizon_days, "slot_minutes": spec.slot_minutes,
                                        "max_bookings_per_person": spec.max_bookings_per_person,
-                                       "confirm_new_email_minutes": spec.confirm_new_email_minutes},
+                                       "confirm_new_email_minutes": spec.confirm_new_email_minutes,
+                                       "wait_goal_days": spec.wait_goal_days},
           report, "network settings")
     services = {}
     for item in spec.services:

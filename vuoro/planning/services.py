@@ -10,11 +10,12 @@ from django.core.exceptions import PermissionDenied
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from vuoro.planning.models import Scenario
+from vuoro.planning.models import NETWORK_FROM_DATABASE, Scenario
 from vuoro.planning.report import week_json
 from vuoro.planning.scenario import Scenario as ParsedScenario
 from vuoro.planning.scenario import ScenarioError, parse_scenario, run_scenario, without_levers
 from vuoro.planning.selectors import network_get
+from vuoro.planning.today import Backtest, Levers, TodayState, backtest_run, today_scenario_toml, today_state_get
 from vuoro.scheduling.backlog import BacklogResult, BacklogScenario
 
 # A run happens inside the web request, twice (baseline and scenario): these caps keep a request
@@ -112,3 +113,30 @@ def scenario_save(*, name: str, text: str, network: str, user) -> tuple[Scenario
             "text": text, "network": network, "created_by": user})
     return scenario, created
 
+
+
+@dataclass(frozen=True)
+class TodayPlan:
+    """A plan from today: what it was built from, its scenario text, the run beside its baseline, the back-test."""
+
+    state: TodayState
+    text: str
+    comparison: Comparison
+    backtest: Backtest | None
+
+
+def plan_from_today(*, now: dt.datetime, history_weeks: int, levers: Levers) -> TodayPlan:
+    """Build the scenario from the live network, the recorded weeks and today's waiting, run it beside its
+    baseline, and back-test the model; ScenarioError (with the generated text in `text`) if it cannot run."""
+    state = today_state_get(now=now, history_weeks=history_weeks)
+    text = today_scenario_toml(state=state, levers=levers)
+    try:
+        comparison = plan_compare(text=text, network_choice=NETWORK_FROM_DATABASE)
+    except ScenarioError as error:
+        error.text = text
+        raise
+    try:
+        backtest = backtest_run(state=state, walk_in_share=levers.walk_in_share)
+    except ValueError:  # the model's own refusal (a mix no point offers): the plan stands, untested
+        backtest = None
+    return TodayPlan(state=state, text=text, comparison=comparison, backtest=backtest)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -9,11 +10,15 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from vuoro.planning.forms import PlanningForm
+from vuoro.network.selectors import network_export
+from vuoro.planning.forms import PlanningForm, TodayForm
+from vuoro.planning.models import NETWORK_FROM_DATABASE
 from vuoro.planning.report import comparison_csv_rows
 from vuoro.planning.scenario import ScenarioError
 from vuoro.planning.selectors import (
@@ -23,15 +28,32 @@ from vuoro.planning.selectors import (
     scenario_list,
     scenario_source_get,
 )
-from vuoro.planning.services import MAX_PEOPLE, MAX_WEEKS, plan_compare, scenario_save
+from vuoro.planning.services import MAX_PEOPLE, MAX_WEEKS, plan_compare, plan_from_today, scenario_save
 
 PERMISSION = "planning.view_scenario"
 
 
-def _page(request, *, form, key="", comparison=None, problems=(), status=200):
+def _today_form(data=None) -> TodayForm:
+    """The levers' form for the network stored now (its points, services and visit lengths)."""
+    network = network_export()
+    language = (get_language() or "fi")[:2]
+    return TodayForm(data, points=[(point.id, point.name.get(language)) for point in network.service_points],
+                     services=[(service.code, service.name.get(language), service.duration_minutes)
+                               for service in network.services],
+                     slot_minutes=network.slot_minutes, max_weeks=MAX_WEEKS,
+                     today=timezone.now().astimezone(ZoneInfo(network.timezone)).date())
+
+
+def _page(request, *, form, key="", comparison=None, problems=(), status=200, today_form=None, plan=None,
+          plan_problems=()):
     user = request.user
     return render(request, "planning/planning.html", {
         "form": form, "key": key, "comparison": comparison, "problems": problems,
+        "today_form": today_form if today_form is not None else _today_form(), "plan": plan,
+        "plan_problems": plan_problems,
+        "free_rows": [(service.code, service.name.get((get_language() or "fi")[:2]),
+                       plan.state.first_free_days.get(service.code)) for service in plan.state.network.services]
+        if plan else [],
         "weeks": comparison.weeks if comparison else [],
         "examples": example_scenario_list(),
         "saved": [(f"{SAVED_PREFIX}{scenario.pk}", scenario.name) for scenario in scenario_list()],
@@ -64,6 +86,8 @@ def planning(request):
             return redirect(f"{reverse('planning:page')}?scenario={SAVED_PREFIX}{scenario.pk}")
         return _page(request, form=form, comparison=comparison)
 
+    if "plan" in request.GET:
+        return _plan(request, networks)
     key = request.GET.get("scenario", "")
     if key:
         source = scenario_source_get(key=key)
@@ -84,6 +108,23 @@ def planning(request):
             return _page(request, form=form, key=key, problems=error.problems, status=422)
         return _page(request, form=form, key=key, comparison=comparison)
     return _page(request, form=form, key=key)
+
+
+def _plan(request, networks):
+    """Plan from today with the levers of the form (a GET: it changes nothing, and the language buttons
+    come back to the same plan)."""
+    today_form = _today_form(request.GET)
+    if not today_form.is_valid():
+        return _page(request, form=PlanningForm(example_networks=networks), today_form=today_form, status=422)
+    try:
+        plan = plan_from_today(now=timezone.now(), history_weeks=today_form.cleaned_data["history_weeks"],
+                               levers=today_form.levers())
+    except ScenarioError as error:
+        form = PlanningForm(initial={"text": getattr(error, "text", ""), "network": NETWORK_FROM_DATABASE},
+                            example_networks=networks)
+        return _page(request, form=form, today_form=today_form, plan_problems=error.problems, status=422)
+    form = PlanningForm(initial={"text": plan.text, "network": NETWORK_FROM_DATABASE}, example_networks=networks)
+    return _page(request, form=form, today_form=today_form, plan=plan, comparison=plan.comparison)
 
 
 @staff_member_required

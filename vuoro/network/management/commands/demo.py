@@ -10,13 +10,14 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from vuoro.network.models import StaffAssignment
-from vuoro.network.roles import ADMINISTRATOR, CLERK, MANAGER
+from vuoro.network.roles import ADMINISTRATOR, ANALYST, CLERK, MANAGER
 
 DEMO_STAFF = [
     ("admin", ADMINISTRATOR, []),
     ("manager-malmi", MANAGER, ["helsinki-malmi"]),
     ("clerk-malmi", CLERK, ["helsinki-malmi"]),
     ("clerk-tampere", CLERK, ["tampere"]),
+    ("analyst", ANALYST, []),
 ]
 
 
@@ -35,6 +36,12 @@ class Command(BaseCommand):
 
             made = demo_bookings_fill()
             self.stdout.write(f"demo bookings: {made} new" if made else "demo bookings: already there")
+        if not no_bookings and apps.is_installed("vuoro.insights"):
+            from vuoro.insights.demo import demo_lead_time_history
+
+            made = demo_lead_time_history()
+            self.stdout.write(f"demo lead-time history: {made} samples" if made
+                              else "demo lead-time history: already there")
         self.stdout.write("\nDemo staff accounts (passwords are new each time `vuoro demo` runs):")
         for username, role, points in DEMO_STAFF:
             where = f" at {', '.join(points)}" if points else ""

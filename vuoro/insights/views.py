@@ -1,0 +1,73 @@
+"""The insight page: the wait against the agency's goal over weeks, and its history as CSV."""
+from __future__ import annotations
+
+import csv
+from zoneinfo import ZoneInfo
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from vuoro.insights.history import DEFAULT_WEEKS, MAX_WEEKS, history_csv_rows, point_table, weekly_history, weeks_range
+from vuoro.insights.models import NETWORK
+from vuoro.insights.recording import last_run_get
+from vuoro.network.models import NetworkSettings, Service, ServicePoint
+from vuoro.parsing import or_none, parse_int
+
+PERMISSION = "insights.view_insights"
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _choices(request):
+    """(services, points, chosen service or None, chosen point or None, range) from the query; an
+    unknown service or point is left out (the whole network), a range is clamped to 1–52 weeks."""
+    settings = NetworkSettings.current()
+    zone = ZoneInfo(settings.timezone)
+    services = list(Service.objects.order_by("code"))
+    points = list(ServicePoint.objects.order_by("id"))
+    service = next((s for s in services if s.code == request.GET.get("service")), None)
+    point = next((p for p in points if p.id == request.GET.get("point")), None)
+    weeks = or_none(parse_int, request.GET.get("weeks"))
+    weeks = DEFAULT_WEEKS if weeks is None else min(max(weeks, 1), MAX_WEEKS)
+    span = weeks_range(today=timezone.now().astimezone(zone).date(), weeks=weeks, zone=zone)
+    return settings, services, points, service, point, weeks, span
+
+
+@staff_member_required
+@permission_required(PERMISSION, raise_exception=True)
+@require_GET
+def insight(request):
+    settings, services, points, service, point, weeks, span = _choices(request)
+    shown = [service] if service else services
+    history = weekly_history(services=[s.code for s in shown], point=point.id if point else NETWORK, span=span)
+    table_service = service or (services[0] if services else None)
+    latest_hour, point_rows = point_table(service=table_service.code, span=span) if table_service else (None, [])
+    names = {p.id: p.name for p in points}
+    return render(request, "insights/insight.html", {
+        "goal_days": settings.wait_goal_days, "services": services, "points": points, "service": service,
+        "point": point, "weeks": weeks, "max_weeks": MAX_WEEKS, "span": span, "shown": shown, "history": history,
+        "table_service": table_service, "latest_hour": latest_hour, "zone": span.zone,
+        "point_rows": [(names.get(row.service_point, row.service_point), row) for row in point_rows],
+        "last_run": last_run_get(), "query": request.GET.urlencode(),
+    })
+
+
+@staff_member_required
+@permission_required(PERMISSION, raise_exception=True)
+@require_GET
+def history_csv(request):
+    _settings, services, _points, service, point, _weeks, span = _choices(request)
+    codes = [service.code] if service else [s.code for s in services]
+    writer = csv.writer(_Echo())
+    rows = history_csv_rows(services=codes, point=point.id if point else None, span=span)
+    response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (f'attachment; filename="lead-times-{span.first_date.isoformat()}-'
+                                       f'{span.last_date.isoformat()}.csv"')
+    return response
