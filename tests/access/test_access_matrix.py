@@ -55,6 +55,7 @@ from tests.access.conftest import (
     SUPERUSER,
     World,
 )
+from vuoro.walkin.kiosks import ticket_token
 
 OK, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, NOT_ALLOWED, GONE = 200, 401, 403, 404, 405, 410
 LOGIN, REDIRECT, ADMIN_INDEX = "login", "redirect", "admin index"
@@ -112,6 +113,7 @@ PARAMS: dict[str, Callable[[World], Any]] = {
     "pk": lambda w: w.objects["otp_totp.totpdevice"].pk,  # admin:otp_totp_totpdevice_config, _qrcode
     "release_id": lambda w: w.objects["network.release"].pk,  # its queue opens next week
     "queue_key": lambda w: w.queue_key,
+    "ticket_token": lambda w: ticket_token(w.ticket),  # a queue number's live page
 }
 
 
@@ -160,6 +162,7 @@ RULES: dict[str, Rule] = {
     # Refused input, so that the answer does not hang on the hour (open or closed) the test runs at.
     "walkin:kiosk-ticket": Rule(public(422), method="POST", data={"service": "no-such-service"}),
     "walkin:kiosk-register": Rule(point_staff(OK)),
+    "walkin:ticket-live": Rule(public(OK)),
     "walkin:board": Rule(public(OK)),
     "walkin:board-events": Rule(public(OK)),
     # Staff pages: the console and its bookings ----------------------------------------------------------

@@ -27,3 +27,13 @@ def office_network():
 
 def local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=HELSINKI)
+
+
+@pytest.fixture
+def ten_oclock(monkeypatch):
+    """The pages' clock stands at 10:00 today (Helsinki); returns that moment."""
+    from django.utils import timezone
+
+    moment = dt.datetime.combine(timezone.localdate(), dt.time(10), tzinfo=HELSINKI)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    return moment

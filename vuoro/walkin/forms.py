@@ -2,8 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vuoro.booking.forms import DetailsForm, PageForm
+from vuoro.booking.keys import KEY_RE, normalise_key
 from vuoro.booking.models import MAX_PERSONS
-from vuoro.contact import form_value, phone_normalise
+from vuoro.contact import PHONE_INVALID, form_value, phone_normalise
 from vuoro.parsing import BoundedDateField
 
 LANGUAGE_CHOICES = [("fi", "suomi"), ("sv", "svenska"), ("en", "English")]
@@ -14,17 +15,33 @@ def _service_choices(services, *, blank):
     return [("", blank), *choices]
 
 
+KEY_FORM = _("A reservation key has 10 letters and digits, for example 7K3M9QX20M. Check the key "
+             "in your confirmation and try again.")
+
+
 class CheckInForm(forms.Form):
-    reservation_key = forms.CharField(label=_("Reservation key"), max_length=40, widget=forms.TextInput(attrs={
-        "autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "inputmode": "text",
-        "aria-describedby": "key-help"}))
+    NOT_FOUND = _("We found no booking with this reservation key. Check the key in your confirmation: "
+                  "the letter O and the digit 0 are the same, as are I, L and 1.")
+    reservation_key = forms.CharField(
+        label=_("Reservation key"), max_length=40,
+        error_messages={"required": _("Type the reservation key from your confirmation."), "max_length": KEY_FORM},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false",
+                                      "inputmode": "text", "aria-describedby": "key-help"}))
+
+    def clean_reservation_key(self) -> str:
+        key = self.cleaned_data["reservation_key"]
+        if not KEY_RE.fullmatch(normalise_key(key)):
+            raise forms.ValidationError(KEY_FORM, code="invalid")
+        return key
 
 
 class TicketForm(forms.Form):
-    service = forms.ChoiceField(label=_("Your matter"), required=False)
+    # The kiosk shows one large button per matter; the console a drop-down.
+    service = forms.ChoiceField(label=_("Your matter"), required=False, error_messages={
+        "invalid_choice": _("This matter is not handled here. Choose one of the buttons, or “Something else”.")})
     phone = forms.CharField(label=_("Mobile number for a text message when your turn is near (optional)"),
-                            required=False, max_length=32,
-                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+                            required=False, max_length=32, error_messages={"max_length": PHONE_INVALID},
+                            widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}))
 
     def __init__(self, *args, services=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -18,7 +18,7 @@ from django.http import HttpResponse
 from vuoro.audit.models import AuditEntry
 from vuoro.audit.services import audit_record
 from vuoro.booking.guards import RATE_LIMITS_PER_MINUTE, rate_limit, rate_limit_key
-from vuoro.walkin.models import KioskDevice
+from vuoro.walkin.models import KioskDevice, Ticket
 
 KIOSK_COOKIE = "vuoro_kiosk"
 _COOKIE_SALT = "vuoro.walkin.kiosk-device"
@@ -76,3 +76,26 @@ def ticket_rate_limit(request, *, point_id: str, now: dt.datetime) -> KioskDevic
                    window=dt.timedelta(minutes=1), now=now)
     KioskDevice.objects.filter(pk=device.pk).update(last_used_at=now)
     return device
+
+
+# The live ticket page ---------------------------------------------------------------------------
+# A queue number's own address, for the customer's phone (the QR code on the screen and on the
+# printed ticket): the number's id signed with the server's key. It names no person, and a number
+# that is not ours (another id, a changed signature) is no address at all.
+_TICKET_SALT = "vuoro.walkin.live-ticket"
+
+
+def ticket_token(ticket: Ticket) -> str:
+    """The unguessable, unforgeable token of the live page of `ticket` (its id, signed)."""
+    return signing.Signer(salt=_TICKET_SALT).sign(signing.b62_encode(ticket.pk))
+
+
+def ticket_of_token(token: str) -> Ticket | None:
+    """The queue number a token names, or None for a forged, changed or unknown one."""
+    try:
+        value = signing.Signer(salt=_TICKET_SALT).unsign(token)
+        ticket_id = signing.b62_decode(value)
+    except (signing.BadSignature, ValueError):
+        return None
+    return (Ticket.objects.select_related("service", "desk", "service_point").filter(pk=ticket_id).first()
+            if ticket_id > 0 else None)

@@ -96,6 +96,34 @@ def queue_status(*, state: NetworkState, point_id: str, now: dt.datetime) -> Que
                        open_now=open_now)
 
 
+@dataclass(frozen=True)
+class Call:
+    """A call to a desk as the board shows it: a queue number, or an appointment by its time and
+    the last characters of its reservation key (never a name)."""
+    kind: str  # "ticket" or "appointment"
+    number: str  # A-001 for a queue number, "" for an appointment
+    time: str  # the appointment's start, "15:30"
+    key_end: str  # the appointment's key, its last three characters
+    desk: str
+    called_at: dt.datetime
+
+
+def recent_calls(*, state: NetworkState, point_id: str, now: dt.datetime, limit: int = 5) -> list[Call]:
+    """The last `limit` calls of the day at a point, newest first (served and absent ones too: the
+    board is where a customer who looked away finds their number again)."""
+    point = state.points[point_id]
+    day = now.astimezone(point.zone).date()
+    tickets = (Ticket.objects.filter(service_point_id=point_id, local_date=day, called_at__isnull=False)
+               .select_related("desk").order_by("-called_at")[:limit])
+    bookings = (Booking.objects.filter(service_point_id=point_id, local_date=day, called_at__isnull=False)
+                .select_related("served_at_desk").order_by("-called_at")[:limit])
+    calls = [Call("ticket", t.label, "", "", desk_display_number(point, t.desk), t.called_at) for t in tickets]
+    calls += [Call("appointment", "", f"{b.start_at.astimezone(point.zone):%H:%M}", b.reservation_key[-3:],
+                   desk_display_number(point, b.served_at_desk), b.called_at) for b in bookings]
+    calls.sort(key=lambda call: call.called_at, reverse=True)
+    return calls[:limit]
+
+
 def desk_display_number(point: PointState, desk) -> str:
     """One numbering for the customers: appointment desks first, then the walk-in desks."""
     if desk is None:

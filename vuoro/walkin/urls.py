@@ -1,13 +1,14 @@
 from django.urls import path
 
 from vuoro.walkin import console_bookings as staff
-from vuoro.walkin import console_clusters, console_desk, views
+from vuoro.walkin import console_clusters, console_desk, kiosk_views, views
 
 app_name = "walkin"
 urlpatterns = [
-    path("kiosk/<str:point_id>/", views.kiosk, name="kiosk"),
-    path("kiosk/<str:point_id>/check-in/", views.kiosk_check_in, name="kiosk-check-in"),
-    path("kiosk/<str:point_id>/ticket/", views.kiosk_ticket, name="kiosk-ticket"),
+    path("kiosk/<str:point_id>/", kiosk_views.kiosk, name="kiosk"),
+    path("kiosk/<str:point_id>/check-in/", kiosk_views.kiosk_check_in, name="kiosk-check-in"),
+    path("kiosk/<str:point_id>/ticket/", kiosk_views.kiosk_ticket, name="kiosk-ticket"),
+    path("ticket/<str:ticket_token>/", kiosk_views.ticket_live, name="ticket-live"),
     path("kiosk/<str:point_id>/register/", views.kiosk_register, name="kiosk-register"),
     path("board/<str:point_id>/", views.board, name="board"),
     path("board/<str:point_id>/events/", views.board_events, name="board-events"),

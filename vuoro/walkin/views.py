@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import threading
 import time
 
@@ -16,25 +15,18 @@ from django.http import Http404, HttpResponseForbidden, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
-from vuoro.apierrors import ApiError
-from vuoro.booking.keys import normalise_key
 from vuoro.network.models import ServicePoint
 from vuoro.network.roles import point_ids_of
 from vuoro.network.state import network_state
-from vuoro.walkin.forms import CheckInForm, KioskRegisterForm, TicketForm
-from vuoro.walkin.kiosks import kiosk_cookie_set, kiosk_device_of, kiosk_device_register, ticket_rate_limit
-from vuoro.walkin.selectors import board_fingerprint, queue_status
-from vuoro.walkin.services import (
-    CheckInRefused,
-    WalkInError,
-    booking_check_in,
-    ticket_issue,
-)
+from vuoro.walkin.forms import KioskRegisterForm
+from vuoro.walkin.kiosk_views import permissions_policy_allowing
+from vuoro.walkin.kiosks import kiosk_cookie_set, kiosk_device_of, kiosk_device_register
+from vuoro.walkin.selectors import board_fingerprint, queue_status, recent_calls
 
 BOARD_LANGUAGES = ("fi", "sv", "en")
 BOARD_ROTATE_SECONDS = 10
+BOARD_CALLS = 5  # the latest calls the board lists, the newest first and largest
 SSE_POLL_SECONDS = 0.5
 SSE_MAX_SECONDS = 300  # the browser reconnects; no worker is held for ever
 # Open board streams in one process at most (settings.BOARD_STREAMS, by default half the web
@@ -50,63 +42,7 @@ def _point_or_404(point_id: str):
     return state, get_object_or_404(ServicePoint, pk=point_id)
 
 
-# The kiosk ------------------------------------------------------------------------------------
-
-def kiosk(request, point_id: str):
-    state, point = _point_or_404(point_id)
-    status = queue_status(state=state, point_id=point_id, now=timezone.now())
-    return render(request, "walkin/kiosk.html", {
-        "point": point, "status": status, "check_in_form": CheckInForm(),
-        "ticket_form": TicketForm(services=point.offers.select_related("service"))})
-
-
-@require_POST
-def kiosk_check_in(request, point_id: str):
-    state, point = _point_or_404(point_id)
-    form = CheckInForm(request.POST)
-    context = {"point": point, "status": queue_status(state=state, point_id=point_id, now=timezone.now())}
-    if not form.is_valid():
-        return render(request, "walkin/kiosk.html", {**context, "check_in_form": form,
-                      "ticket_form": TicketForm(services=point.offers.select_related("service"))}, status=422)
-    try:
-        booking = booking_check_in(state=state, reservation_key=normalise_key(form.cleaned_data["reservation_key"]),
-                                   point_id=point_id, now=timezone.now())
-    except CheckInRefused as refused:
-        return render(request, "walkin/kiosk_refused.html", {**context, "reason": refused.reason}, status=409)
-    return render(request, "walkin/kiosk_checked_in.html", {**context, "booking": booking})
-
-
-@require_POST
-def kiosk_ticket(request, point_id: str):
-    state, point = _point_or_404(point_id)
-    now = timezone.now()
-    context = {"point": point, "status": queue_status(state=state, point_id=point_id, now=now)}
-    try:
-        device = ticket_rate_limit(request, point_id=point_id, now=now)
-    except ApiError as error:
-        if error.status != 429:
-            raise
-        seconds = int((error.headers or {}).get("Retry-After", "60"))
-        response = render(request, "walkin/kiosk_refused.html", {
-            **context, "reason": "too_many", "minutes": max(1, math.ceil(seconds / 60))}, status=429)
-        response["Retry-After"] = str(seconds)
-        return response
-    form = TicketForm(request.POST, services=point.offers.select_related("service"))
-    if not form.is_valid():
-        return render(request, "walkin/kiosk.html", {**context, "check_in_form": CheckInForm(), "ticket_form": form},
-                      status=422)
-    try:
-        issued = ticket_issue(state=state, point_id=point_id, service_code=form.cleaned_data["service"] or None,
-                              language=translation.get_language()[:2], now=now,
-                              phone=form.cleaned_data["phone"], channel="online" if form.cleaned_data["phone"]
-                              else "kiosk")
-    except WalkInError as error:
-        return render(request, "walkin/kiosk_refused.html", {**context, "reason": error.code}, status=409)
-    response = render(request, "walkin/kiosk_ticket.html", {**context, "issued": issued})
-    if device is not None:
-        kiosk_cookie_set(response, device)  # a kiosk in use never reaches the cookie's end
-    return response
-
+# The kiosk (its public pages: kiosk_views) -----------------------------------------------------
 
 @staff_member_required
 def kiosk_register(request, point_id: str):
@@ -136,15 +72,22 @@ def _board_language(now: dt.datetime) -> str:
 
 
 def board(request, point_id: str):
-    """A screen's page: fi/sv/en in turn; the partial alone with ?partial=1 (for the script)."""
+    """A screen's page: fi/sv/en in turn; the partial alone with ?partial=1 (for the script). The
+    chime on a new call is off unless staff turn it on (the page's switch, or ?chime=1)."""
     state, point = _point_or_404(point_id)
     now = timezone.now()
     language = request.GET.get("lang") if request.GET.get("lang") in BOARD_LANGUAGES else _board_language(now)
     with translation.override(language):
+        calls = recent_calls(state=state, point_id=point_id, now=now, limit=BOARD_CALLS)
         context = {"point": point, "status": queue_status(state=state, point_id=point_id, now=now),
-                   "board_language": language, "rotate_seconds": BOARD_ROTATE_SECONDS}
+                   "board_language": language, "rotate_seconds": BOARD_ROTATE_SECONDS,
+                   "newest": calls[0] if calls else None, "earlier": calls[1:],
+                   "chime": request.GET.get("chime") == "1",
+                   "fixed_language": language if request.GET.get("lang") == language else ""}
         template = "walkin/board_partial.html" if request.GET.get("partial") else "walkin/board.html"
-        return render(request, template, context)
+        response = render(request, template, context)
+    response._permissions_policy_override = permissions_policy_allowing("autoplay")  # the chime, once allowed
+    return response
 
 
 def board_events(request, point_id: str):
