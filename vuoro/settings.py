@@ -252,6 +252,7 @@ PERIODIC_TASKS = {
     "vuoro.booking.tasks.waitlist_sweep_task": 60,
     "vuoro.booking.tasks.rush_draw_task": 15,  # the first request after a draw usually numbers it first
     "vuoro.retention.retention_purge_task": 24 * 60 * 60,
+    "vuoro.insights.figures_tasks.figures_refresh_task": 60 * 60,  # hourly; nightly the last weeks
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -13,3 +13,6 @@ class InsightAccess(models.Model):
         managed = False
         default_permissions = ()
         permissions = [("view_insights", _("Can read the insight pages and their CSV"))]
+
+
+from vuoro.insights.figures_models import FiguresPointDay, FiguresRefresh, FiguresServiceDay  # noqa: E402, F401

@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401  (the insight pages add their routes here)
+from django.urls import path
+
+from vuoro.insights import figures_views
 
 app_name = "insights"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("staff/insight/figures/", figures_views.figures_page, name="figures"),
+    path("staff/insight/figures.csv", figures_views.figures_csv, name="figures-csv"),
+    path("staff/insight/service-times/", figures_views.service_times_page, name="service-times"),
+    path("staff/insight/service-times.csv", figures_views.service_times_csv, name="service-times-csv"),
+]

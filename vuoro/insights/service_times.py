@@ -1,0 +1,71 @@
+"""Observed service times: from the console's start (or call, when a clerk finished without
+starting) to its finish, of served one-person appointments and queue numbers, per service and
+point, beside the configured duration and a recommended one (docs/insight.md)."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from vuoro.insights.figures import _merge, percentile
+from vuoro.insights.figures_models import FiguresServiceDay
+
+RECOMMEND_PERCENTILE = 80
+
+
+def recommended_minutes(histogram: Counter, *, grid_minutes: int) -> int | None:
+    """The RECOMMEND_PERCENTILE-th percentile rounded up to the slot grid, never below one step."""
+    value = percentile(histogram, RECOMMEND_PERCENTILE)
+    if value is None:
+        return None
+    return max(grid_minutes, math.ceil(value / grid_minutes) * grid_minutes)
+
+
+@dataclass(frozen=True)
+class ServiceTimes:
+    point_id: str | None  # None: every point
+    point_label: str
+    service_code: str
+    service_label: str
+    appointments: int
+    tickets: int
+    median: int | None
+    p75: int | None
+    p90: int | None
+    configured_minutes: int | None
+    recommended_minutes: int | None
+
+    @property
+    def count(self) -> int:
+        return self.appointments + self.tickets
+
+
+def service_times_list(*, first_date: dt.date, last_date: dt.date, point_id: str | None, durations: dict,
+                       grid_minutes: int, point_names: dict[str, str], service_names: dict[int, str],
+                       service_codes: dict[int, str]) -> list[ServiceTimes]:
+    """Per service: every point's row, then (all points) the network's; `durations` maps
+    (point id, service code) to the configured minutes, and (None, code) to the service's own."""
+    rows = FiguresServiceDay.objects.filter(date__gte=first_date, date__lte=last_date)
+    if point_id:
+        rows = rows.filter(service_point_id=point_id)
+    cells: dict[tuple, list] = defaultdict(lambda: [Counter(), Counter()])
+    for pid, sid, bookings, tickets in rows.values_list("service_point_id", "service_id", "booking_service_minutes",
+                                                        "ticket_service_minutes").iterator(chunk_size=5000):
+        if bookings or tickets:
+            for key in ((pid, sid), (None, sid)):
+                _merge(cells[key][0], bookings)
+                _merge(cells[key][1], tickets)
+    result = []
+    for (pid, sid), (bookings, tickets) in cells.items():
+        if pid is None and point_id:
+            continue
+        observed = bookings + tickets
+        code = service_codes.get(sid, str(sid))
+        result.append(ServiceTimes(
+            point_id=pid, point_label=point_names.get(pid, pid) if pid else "", service_code=code,
+            service_label=service_names.get(sid, code), appointments=sum(bookings.values()),
+            tickets=sum(tickets.values()), median=percentile(observed, 50), p75=percentile(observed, 75),
+            p90=percentile(observed, 90), configured_minutes=durations.get((pid, code)),
+            recommended_minutes=recommended_minutes(observed, grid_minutes=grid_minutes)))
+    return sorted(result, key=lambda r: (r.service_label, r.point_id is None, r.point_label))
