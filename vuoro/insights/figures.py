@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from vuoro.guidance.decide import AVOIDED_VISIT_OUTCOMES
 from vuoro.guidance.models import GuidanceRecord
 from vuoro.insights.figures_compute import LEAD_BANDS
-from vuoro.insights.figures_models import FiguresPointDay, FiguresServiceDay
+from vuoro.insights.figures_models import FiguresPointDay, FiguresWeek
 
 
 def percentile(histogram: Counter, p: float) -> int | None:
@@ -194,17 +194,20 @@ def figures_month_get(*, month: dt.date, point_id: str | None = None, service_id
                                     point_level=False)
         return services[sid]
 
-    rows = FiguresServiceDay.objects.filter(date__gte=first, date__lte=last)
+    rows = FiguresWeek.objects.filter(month=first)
     point_rows = FiguresPointDay.objects.filter(date__gte=first, date__lte=last)
     if point_id:
         rows, point_rows = rows.filter(service_point_id=point_id), point_rows.filter(service_point_id=point_id)
     if service_id:
         rows = rows.filter(service_id=service_id)
-    # Each day's row is summed into a cell of (point, service, week) first, then the cells into the groups.
-    cells: dict[tuple, Figures] = defaultdict(lambda: Figures(key="", label=""))
-    for day, pid, sid, *values in rows.values_list("date", "service_point_id", "service_id", *SUMS, "made_lead_days",
-                                                   "band_due", "band_no_shows").iterator(chunk_size=5000):
-        cells[pid, sid, week_key(day)].add_service_day(values[:len(SUMS)], *values[len(SUMS):])
+    # The weeks of each point and service are summed into the groups; a week's key is "2026-W13".
+    cells: dict[tuple, Figures] = {}
+    bands = [f"due_{i}" for i in range(len(LEAD_BANDS))] + [f"no_shows_{i}" for i in range(len(LEAD_BANDS))]
+    for pid, sid, wk, *values in rows.values_list("service_point_id", "service_id", "week", *SUMS, *bands,
+                                                  "made_lead_days").iterator(chunk_size=5000):
+        cell = cells[pid, sid, _week_tuple(wk)] = Figures(key="", label="")
+        cell.add_service_day(values[:len(SUMS)], values[-1], values[len(SUMS):len(SUMS) + len(LEAD_BANDS)],
+                             values[len(SUMS) + len(LEAD_BANDS):-1])
     computed = None
     point_cells: dict[tuple, Figures] = defaultdict(lambda: Figures(key="", label=""))
     for day, pid, computed_at, *values in point_rows.values_list(
@@ -225,6 +228,11 @@ def figures_month_get(*, month: dt.date, point_id: str | None = None, service_id
                         weeks=[weeks[k] for k in sorted(weeks)],
                         points=sorted(points.values(), key=lambda f: f.label),
                         services=sorted(services.values(), key=lambda f: f.label), computed_at=computed)
+
+
+def _week_tuple(key: str) -> tuple[int, int]:
+    year, week = key.split("-W")
+    return int(year), int(week)
 
 
 def _monday(week: tuple[int, int]) -> dt.date:

@@ -72,3 +72,38 @@ class FiguresRefresh(models.Model):
     service_point = models.OneToOneField(ServicePoint, on_delete=models.CASCADE, primary_key=True, related_name="+")
     refreshed_at = models.DateTimeField(null=True, blank=True)
     long_date = models.DateField(null=True, blank=True)
+
+
+class FiguresWeek(models.Model):
+    """A point's, a service's days of one ISO week within one month, summed from FiguresServiceDay
+    when the days are recomputed: the page reads a month's weeks (points x services x ~5 rows)
+    instead of its days. A week across two months has a row in each."""
+
+    month = models.DateField()  # the first of the month
+    week = models.CharField(max_length=8)  # ISO week, "2026-W13"
+    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="+", db_index=False)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+", db_index=False)
+    made = models.PositiveIntegerField(default=0)
+    made_lead_days = models.JSONField(default=dict)
+    visits = models.PositiveIntegerField(default=0)
+    booked_minutes = models.PositiveIntegerField(default=0)
+    came = models.PositiveIntegerField(default=0)
+    used_minutes = models.PositiveIntegerField(default=0)
+    served = models.PositiveIntegerField(default=0)
+    no_shows = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+    cancelled_minutes = models.PositiveIntegerField(default=0)
+    rebooked_minutes = models.PositiveIntegerField(default=0)
+    # Visits due and no-shows in each lead-time band (figures_compute.LEAD_BANDS), as columns.
+    due_0 = models.PositiveIntegerField(default=0)
+    due_1 = models.PositiveIntegerField(default=0)
+    due_2 = models.PositiveIntegerField(default=0)
+    due_3 = models.PositiveIntegerField(default=0)
+    no_shows_0 = models.PositiveIntegerField(default=0)
+    no_shows_1 = models.PositiveIntegerField(default=0)
+    no_shows_2 = models.PositiveIntegerField(default=0)
+    no_shows_3 = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "service_point", "service", "week"],
+                                               name="figures_one_row_per_service_week")]

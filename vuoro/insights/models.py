@@ -15,4 +15,9 @@ class InsightAccess(models.Model):
         permissions = [("view_insights", _("Can read the insight pages and their CSV"))]
 
 
-from vuoro.insights.figures_models import FiguresPointDay, FiguresRefresh, FiguresServiceDay  # noqa: E402, F401
+from vuoro.insights.figures_models import (  # noqa: E402, F401
+    FiguresPointDay,
+    FiguresRefresh,
+    FiguresServiceDay,
+    FiguresWeek,
+)

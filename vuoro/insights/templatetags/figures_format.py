@@ -1,6 +1,7 @@
-"""Numbers on the insight figures pages: "–" for nothing counted, localised decimals, percentages."""
+"""Numbers on the insight figures pages: "–" for nothing counted, the language's decimal mark,
+percentages. Plain string formatting: a page of a hundred points formats thousands of numbers."""
 from django import template
-from django.template.defaultfilters import floatformat
+from django.utils.formats import get_format
 
 register = template.Library()
 
@@ -11,8 +12,8 @@ def figure(value, digits=1):
     if value is None:
         return "–"
     if isinstance(value, int):
-        return floatformat(value, 0)
-    return floatformat(value, digits)
+        return str(value)
+    return f"{value:.{digits}f}".replace(".", get_format("DECIMAL_SEPARATOR"))
 
 
 @register.filter
@@ -20,9 +21,4 @@ def percent(value):
     """A share (0..1) as a percentage with one decimal, or "–"."""
     if value is None:
         return "–"
-    return f"{floatformat(value * 100, 1)} %"
-
-
-@register.filter
-def item(sequence, index):
-    return sequence[index]
+    return f"{figure(value * 100, 1)} %"
