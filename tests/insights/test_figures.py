@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth.models import User
 
 from tests.insights.conftest import at
-from vuoro.insights.figures import figures_month_get, percentile
+from vuoro.insights.figures import figures_month_build, figures_month_get, percentile
 from vuoro.insights.figures_compute import figures_refresh, point_days_compute
-from vuoro.insights.figures_models import FiguresPointDay, FiguresServiceDay
+from vuoro.insights.figures_models import FiguresCell, FiguresPointDay, FiguresServiceDay
 from vuoro.network.models import Service, ServicePoint
 from vuoro.network.state import network_state
 
@@ -22,15 +22,14 @@ def compute():
     for point_id in state.points:
         point_days_compute(state=state, point_id=point_id, first_date=dt.date(2026, 2, 1),
                            last_date=dt.date(2026, 4, 30), now=at("2026-05-01", "03:00"))
+    for month in (2, 3, 4):
+        figures_month_build(month=dt.date(2026, month, 1), now=at("2026-05-01", "03:00"))
 
 
 def month(point_id=None, service=None):
-    services = {s.pk: s for s in Service.objects.all()}
-    return figures_month_get(month=dt.date(2026, 3, 1), point_id=point_id,
-                             service_id=Service.objects.get(code=service).pk if service else None,
+    return figures_month_get(month=dt.date(2026, 3, 1), point_id=point_id, service_code=service,
                              point_names={p.id: p.name for p in ServicePoint.objects.all()},
-                             service_names={pk: s.name for pk, s in services.items()},
-                             service_codes={pk: s.code for pk, s in services.items()})
+                             service_names={s.code: s.name for s in Service.objects.all()})
 
 
 class TestPercentile:
@@ -118,6 +117,7 @@ class TestTheMonth:
         compute()
         compute()
         assert month().total.sums["made"] == 7
+        assert FiguresCell.objects.filter(month=dt.date(2026, 3, 1), point_id="", service_code="", week="").count() == 1
         assert FiguresServiceDay.objects.filter(date=dt.date(2026, 3, 2), service_point_id="malmi").count() == 2
 
 

@@ -1,5 +1,7 @@
-"""The month in figures, read from the daily sums (vuoro.insights.figures_compute): one month's
-totals, and the same figures by ISO week, by service point and by service.
+"""The month in figures: a month's cells (FiguresCell) built from the daily sums
+(vuoro.insights.figures_compute) after each refresh, and read by the pages: the month, its ISO
+weeks, its service points and its services, for all points or one, all services or one. A page
+reads at most a few hundred cells, however many bookings the month had.
 
 Percentiles are nearest-rank: the p-th percentile is the smallest value at or below which at
 least p % of the items lie (so the median of 1, 2, 3, 4 is 2). Rates are None when nothing was
@@ -9,13 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import Q
 
 from vuoro.guidance.decide import AVOIDED_VISIT_OUTCOMES
 from vuoro.guidance.models import GuidanceRecord
 from vuoro.insights.figures_compute import LEAD_BANDS
-from vuoro.insights.figures_models import FiguresPointDay, FiguresWeek
+from vuoro.insights.figures_models import FiguresCell, FiguresMonth, FiguresPointDay, FiguresServiceDay
+from vuoro.network.models import Service
 
 
 def percentile(histogram: Counter, p: float) -> int | None:
@@ -42,43 +48,66 @@ def _ratio(part: float, whole: float) -> float | None:
 
 
 def _merge(counter: Counter, histogram: dict) -> None:
+    get = counter.get
     for value, count in histogram.items():
-        counter[int(value)] += count
+        value = int(value)
+        counter[value] = get(value, 0) + count
 
 
 SUMS = ("made", "visits", "booked_minutes", "came", "used_minutes", "served", "no_shows", "cancelled",
         "cancelled_minutes", "rebooked_minutes")
 POINT_SUMS = ("offered_minutes", "walk_in_offered_minutes", "tickets_issued", "tickets_turned_away",
               "tickets_served", "tickets_called", "estimated", "estimate_minutes_sum", "estimated_wait_minutes_sum")
+ALL = ""  # a cell's point, service or week when it sums all of them
+
+
+def _add(into: dict, other: dict) -> None:
+    get = into.get
+    for key, count in other.items():
+        into[key] = get(key, 0) + count
+
+
+def _ints(histogram: dict) -> Counter:
+    return Counter({int(value): count for value, count in histogram.items()})
 
 
 @dataclass
 class Figures:
     """The figures of one group of days (a month, a week, a point, a service)."""
 
-    key: str
-    label: str
+    key: str = ""
+    label: str = ""
     sums: Counter = field(default_factory=Counter)
     lead_days: Counter = field(default_factory=Counter)
     waits: Counter = field(default_factory=Counter)
     band_due: list = field(default_factory=lambda: [0] * len(LEAD_BANDS))
     band_no_shows: list = field(default_factory=lambda: [0] * len(LEAD_BANDS))
+    booking_service_minutes: Counter = field(default_factory=Counter)
+    ticket_service_minutes: Counter = field(default_factory=Counter)
     avoided: int | None = None
-    span: tuple[dt.date, dt.date] | None = None  # a week's days within the month
     point_level: bool = True  # offered time and queue numbers belong to the group (not split by service)
+    span: tuple[dt.date, dt.date] | None = None  # a week's days within the month
 
-    def add_service_day(self, sums, leads, band_due, band_no_shows) -> None:
-        for name, value in zip(SUMS, sums, strict=True):
-            self.sums[name] += value
-        _merge(self.lead_days, leads)
-        for index, (due, absent) in enumerate(zip(band_due or (), band_no_shows or (), strict=True)):
-            self.band_due[index] += due
-            self.band_no_shows[index] += absent
+    def absorb(self, other: Figures) -> None:
+        _add(self.sums, other.sums)
+        _add(self.lead_days, other.lead_days)
+        _add(self.waits, other.waits)
+        _add(self.booking_service_minutes, other.booking_service_minutes)
+        _add(self.ticket_service_minutes, other.ticket_service_minutes)
+        for index in range(len(LEAD_BANDS)):
+            self.band_due[index] += other.band_due[index]
+            self.band_no_shows[index] += other.band_no_shows[index]
 
-    def add_point_day(self, sums, waits) -> None:
-        for name, value in zip(POINT_SUMS, sums, strict=True):
-            self.sums[name] += value
-        _merge(self.waits, waits)
+    def as_data(self) -> dict:
+        return {"s": {k: v for k, v in self.sums.items() if v}, "l": self.lead_days, "w": self.waits,
+                "d": self.band_due, "n": self.band_no_shows, "b": self.booking_service_minutes,
+                "t": self.ticket_service_minutes}
+
+    @classmethod
+    def from_data(cls, data: dict, **kwargs) -> Figures:
+        return cls(sums=Counter(data["s"]), lead_days=_ints(data["l"]), waits=_ints(data["w"]),
+                   band_due=list(data["d"]), band_no_shows=list(data["n"]),
+                   booking_service_minutes=_ints(data["b"]), ticket_service_minutes=_ints(data["t"]), **kwargs)
 
     # What the page and the CSV show.
     @property
@@ -146,7 +175,7 @@ class MonthFigures:
     weeks: list[Figures]
     points: list[Figures]
     services: list[Figures]
-    computed_at: dt.datetime | None
+    computed_at: dt.datetime | None  # when the month's cells were built
 
     @property
     def groups(self):
@@ -160,92 +189,105 @@ def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
     return first, following - dt.timedelta(days=1)
 
 
-def week_key(day: dt.date) -> tuple[int, int]:
+def iso_week(day: dt.date) -> str:
     year, week, _weekday = day.isocalendar()
-    return year, week
+    return f"{year}-W{week:02d}"
 
 
-def figures_month_get(*, month: dt.date, point_id: str | None = None, service_id: int | None = None,
-                      point_names: dict[str, str], service_names: dict[int, str],
-                      service_codes: dict[int, str]) -> MonthFigures:
+def figures_month_get(*, month: dt.date, point_id: str | None = None, service_code: str | None = None,
+                      point_names: dict[str, str], service_names: dict[str, str]) -> MonthFigures:
     """One month's figures (local dates of each point), for one point or all, one service or all."""
     first, last = month_bounds(month)
-    weeks: dict[tuple[int, int], Figures] = {}
-    points: dict[str, Figures] = {}
-    services: dict[int, Figures] = {}
-    total = Figures(key=first.strftime("%Y-%m"), label=first.strftime("%Y-%m"), point_level=service_id is None)
-
-    def week(day: dt.date) -> Figures:
-        key = week_key(day)
-        if key not in weeks:
-            monday = _monday(key)
-            weeks[key] = Figures(key=f"{key[0]}-W{key[1]:02d}", label=str(key[1]), point_level=service_id is None,
-                                 span=(max(monday, first), min(monday + dt.timedelta(days=6), last)))
-        return weeks[key]
-
-    def point(pid: str) -> Figures:
-        if pid not in points:
-            points[pid] = Figures(key=pid, label=point_names.get(pid, pid), point_level=service_id is None)
-        return points[pid]
-
-    def service(sid: int) -> Figures:
-        if sid not in services:
-            services[sid] = Figures(key=service_codes.get(sid, str(sid)), label=service_names.get(sid, str(sid)),
-                                    point_level=False)
-        return services[sid]
-
-    rows = FiguresWeek.objects.filter(month=first)
-    point_rows = FiguresPointDay.objects.filter(date__gte=first, date__lte=last)
-    if point_id:
-        rows, point_rows = rows.filter(service_point_id=point_id), point_rows.filter(service_point_id=point_id)
-    if service_id:
-        rows = rows.filter(service_id=service_id)
-    # The weeks of each point and service are summed into the groups; a week's key is "2026-W13".
-    cells: dict[tuple, Figures] = {}
-    bands = [f"due_{i}" for i in range(len(LEAD_BANDS))] + [f"no_shows_{i}" for i in range(len(LEAD_BANDS))]
-    for pid, sid, wk, *values in rows.values_list("service_point_id", "service_id", "week", *SUMS, *bands,
-                                                  "made_lead_days").iterator(chunk_size=5000):
-        cell = cells[pid, sid, _week_tuple(wk)] = Figures(key="", label="")
-        cell.add_service_day(values[:len(SUMS)], values[-1], values[len(SUMS):len(SUMS) + len(LEAD_BANDS)],
-                             values[len(SUMS) + len(LEAD_BANDS):-1])
-    computed = None
-    point_cells: dict[tuple, Figures] = defaultdict(lambda: Figures(key="", label=""))
-    for day, pid, computed_at, *values in point_rows.values_list(
-            "date", "service_point_id", "computed_at", *POINT_SUMS, "wait_minutes").iterator(chunk_size=5000):
-        point_cells[pid, week_key(day)].add_point_day(values[:-1], values[-1])
-        computed = computed_at if computed is None else min(computed, computed_at)
-    for (pid, sid, wk), cell in cells.items():
-        for group in (total, week(_monday(wk)), point(pid), service(sid)):
-            _absorb(group, cell)
-    if service_id is None:
-        for (pid, wk), cell in point_cells.items():
-            for group in (total, week(_monday(wk)), point(pid)):
-                _absorb(group, cell)
-        total.avoided = guidance_avoided_count(first_date=first, last_date=last)
-    else:
-        total.avoided = guidance_avoided_count(first_date=first, last_date=last, matter=service_codes.get(service_id))
+    point, service = point_id or ALL, service_code or ALL
+    wanted = Q(point_id=point, service_code=service)  # the month and its weeks
+    if not point_id:
+        wanted |= Q(service_code=service, week=ALL) & ~Q(point_id=ALL)
+    if not service_code:
+        wanted |= Q(point_id=point, week=ALL) & ~Q(service_code=ALL)
+    total, weeks, points, services = None, [], [], []
+    for cell_point, cell_service, week, data in (FiguresCell.objects.filter(wanted, month=first)
+                                                 .values_list("point_id", "service_code", "week", "data")):
+        point_level = cell_service == ALL
+        if week:
+            monday = dt.date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
+            weeks.append(Figures.from_data(data, key=week, label=str(int(week[6:])), point_level=point_level,
+                                           span=(max(monday, first), min(monday + dt.timedelta(days=6), last))))
+        elif cell_point == point and cell_service == service:
+            total = Figures.from_data(data, key=f"{first:%Y-%m}", label=f"{first:%Y-%m}", point_level=point_level)
+        elif cell_point != point:
+            points.append(Figures.from_data(data, key=cell_point, label=point_names.get(cell_point, cell_point),
+                                            point_level=point_level))
+        else:
+            services.append(Figures.from_data(data, key=cell_service, point_level=False,
+                                              label=service_names.get(cell_service, cell_service)))
+    if total is None:
+        total = Figures(key=f"{first:%Y-%m}", label=f"{first:%Y-%m}", point_level=not service_code)
+    if point_id:  # the one point's row is the month's
+        points = [Figures.from_data(total.as_data(), key=point_id, label=point_names.get(point_id, point_id),
+                                    point_level=total.point_level)]
+    if service_code:
+        services = [Figures.from_data(total.as_data(), key=service_code, point_level=False,
+                                      label=service_names.get(service_code, service_code))]
+    total.avoided = guidance_avoided_count(first_date=first, last_date=last, matter=service_code)
+    built = FiguresMonth.objects.filter(month=first).values_list("built_at", flat=True).first()
     return MonthFigures(month=first, first_date=first, last_date=last, total=total,
-                        weeks=[weeks[k] for k in sorted(weeks)],
-                        points=sorted(points.values(), key=lambda f: f.label),
-                        services=sorted(services.values(), key=lambda f: f.label), computed_at=computed)
+                        weeks=sorted(weeks, key=lambda f: f.key), points=sorted(points, key=lambda f: f.label),
+                        services=sorted(services, key=lambda f: f.label), computed_at=built)
 
 
-def _week_tuple(key: str) -> tuple[int, int]:
-    year, week = key.split("-W")
-    return int(year), int(week)
+def figures_month_build(*, month: dt.date, now: dt.datetime) -> int:
+    """Build a month's cells again from its daily sums: each day adds to its point's and all
+    points' cells, of its service and of all services, of its week and of the whole month.
+    Returns the cells written."""
+    first, last = month_bounds(month)
+    FiguresMonth.objects.get_or_create(month=first)
+    with transaction.atomic():
+        lock = FiguresMonth.objects.filter(month=first)
+        if connection.features.has_select_for_update:
+            lock = lock.select_for_update()  # a second worker waits, then builds from the newer days
+        lock.get()
+        service_codes = dict(Service.objects.values_list("pk", "code"))
+        cells: dict[tuple[str, str, str], Figures] = {}
 
+        def cell(key) -> Figures:
+            found = cells.get(key)
+            if found is None:
+                found = cells[key] = Figures()
+            return found
 
-def _monday(week: tuple[int, int]) -> dt.date:
-    return dt.date.fromisocalendar(week[0], week[1], 1)
-
-
-def _absorb(group: Figures, cell: Figures) -> None:
-    group.sums.update(cell.sums)
-    group.lead_days.update(cell.lead_days)
-    group.waits.update(cell.waits)
-    for index in range(len(LEAD_BANDS)):
-        group.band_due[index] += cell.band_due[index]
-        group.band_no_shows[index] += cell.band_no_shows[index]
+        rows = FiguresServiceDay.objects.filter(date__gte=first, date__lte=last).values_list(
+            "date", "service_point_id", "service_id", *SUMS, "made_lead_days", "band_due", "band_no_shows",
+            "booking_service_minutes", "ticket_service_minutes")
+        for day, point_id, service_id, *values in rows.iterator(chunk_size=5000):
+            leads, due, absent, booking_minutes, ticket_minutes = values[len(SUMS):]
+            day_figures = Figures(sums=Counter(dict(zip(SUMS, values, strict=False))), lead_days=_ints(leads),
+                                  band_due=due or [0] * len(LEAD_BANDS),
+                                  band_no_shows=absent or [0] * len(LEAD_BANDS))
+            week = iso_week(day)
+            code = service_codes.get(service_id, str(service_id))
+            for p in (point_id, ALL):
+                for s in (code, ALL):
+                    cell((p, s, week)).absorb(day_figures)
+                    cell((p, s, ALL)).absorb(day_figures)
+            if booking_minutes or ticket_minutes:  # service times: per point and service, whole month only
+                times = Figures(booking_service_minutes=_ints(booking_minutes),
+                                ticket_service_minutes=_ints(ticket_minutes))
+                cell((point_id, code, ALL)).absorb(times)
+                cell((ALL, code, ALL)).absorb(times)
+        point_rows = FiguresPointDay.objects.filter(date__gte=first, date__lte=last).values_list(
+            "date", "service_point_id", *POINT_SUMS, "wait_minutes")
+        for day, point_id, *values in point_rows.iterator(chunk_size=5000):
+            day_figures = Figures(sums=Counter(dict(zip(POINT_SUMS, values, strict=False))), waits=_ints(values[-1]))
+            week = iso_week(day)
+            for p in (point_id, ALL):
+                cell((p, ALL, week)).absorb(day_figures)
+                cell((p, ALL, ALL)).absorb(day_figures)
+        FiguresCell.objects.filter(month=first).delete()
+        FiguresCell.objects.bulk_create(
+            [FiguresCell(month=first, point_id=p, service_code=s, week=w, data=figures.as_data())
+             for (p, s, w), figures in cells.items()], batch_size=2000)
+        FiguresMonth.objects.filter(month=first).update(built_at=now)
+    return len(cells)
 
 
 def guidance_avoided_count(*, first_date: dt.date, last_date: dt.date, matter: str | None = None) -> int:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 
 from vuoro.booking.models import Booking
-from vuoro.insights.figures_models import FiguresPointDay, FiguresRefresh, FiguresServiceDay, FiguresWeek
+from vuoro.insights.figures_models import FiguresPointDay, FiguresRefresh, FiguresServiceDay
 from vuoro.network.state import NetworkState, PointState
 from vuoro.scheduling.calendar import local_instant
 from vuoro.walkin.models import Ticket, TicketDay
@@ -181,49 +181,7 @@ def point_days_compute(*, state: NetworkState, point_id: str, first_date: dt.dat
         FiguresPointDay.objects.filter(service_point_id=point_id, date__gte=first_date, date__lte=last_date).delete()
         FiguresServiceDay.objects.bulk_create(service_rows, batch_size=2000)
         FiguresPointDay.objects.bulk_create(point_rows.values(), batch_size=2000)
-        _weeks_write(point_id, first_date, last_date)
     return len(days)
-
-
-WEEK_SUMS = ("made", "visits", "booked_minutes", "came", "used_minutes", "served", "no_shows", "cancelled",
-             "cancelled_minutes", "rebooked_minutes")
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def iso_week(day: dt.date) -> str:
-    year, week, _weekday = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def _weeks_write(point_id: str, first_date: dt.date, last_date: dt.date) -> None:
-    """Sum the point's days into FiguresWeek rows for every month that first_date..last_date touches."""
-    first = month_start(first_date)
-    last = (month_start(last_date) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-    weeks: dict[tuple, FiguresWeek] = {}
-    leads: dict[tuple, Counter] = defaultdict(Counter)
-    rows = (FiguresServiceDay.objects.filter(service_point_id=point_id, date__gte=first, date__lte=last)
-            .values_list("date", "service_id", *WEEK_SUMS, "made_lead_days", "band_due", "band_no_shows"))
-    for day, service_id, *values in rows.iterator(chunk_size=5000):
-        key = (month_start(day), iso_week(day), service_id)
-        week = weeks.get(key)
-        if week is None:
-            week = weeks[key] = FiguresWeek(month=key[0], week=key[1], service_point_id=point_id,
-                                            service_id=service_id)
-        for name, value in zip(WEEK_SUMS, values, strict=False):
-            setattr(week, name, getattr(week, name) + value)
-        lead_days, band_due, band_no_shows = values[len(WEEK_SUMS):]
-        for value, count in lead_days.items():
-            leads[key][int(value)] += count
-        for index, (due, absent) in enumerate(zip(band_due or (), band_no_shows or (), strict=True)):
-            setattr(week, f"due_{index}", getattr(week, f"due_{index}") + due)
-            setattr(week, f"no_shows_{index}", getattr(week, f"no_shows_{index}") + absent)
-    for key, week in weeks.items():
-        week.made_lead_days = {str(k): v for k, v in sorted(leads[key].items())}
-    FiguresWeek.objects.filter(service_point_id=point_id, month__gte=first, month__lte=last).delete()
-    FiguresWeek.objects.bulk_create(weeks.values(), batch_size=2000)
 
 
 def _point_day(point: PointState, day: dt.date, now: dt.datetime) -> FiguresPointDay:
@@ -239,8 +197,10 @@ def figures_refresh(*, state: NetworkState, now: dt.datetime, days: int | None =
                     point_ids: list[str] | None = None) -> dict[str, int]:
     """Recompute each point's last days (its local today and SHORT_DAYS before; the first refresh
     after a point's local midnight: LONG_DAYS; `days` given: that many). A point another worker
-    is refreshing is skipped. Returns the days written per point."""
-    written = {}
+    is refreshing is skipped. Then the months those days touch are built again (FiguresCell).
+    Returns the days written per point."""
+    written: dict[str, int] = {}
+    months: set[dt.date] = set()
     for point_id in point_ids or sorted(state.points):
         point = state.points[point_id]
         today = now.astimezone(point.zone).date()
@@ -256,7 +216,22 @@ def figures_refresh(*, state: NetworkState, now: dt.datetime, days: int | None =
             if span >= LONG_DAYS:
                 claim.long_date = today
             claim.save(update_fields=["refreshed_at", "long_date"])
+            months.update(months_between(today - dt.timedelta(days=span), today))
+    if written:
+        from vuoro.insights.figures import figures_month_build
+
+        for month in sorted(months):
+            figures_month_build(month=month, now=now)
     return written
+
+
+def months_between(first_date: dt.date, last_date: dt.date) -> list[dt.date]:
+    """The first days of the months from first_date's to last_date's, both included."""
+    months, month = [], first_date.replace(day=1)
+    while month <= last_date:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
 
 
 def _claim(point_id: str) -> FiguresRefresh | None:

@@ -74,36 +74,27 @@ class FiguresRefresh(models.Model):
     long_date = models.DateField(null=True, blank=True)
 
 
-class FiguresWeek(models.Model):
-    """A point's, a service's days of one ISO week within one month, summed from FiguresServiceDay
-    when the days are recomputed: the page reads a month's weeks (points x services x ~5 rows)
-    instead of its days. A week across two months has a row in each."""
 
-    month = models.DateField()  # the first of the month
-    week = models.CharField(max_length=8)  # ISO week, "2026-W13"
-    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="+", db_index=False)
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+", db_index=False)
-    made = models.PositiveIntegerField(default=0)
-    made_lead_days = models.JSONField(default=dict)
-    visits = models.PositiveIntegerField(default=0)
-    booked_minutes = models.PositiveIntegerField(default=0)
-    came = models.PositiveIntegerField(default=0)
-    used_minutes = models.PositiveIntegerField(default=0)
-    served = models.PositiveIntegerField(default=0)
-    no_shows = models.PositiveIntegerField(default=0)
-    cancelled = models.PositiveIntegerField(default=0)
-    cancelled_minutes = models.PositiveIntegerField(default=0)
-    rebooked_minutes = models.PositiveIntegerField(default=0)
-    # Visits due and no-shows in each lead-time band (figures_compute.LEAD_BANDS), as columns.
-    due_0 = models.PositiveIntegerField(default=0)
-    due_1 = models.PositiveIntegerField(default=0)
-    due_2 = models.PositiveIntegerField(default=0)
-    due_3 = models.PositiveIntegerField(default=0)
-    no_shows_0 = models.PositiveIntegerField(default=0)
-    no_shows_1 = models.PositiveIntegerField(default=0)
-    no_shows_2 = models.PositiveIntegerField(default=0)
-    no_shows_3 = models.PositiveIntegerField(default=0)
+class FiguresMonth(models.Model):
+    """A month whose cells (FiguresCell) are built: its row is locked while they are rebuilt, so two
+    workers rebuild one month one after the other."""
+
+    month = models.DateField(primary_key=True)  # the first of the month
+    built_at = models.DateTimeField(null=True, blank=True)
+
+
+class FiguresCell(models.Model):
+    """One month's figures summed over the days of one point (or "" for all points), one service
+    (or "" for all) and one ISO week within the month (or "" for the whole month): every row the
+    figures page and the service-times page show is one cell, read by its key. `data` holds the
+    sums and histograms (vuoro.insights.figures.Figures.as_data)."""
+
+    month = models.DateField()
+    point_id = models.CharField(max_length=64, blank=True)
+    service_code = models.CharField(max_length=64, blank=True)
+    week = models.CharField(max_length=8, blank=True)  # ISO week, "2026-W13"
+    data = models.JSONField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["month", "service_point", "service", "week"],
-                                               name="figures_one_row_per_service_week")]
+        constraints = [models.UniqueConstraint(fields=["month", "point_id", "service_code", "week"],
+                                               name="figures_one_cell_per_key")]

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -16,7 +18,7 @@ from vuoro.insights.templatetags.figures_format import figure, percent
 @dataclass(frozen=True)
 class Cell:
     text: str
-    value: object  # the plain number, "" for none
+    value: str  # the plain number, "" for none
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,13 @@ class Row:
     key: str
     label: str
     cells: list[Cell]
+
+    @property
+    def html(self) -> SafeString:
+        """The row as HTML, written here rather than by the template: a month of a hundred points
+        has thousands of cells, and this is ten times faster than a template loop."""
+        cells = "".join(f'<td data-value="{escape(cell.value)}">{escape(cell.text)}</td>' for cell in self.cells)
+        return mark_safe(f'<tr data-key="{escape(self.key)}"><th scope="row">{escape(self.label)}</th>{cells}</tr>')
 
 
 @dataclass(frozen=True)
@@ -36,15 +45,15 @@ class Table:
 
 
 def _n(value) -> Cell:
-    return Cell(figure(value), "" if value is None else value)
+    return Cell(figure(value), "" if value is None else str(round(value, 4)))
 
 
 def _hours(minutes) -> Cell:
-    return Cell(figure(minutes / 60, 1), round(minutes / 60, 2))
+    return Cell(figure(minutes / 60, 1), str(round(minutes / 60, 2)))
 
 
 def _pct(value) -> Cell:
-    return Cell(percent(value), "" if value is None else round(value, 4))
+    return Cell(percent(value), "" if value is None else str(round(value, 4)))
 
 
 def _band_label(first, last) -> str:

@@ -69,9 +69,8 @@ def _filter(request):
 
 def _month_figures(values, points, services) -> MonthFigures:
     return figures_month_get(month=values["month"], point_id=values["point_id"],
-                             service_id=values["service"].pk if values["service"] else None,
-                             point_names=points, service_names={pk: s.name for pk, s in services.items()},
-                             service_codes={pk: s.code for pk, s in services.items()})
+                             service_code=values["service"].code if values["service"] else None,
+                             point_names=points, service_names={s.code: s.name for s in services.values()})
 
 
 def _chart_data(figures: MonthFigures) -> dict:
@@ -159,12 +158,10 @@ def _service_times(values, points, services):
         durations.update({(point.id, code): minutes for code, minutes in point.durations.items()})
     first = values["month"]
     last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-    rows = service_times_list(first_date=first, last_date=last, point_id=values["point_id"], durations=durations,
+    rows = service_times_list(month=first, point_id=values["point_id"], durations=durations,
+                              service_code=values["service"].code if values["service"] else None,
                               grid_minutes=state.slot_minutes, point_names=points,
-                              service_names={pk: s.name for pk, s in services.items()},
-                              service_codes={pk: s.code for pk, s in services.items()})
-    if values["service"]:
-        rows = [r for r in rows if r.service_code == values["service"].code]
+                              service_names={s.code: s.name for s in services.values()})
     return rows, state.slot_minutes, first, last
 
 

@@ -16,8 +16,9 @@ class InsightAccess(models.Model):
 
 
 from vuoro.insights.figures_models import (  # noqa: E402, F401
+    FiguresCell,
+    FiguresMonth,
     FiguresPointDay,
     FiguresRefresh,
     FiguresServiceDay,
-    FiguresWeek,
 )

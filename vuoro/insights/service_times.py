@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 
-from vuoro.insights.figures import _merge, percentile
-from vuoro.insights.figures_models import FiguresServiceDay
+from vuoro.insights.figures import Figures, percentile
+from vuoro.insights.figures_models import FiguresCell
 
 RECOMMEND_PERCENTILE = 80
 
@@ -41,30 +41,27 @@ class ServiceTimes:
         return self.appointments + self.tickets
 
 
-def service_times_list(*, first_date: dt.date, last_date: dt.date, point_id: str | None, durations: dict,
-                       grid_minutes: int, point_names: dict[str, str], service_names: dict[int, str],
-                       service_codes: dict[int, str]) -> list[ServiceTimes]:
+def service_times_list(*, month: dt.date, point_id: str | None, service_code: str | None, durations: dict,
+                       grid_minutes: int, point_names: dict[str, str],
+                       service_names: dict[str, str]) -> list[ServiceTimes]:
     """Per service: every point's row, then (all points) the network's; `durations` maps
     (point id, service code) to the configured minutes, and (None, code) to the service's own."""
-    rows = FiguresServiceDay.objects.filter(date__gte=first_date, date__lte=last_date)
+    cells = FiguresCell.objects.filter(month=month.replace(day=1), week="").exclude(service_code="")
     if point_id:
-        rows = rows.filter(service_point_id=point_id)
-    cells: dict[tuple, list] = defaultdict(lambda: [Counter(), Counter()])
-    for pid, sid, bookings, tickets in rows.values_list("service_point_id", "service_id", "booking_service_minutes",
-                                                        "ticket_service_minutes").iterator(chunk_size=5000):
-        if bookings or tickets:
-            for key in ((pid, sid), (None, sid)):
-                _merge(cells[key][0], bookings)
-                _merge(cells[key][1], tickets)
+        cells = cells.filter(point_id=point_id)
+    if service_code:
+        cells = cells.filter(service_code=service_code)
     result = []
-    for (pid, sid), (bookings, tickets) in cells.items():
-        if pid is None and point_id:
+    for cell_point, code, data in cells.values_list("point_id", "service_code", "data"):
+        figures = Figures.from_data(data)
+        bookings, tickets = figures.booking_service_minutes, figures.ticket_service_minutes
+        if not bookings and not tickets:
             continue
         observed = bookings + tickets
-        code = service_codes.get(sid, str(sid))
+        pid = cell_point or None
         result.append(ServiceTimes(
             point_id=pid, point_label=point_names.get(pid, pid) if pid else "", service_code=code,
-            service_label=service_names.get(sid, code), appointments=sum(bookings.values()),
+            service_label=service_names.get(code, code), appointments=sum(bookings.values()),
             tickets=sum(tickets.values()), median=percentile(observed, 50), p75=percentile(observed, 75),
             p90=percentile(observed, 90), configured_minutes=durations.get((pid, code)),
             recommended_minutes=recommended_minutes(observed, grid_minutes=grid_minutes)))
