@@ -8,7 +8,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-from vuoro.insights.figures import Figures, percentile
+from vuoro.insights.figures import _ints, percentile
 from vuoro.insights.figures_models import FiguresCell
 
 RECOMMEND_PERCENTILE = 80
@@ -52,9 +52,10 @@ def service_times_list(*, month: dt.date, point_id: str | None, service_code: st
     if service_code:
         cells = cells.filter(service_code=service_code)
     result = []
-    for cell_point, code, data in cells.values_list("point_id", "service_code", "data"):
-        figures = Figures.from_data(data)
-        bookings, tickets = figures.booking_service_minutes, figures.ticket_service_minutes
+    # Only the two service-minute histograms of each cell are read, not its other figures.
+    for cell_point, code, booking_minutes, ticket_minutes in cells.values_list("point_id", "service_code",
+                                                                                "data__b", "data__t"):
+        bookings, tickets = _ints(booking_minutes or {}), _ints(ticket_minutes or {})
         if not bookings and not tickets:
             continue
         observed = bookings + tickets
