@@ -254,6 +254,7 @@ PERIODIC_TASKS = {
     "vuoro.booking.tasks.rush_draw_task": 15,  # the first request after a draw usually numbers it first
     "vuoro.retention.retention_purge_task": 24 * 60 * 60,
     "vuoro.insights.tasks.lead_times_record_task": 60 * 60,  # the insight page's history, hourly
+    "vuoro.insights.figures_tasks.figures_refresh_task": 60 * 60,  # hourly; nightly the last weeks
 }
 
 AUTH_PASSWORD_VALIDATORS = [

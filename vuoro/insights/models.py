@@ -76,3 +76,12 @@ class LeadTimeDay(models.Model):
         constraints = [models.UniqueConstraint(fields=["day", "service", "service_point"],
                                                name="lead_time_day_once")]
         indexes = [models.Index(fields=["service", "day"], name="lead_time_day_service")]
+
+
+from vuoro.insights.figures_models import (  # noqa: E402, F401
+    FiguresCell,
+    FiguresMonth,
+    FiguresPointDay,
+    FiguresRefresh,
+    FiguresServiceDay,
+)

@@ -22,6 +22,8 @@ class TicketDay(models.Model):
     service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="+")
     date = models.DateField()
     issued = models.PositiveIntegerField(default=0)
+    # Requests refused because the day's quota was used up (the insight figures count them).
+    turned_away = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["service_point", "date"], name="one_ticket_day_per_point")]
@@ -60,6 +62,8 @@ class Ticket(models.Model):
     finished_at = models.DateTimeField(_("service finished at"), null=True, blank=True)
     no_show_at = models.DateTimeField(_("marked absent at"), null=True, blank=True)
     notified_at = models.DateTimeField(_("text message sent at"), null=True, blank=True)
+    # The wait the customer was told when the number was issued, to set against the wait they had.
+    estimated_wait_minutes = models.PositiveIntegerField(_("estimated wait (minutes)"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices, blank=True)
 
     class Meta:

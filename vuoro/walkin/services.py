@@ -120,6 +120,10 @@ def ticket_issue(*, state: NetworkState, point_id: str, service_code: str | None
                             point_id=point_id, now=now, before=None,
                             after={"number": ticket.label, "service": service_code, "urgent": urgent,
                                    "status": ticket.status})
+    except NoTicketsLeft:
+        # Counted after the refusing transaction rolled back, for the insight figures.
+        TicketDay.objects.filter(service_point_id=point_id, date=day).update(turned_away=F("turned_away") + 1)
+        raise
     except IntegrityError:
         # Two requests with one phone at once: the database's constraint lets one through; the
         # other's number goes back to the day's counter with its rolled-back transaction.
@@ -127,6 +131,9 @@ def ticket_issue(*, state: NetworkState, point_id: str, service_code: str | None
             raise PhoneHasTicket(_PHONE_HAS_TICKET) from None
         raise
     estimate = queue_estimate(state=state, point_id=point_id, now=now, ticket=ticket)
+    # Kept so the insight figures can set the wait told against the wait had.
+    Ticket.objects.filter(pk=ticket.pk).update(estimated_wait_minutes=estimate.wait_minutes)
+    ticket.estimated_wait_minutes = estimate.wait_minutes
     return IssuedTicket(ticket=ticket, position=estimate.position, estimated_wait_minutes=estimate.wait_minutes)
 
 

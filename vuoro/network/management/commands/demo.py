@@ -36,6 +36,8 @@ class Command(BaseCommand):
 
             made = demo_bookings_fill()
             self.stdout.write(f"demo bookings: {made} new" if made else "demo bookings: already there")
+            if apps.is_installed("vuoro.walkin") and apps.is_installed("vuoro.insights"):
+                self._insight_history()
         if not no_bookings and apps.is_installed("vuoro.insights"):
             from vuoro.insights.demo import demo_lead_time_history
 
@@ -46,6 +48,20 @@ class Command(BaseCommand):
         for username, role, points in DEMO_STAFF:
             where = f" at {', '.join(points)}" if points else ""
             self.stdout.write(f"  {username:<15} {passwords[username]:<16} {role}{where}")
+
+    def _insight_history(self) -> None:
+        """The past weeks' visits and queue numbers, and their figures (the insight pages)."""
+        from django.utils import timezone
+
+        from vuoro.insights.figures_compute import figures_refresh
+        from vuoro.network.state import network_state
+        from vuoro.walkin.demo import demo_visits_history
+
+        now = timezone.now()
+        tickets = demo_visits_history(now=now)
+        if tickets:
+            figures_refresh(state=network_state(), now=now, days=35)
+            self.stdout.write(f"demo history: {tickets} past queue numbers; insight figures computed")
 
     @transaction.atomic
     def _staff(self) -> dict[str, str]:
