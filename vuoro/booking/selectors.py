@@ -343,6 +343,52 @@ def earliest_by_point(*, state: NetworkState, service_code: str, now: dt.datetim
     return earliest
 
 
+def earliest_by_service(*, state: NetworkState, point_id: str, now: dt.datetime,
+                        pools: frozenset[str] = frozenset()) -> dict[str, PointSlot]:
+    """Each service a point offers → its earliest start there for one person (services with none left out).
+
+    One read a week of days, shared by every service (the day's free cells are the same whatever
+    the visit's length); a service drops out of the search once it has a start. Answers as
+    `availability_list(point_ids=[point_id], limit=1)` would for each service.
+    """
+    point = state.points.get(point_id)
+    if point is None or not point.durations:
+        return {}
+    remaining = set(point.durations)
+    shortest = min(remaining, key=lambda code: (point.durations[code], code))
+    not_after = state.horizon_end(now)
+    first_day, last_day = now.astimezone(point.zone).date(), not_after.astimezone(point.zone).date()
+    span = (last_day - first_day).days + 1
+    open_days = point.calendar.open_days(first_day, span)
+    releases = state.releases
+    released = {code: releases.released_days(point.id, code, first_day, span, now) if releases else -1
+                for code in remaining}
+    earliest: dict[str, PointSlot] = {}
+    offset = 0
+    while offset < span and remaining:
+        wanted = []
+        for k in range(offset, min(offset + SEARCH_CHUNK_DAYS, span)):
+            if open_days >> k & 1 and any(released[code] >> k & 1 for code in remaining):
+                opening = point.calendar.opening_on(first_day + dt.timedelta(days=k))
+                if opening.interval.end > now and opening.interval.start <= not_after:
+                    wanted.append((point, opening))
+        # Days too full for the shortest visit are too full for every one.
+        free = _free_cells(state, wanted, shortest, 1) if wanted else {}
+        for _, opening in wanted:
+            k = (opening.day - first_day).days
+            for code in sorted(remaining):
+                if not released[code] >> k & 1:
+                    continue
+                cells = _visible(state, point, opening.day, free.get((point.id, opening.day)), code, now, pools)
+                found = next(_point_slots(point, opening, cells, state, code, 1, now, not_after), None) if cells \
+                    else None
+                if found is not None:
+                    earliest[code] = found
+            remaining -= set(earliest)
+        offset += SEARCH_CHUNK_DAYS
+    return earliest
+
+
 def nearest_slot_list(
     *, state: NetworkState, service_code: str, point_id: str, start_at: dt.datetime, now: dt.datetime,
     limit: int = 6, days_around: int = 7, persons: int = 1, pools: frozenset[str] = frozenset(),

@@ -111,11 +111,22 @@ class ServicePoint(TranslatedName):
                                                 help_text=_("Empty: this point issues no queue numbers."))
     services = models.ManyToManyField(Service, through="ServicePointService", related_name="service_points",
                                       verbose_name=_("services"))
+    accessibility_fi = models.TextField(_("accessibility, in Finnish"), blank=True,
+                                        help_text=_("How to get in and move about: entrances, lifts, parking, "
+                                                    "hearing loops. Shown on the point's public page."))
+    accessibility_sv = models.TextField(_("accessibility, in Swedish"), blank=True)
+    accessibility_en = models.TextField(_("accessibility, in English"), blank=True)
 
     class Meta:
         verbose_name = _("service point")
         verbose_name_plural = _("service points")
         ordering = ["id"]
+
+    @property
+    def accessibility(self) -> str:
+        """The accessibility notes in the active language (English when there are none in it)."""
+        language = (get_language() or "fi")[:2]
+        return getattr(self, f"accessibility_{language}", "") or self.accessibility_en
 
     def clean(self) -> None:
         if self._state.adding:

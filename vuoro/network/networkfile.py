@@ -81,6 +81,7 @@ class ServicePointSpec:
     exceptions: tuple[ExceptionSpec, ...] = ()
     walk_in: WalkInSpec | None = None
     timezone_explicit: bool = False
+    accessibility: dict[str, str] = field(default_factory=dict)  # language -> notes (languages without left out)
 
 
 POOL_KINDS = ("priority", "staff")
@@ -295,7 +296,8 @@ SERVICE_KEYS = {"code", "name", "duration_minutes", "checklist", "minutes_per_ex
 MAX_CAP = 1000
 MAX_CONFIRM_MINUTES = 1440  # a hold occupies a desk: a day at most
 POINT_KEYS = {"id", "name", "address", "desks", "services", "durations", "walk_in", "hours", "exceptions",
-              "timezone"}
+              "timezone", "accessibility"}
+MAX_ACCESSIBILITY_LENGTH = 2000
 
 
 def parse_network(text: str, filename: str = "network.toml") -> NetworkSpec:
@@ -436,12 +438,31 @@ def _parse_points(check: Checker, raw, slot, zone, known: dict[str, ServiceSpec]
         walk_in = _walk_in(check, f"{where}.walk_in", item["walk_in"]) if "walk_in" in item else None
         hours = _weekly_hours(check, f"{where}.hours", item.get("hours", {}))
         exceptions = _exceptions(check, f"{where}.exceptions", item.get("exceptions", []), desks)
+        accessibility = _accessibility(check, f"{where}.accessibility", item.get("accessibility", {}))
         if len(check.problems) == before:
             points.append(ServicePointSpec(
                 id=point_id, name=name, address=address, timezone=point_zone, desks=desks, services=tuple(codes),
                 durations=durations, hours=hours, exceptions=tuple(exceptions), walk_in=walk_in,
-                timezone_explicit="timezone" in item))
+                timezone_explicit="timezone" in item, accessibility=accessibility))
     return points
+
+
+def _accessibility(check: Checker, where: str, value) -> dict[str, str]:
+    """A point's optional accessibility notes: a table of fi, sv and en texts, any of them left out."""
+    if not isinstance(value, dict):
+        check.fail(where, 'must be a table such as { fi = "...", sv = "...", en = "..." }')
+        return {}
+    check.unknown_keys(where, value, set(LANGUAGES))
+    notes = {}
+    for language in LANGUAGES:
+        if language not in value:
+            continue
+        text = check.text(f"{where}.{language}", value[language], required=False)
+        if text is not None and len(text) > MAX_ACCESSIBILITY_LENGTH:
+            check.fail(f"{where}.{language}", f"at most {MAX_ACCESSIBILITY_LENGTH} characters, not {len(text)}")
+        elif text and text.strip():
+            notes[language] = text.strip()
+    return notes
 
 
 def _point_services(check, where, raw, known) -> list[str]:
@@ -767,6 +788,10 @@ def dump_network(spec: NetworkSpec) -> str:
             out.append(f"durations = {{ {', '.join(f'{c} = {m}' for c, m in point.durations.items())} }}")
         if point.walk_in:
             out.append(f"walk_in = {{ desks = {point.walk_in.desks}, daily_tickets = {point.walk_in.daily_tickets} }}")
+        if point.accessibility:
+            notes = ", ".join(f"{lang} = {_s(point.accessibility[lang])}" for lang in LANGUAGES
+                              if lang in point.accessibility)
+            out.append(f"accessibility = {{ {notes} }}")
         out += ["", "[service_points.hours]"]
         out += [f'{WEEKDAYS[day]} = "{span}"' for day, span in sorted(point.hours.items())]
         for exception in point.exceptions:

@@ -58,6 +58,20 @@ class HolidayDates:
         return isinstance(day, dt.date) and day in _country_holidays(self.country, day.year)
 
 
+def holiday_names(country: str | None, first: dt.date, last: dt.date, language: str) -> dict[dt.date, str]:
+    """The public holidays from `first` to `last` (inclusive) with their names in `language` where
+    the holidays package has them (fi, sv_FI, en_US, ...), else in the country's own."""
+    if not country:
+        return {}
+    calendar = holidays_lib.country_holidays(country, years=range(first.year, last.year + 1))
+    supported = calendar.supported_languages or ()
+    chosen = next((code for code in supported if code == language), None) or next(
+        (code for code in supported if code.split("_")[0] == language), None)
+    if chosen is not None:
+        calendar = holidays_lib.country_holidays(country, years=range(first.year, last.year + 1), language=chosen)
+    return {day: name for day, name in sorted(calendar.items()) if first <= day <= last}
+
+
 def holidays_for(country: str | None):
     return HolidayDates(country) if country else frozenset()
 
@@ -108,6 +122,8 @@ def network_export() -> NetworkSpec:
                                            else None, desks=e.desks) for e in p.exceptions.order_by("date")),
             walk_in=WalkInSpec(desks=p.walk_in_desks, daily_tickets=p.daily_tickets or 0)
             if p.walk_in_desks or p.daily_tickets else None,
+            accessibility={lang: text.strip() for lang in ("fi", "sv", "en")
+                           if (text := getattr(p, f"accessibility_{lang}")).strip()},
         ))
     pools = tuple(
         PoolSpec(id=p.id, name=Names(p.name_fi, p.name_sv, p.name_en), kind=p.kind, desks=p.desks,

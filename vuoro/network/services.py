@@ -198,6 +198,7 @@ def _load_point(item: ServicePointSpec, services: dict[str, Service], report: Lo
         "timezone": item.timezone, "timezone_explicit": item.timezone_explicit,
         "appointment_desks": item.desks, "walk_in_desks": item.walk_in.desks if item.walk_in else 0,
         "daily_tickets": item.walk_in.daily_tickets if item.walk_in else None,
+        **{f"accessibility_{lang}": item.accessibility.get(lang, "") for lang in ("fi", "sv", "en")},
     }, report, label)
     offered = {offer.service.code: offer for offer in point.offers.select_related("service")}
     for position, code in enumerate(item.services):
