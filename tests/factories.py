@@ -32,6 +32,9 @@ def network_text(*, slot_minutes=15, horizon_days=180, holidays="FI", points=Non
         if point.get("walk_in"):
             desks, tickets = point["walk_in"]
             lines.append(f"walk_in = {{ desks = {desks}, daily_tickets = {tickets} }}")
+        if point.get("accessibility"):
+            lines.append("accessibility = { " + ", ".join(f'{k} = "{v}"' for k, v in point["accessibility"].items())
+                         + " }")
         lines.append("[service_points.hours]")
         lines += [f'{day} = "{span}"' for day, span in hours.items()]
         for exception in point.get("exceptions", []):

@@ -128,6 +128,8 @@ def _act(world: World) -> dict:
 RULES: dict[str, Rule] = {
     # Public pages ------------------------------------------------------------------------------------
     "public:front": Rule(public(OK)),
+    "public:points": Rule(public(OK)),
+    "public:point": Rule(public(OK)),
     "set_language": Rule(public(REDIRECT), method="POST", data={"language": "en", "next": "/"}),
     "booking:service": Rule(public(OK)),
     "booking:point": Rule(public(OK), query=f"service={SERVICE}"),
