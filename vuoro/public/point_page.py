@@ -99,9 +99,10 @@ def _differs(point: PointState, row: DayHours) -> bool:
 
 def point_page_get(*, state: NetworkState, point_id: str, now: dt.datetime) -> PointPage | None:
     """Everything the point's public page shows at `now`, or None for an unknown point."""
-    point = service_point_list().filter(id=point_id).first()
+    # The network in memory first: an id it does not know (any text at all) never reaches the database.
     state_point = state.points.get(point_id)
-    if point is None or state_point is None:
+    point = service_point_list().filter(id=point_id).first() if state_point is not None else None
+    if point is None:
         return None
     today = now.astimezone(state_point.zone).date()
     monday = today - dt.timedelta(days=today.weekday())
