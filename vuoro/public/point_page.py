@@ -64,11 +64,6 @@ def map_url(address: str) -> str:
     return MAP_SEARCH + quote_plus(address) if address.strip() else ""
 
 
-def point_summary_list():
-    """Every service point with its services, for the list of points."""
-    return service_point_list()
-
-
 def day_hours(point: PointState, day: dt.date, holidays: dict[dt.date, str], *, today: dt.date) -> DayHours:
     """One date's hours from the point's calendar, told apart as booking tells them apart."""
     calendar = point.calendar

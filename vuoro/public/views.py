@@ -5,7 +5,7 @@ from django.views.decorators.http import require_GET
 
 from vuoro.network.selectors import service_list, service_point_list
 from vuoro.network.state import network_state
-from vuoro.public.point_page import map_url, point_page_get, point_summary_list
+from vuoro.public.point_page import map_url, point_page_get
 
 
 def front_page(request):
@@ -19,7 +19,7 @@ def front_page(request):
 
 @require_GET
 def point_list(request):
-    points = [{"point": point, "map_url": map_url(point.address)} for point in point_summary_list()]
+    points = [{"point": point, "map_url": map_url(point.address)} for point in service_point_list()]
     return render(request, "public/point_list.html", {"points": points})
 
 
