@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import path
 
-from vuoro.network.roles import ANALYST, ensure_staff_groups
+from vuoro.network.roles import CLERK, ensure_staff_groups
 from vuoro.urls import urlpatterns as site_patterns
 
 
@@ -50,8 +50,8 @@ def test_an_unknown_page_is_our_404_in_the_visitors_language(client, language):
 @pytest.mark.django_db
 def test_a_staff_page_outside_ones_role_is_our_403(client, language):
     ensure_staff_groups()
-    user = User.objects.create_user("analyst", password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name=ANALYST))
+    user = User.objects.create_user("clerk", password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name=CLERK))  # planning is for managers and administrators
     client.force_login(user)
     response = client.get("/staff/planning/", HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 403

@@ -201,6 +201,10 @@ RULES: dict[str, Rule] = {
     # Insight: managers, administrators and the analyst (whose only staff pages these are).
     "insights:page": Rule(planners(OK, analyst=OK)),
     "insights:lead-times-csv": Rule(planners(OK, analyst=OK)),
+    "insights:figures": Rule(planners(OK, analyst=OK)),
+    "insights:figures-csv": Rule(planners(OK, analyst=OK)),
+    "insights:service-times": Rule(planners(OK, analyst=OK)),
+    "insights:service-times-csv": Rule(planners(OK, analyst=OK)),
     # The API --------------------------------------------------------------------------------------------
     "api-v1:openapi-json": Rule(public(OK)),
     "api-v1:openapi-view": Rule(public(OK)),
