@@ -27,7 +27,7 @@ STAFF_PREFIXES = ("admin/", "console/", "staff/")
 # Names that are no language's words (brands, keys), left as they are on every page.
 SAME = {"vuoro", "Google", "Microsoft", "Authenticator", "Ctrl", "Command", "Control", "Mac", "TOTP", "TOML", "CSV",
         "SMS", "PIN", "ID", "URL", "suomi", "svenska", "Suomi", "Svenska", "English"}
-TOKEN = re.compile(r"[^\s,;:()\[\]{}|·/\"'«»“”–—-]+")
+TOKEN = re.compile(r"[^\s,;:()\[\]{}|·/\"'«»“”–—…-]+")
 # Not words of a language: numbers and punctuation, addresses, and codes and file names (a digit,
 # a mask's *, a dot, an underscore or a bracket in them).
 NOT_WORDS = re.compile(r"^(?:[\W\d_]+|https?://\S+|\S+@\S+|[#?]\S*|\S*[\d*._\[\]]\S*)$")
