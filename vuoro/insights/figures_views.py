@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 
 from django import forms
 from django.contrib.admin.views.decorators import staff_member_required
@@ -18,6 +19,7 @@ from vuoro.insights.figures_tables import figures_tables
 from vuoro.insights.service_times import RECOMMEND_PERCENTILE, service_times_list
 from vuoro.network.models import Service, ServicePoint
 from vuoro.network.state import network_state
+from vuoro.parsing import ParseError, parse_month
 
 PERMISSION = "insights.view_insights"
 
@@ -38,9 +40,8 @@ class FiguresFilter(forms.Form):
         if not text:
             return None
         try:
-            year, month_number = (int(part) for part in text.split("-"))
-            month = dt.date(year, month_number, 1)
-        except ValueError:
+            month = parse_month(text)
+        except ParseError:
             raise forms.ValidationError(_("Give the month as year-month, for example 2026-03.")) from None
         if not 2000 <= month.year <= 2100:
             raise forms.ValidationError(_("Give a month between 2000 and 2100."))
@@ -67,6 +68,22 @@ def _filter(request):
     return form, {"month": month, "point_id": data.get("point") or None, "service": service}, points, services
 
 
+def _filtered(template: str):
+    """A view for staff with the insight permission, given the filter's values, the points' names and
+    the services; an invalid filter answers 400 with `template` showing the form and its errors."""
+    def decorate(view):
+        @staff_member_required
+        @permission_required(PERMISSION, raise_exception=True)
+        @functools.wraps(view)
+        def filtered(request):
+            form, values, points, services = _filter(request)
+            if values is None:
+                return render(request, template, {"form": form}, status=400)
+            return view(request, form, values, points, services)
+        return filtered
+    return decorate
+
+
 def _month_figures(values, points, services) -> MonthFigures:
     return figures_month_get(month=values["month"], point_id=values["point_id"],
                              service_code=values["service"].code if values["service"] else None,
@@ -81,12 +98,8 @@ def _chart_data(figures: MonthFigures) -> dict:
                        "tickets_issued": w.sums["tickets_issued"], "wait_mean": w.wait_mean} for w in figures.weeks]}
 
 
-@staff_member_required
-@permission_required(PERMISSION, raise_exception=True)
-def figures_page(request):
-    form, values, points, services = _filter(request)
-    if values is None:
-        return render(request, "insights/figures.html", {"form": form}, status=400)
+@_filtered("insights/figures.html")
+def figures_page(request, form, values, points, services):
     figures = _month_figures(values, points, services)
     return render(request, "insights/figures.html", {
         "form": form, "figures": figures, "chart_data": _chart_data(figures),
@@ -141,12 +154,8 @@ def _csv_response(name: str, rows) -> HttpResponse:
     return response
 
 
-@staff_member_required
-@permission_required(PERMISSION, raise_exception=True)
-def figures_csv(request):
-    form, values, points, services = _filter(request)
-    if values is None:
-        return render(request, "insights/figures.html", {"form": form}, status=400)
+@_filtered("insights/figures.html")
+def figures_csv(request, form, values, points, services):
     figures = _month_figures(values, points, services)
     return _csv_response(f"figures-{figures.month:%Y-%m}.csv", figures_csv_rows(figures))
 
@@ -165,12 +174,8 @@ def _service_times(values, points, services):
     return rows, state.slot_minutes, first, last
 
 
-@staff_member_required
-@permission_required(PERMISSION, raise_exception=True)
-def service_times_page(request):
-    form, values, points, services = _filter(request)
-    if values is None:
-        return render(request, "insights/service_times.html", {"form": form}, status=400)
+@_filtered("insights/service_times.html")
+def service_times_page(request, form, values, points, services):
     rows, grid, first, last = _service_times(values, points, services)
     return render(request, "insights/service_times.html", {
         "form": form, "rows": rows, "grid_minutes": grid, "first_date": first, "last_date": last,
@@ -181,12 +186,8 @@ def service_times_page(request):
     })
 
 
-@staff_member_required
-@permission_required(PERMISSION, raise_exception=True)
-def service_times_csv(request):
-    form, values, points, services = _filter(request)
-    if values is None:
-        return render(request, "insights/service_times.html", {"form": form}, status=400)
+@_filtered("insights/service_times.html")
+def service_times_csv(request, form, values, points, services):
     rows, grid, first, _last = _service_times(values, points, services)
     header = ["service", "service_point", "appointments", "tickets", "count", "median_minutes", "p75_minutes",
               "p90_minutes", "configured_minutes", f"recommended_minutes_p{RECOMMEND_PERCENTILE}_grid_{grid}"]
