@@ -21,7 +21,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 
 from vuoro.booking.models import Booking
-from vuoro.booking.selectors import earliest_by_point
+from vuoro.insights.leadtimes import lead_time_list
 from vuoro.network.networkfile import NetworkSpec
 from vuoro.network.selectors import network_export
 from vuoro.network.state import network_state
@@ -147,13 +147,14 @@ def bookings_ahead_at(moment: dt.datetime) -> int:
             .exclude(status=Booking.Status.CANCELLED, cancelled_at__isnull=True).count())
 
 
-def _first_free_days(*, now: dt.datetime, today: dt.date, codes: list[str]) -> dict[str, tuple[int, float] | None]:
+def _first_free_days(*, now: dt.datetime, codes: list[str]) -> dict[str, tuple[int, float] | None]:
+    """Each service → (the fewest, the mean) whole local days to its first free time over the points
+    offering it, as the lead-times API counts them (vuoro.insights.leadtimes); None: none free."""
     state = network_state()
     found: dict[str, tuple[int, float] | None] = {}
     for code in codes:
-        earliest = earliest_by_point(state=state, service_code=code, now=now)
-        days = [(slot.slot.start.astimezone(state.points[point_id].zone).date() - today).days
-                for point_id, slot in earliest.items()]
+        days = [lead.days_to_first_free for lead in lead_time_list(state=state, now=now, service_code=code)
+                if lead.days_to_first_free is not None]
         found[code] = (min(days), sum(days) / len(days)) if days else None
     return found
 
@@ -181,7 +182,7 @@ def today_state_get(*, now: dt.datetime, history_weeks: int) -> TodayState:
         no_show_rate=absent / marked if marked else 0.0, visits_marked=marked,
         cancellation_rate=cancelled / made_count if made_count else 0.0,
         bookings_ahead=bookings_ahead_at(now),
-        first_free_days=_first_free_days(now=now, today=today, codes=[s.code for s in network.services]),
+        first_free_days=_first_free_days(now=now, codes=[s.code for s in network.services]),
     )
 
 
