@@ -12,11 +12,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_noop
 
 from vuoro.audit.models import AuditEntry
-from vuoro.booking.models import Booking
 from vuoro.network.models import Desk
 from vuoro.network.state import NetworkState
-from vuoro.walkin.models import PausedDesk, Ticket
-from vuoro.walkin.services import WalkInError, _console_record, desk_lock, visit_stale
+from vuoro.walkin.models import PausedDesk
+from vuoro.walkin.services import WalkInError, _console_record, desk_lock, visit_model, visit_stale
 
 
 class UndoExpired(WalkInError):
@@ -31,18 +30,12 @@ class TransferRefused(WalkInError):
     code = "transfer_refused"
 
 
-def _model(kind: str):
-    if kind not in ("ticket", "booking"):
-        raise TransferRefused(f"Unknown kind {kind!r}.")
-    return (Ticket, "desk") if kind == "ticket" else (Booking, "served_at_desk")
-
-
 def visit_no_show_undo(*, kind: str, visit_id: int, desk: Desk, now: dt.datetime, actor=None) -> None:
     """Bring back the customer `desk` last marked absent, called to the desk again: within
     NO_SHOW_UNDO of marking and before the desk's next call (selectors.desk_undoable_no_show)."""
     from vuoro.walkin.selectors import desk_undoable_no_show
 
-    model, desk_field = _model(kind)
+    model, desk_field = visit_model(kind)
     with transaction.atomic():
         desk_lock(desk)  # the undo and the desk's next call never cross
         undoable = desk_undoable_no_show(desk=desk, now=now)
@@ -69,7 +62,7 @@ def visit_transfer(*, kind: str, visit_id: int, desk: Desk, state: NetworkState,
     """Send the customer called to (or served at) `desk` back into the queue, for another desk or
     another service of the same point, or both. They keep their place: a queue number its number,
     an appointment its time and check-in, so they come before those who came after them."""
-    model, desk_field = _model(kind)
+    model, desk_field = visit_model(kind)
     point = state.points[desk.service_point_id]
     if to_desk_id is None and not to_service_code:
         raise TransferRefused(gettext_noop("Choose a desk or a service to transfer the customer to."))

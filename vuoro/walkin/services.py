@@ -265,6 +265,14 @@ CONSOLE_ACTIONS = {"recall": AuditEntry.Action.CONSOLE_RECALL, "start": AuditEnt
                    "finish": AuditEntry.Action.CONSOLE_FINISH, "no_show": AuditEntry.Action.CONSOLE_NO_SHOW}
 
 
+def visit_model(kind: str):
+    """A visit's model and the field naming the desk it is called (or sent) to: a queue number's
+    `desk`, a booking's `served_at_desk`."""
+    if kind not in ("ticket", "booking"):
+        raise NotAllowed(f"Unknown kind {kind!r}.")
+    return (Ticket, "desk") if kind == "ticket" else (Booking, "served_at_desk")
+
+
 def visit_act(*, kind: str, visit_id: int, desk: Desk, action: str, now: dt.datetime, outcome: str = "",
               actor=None) -> None:
     """Recall, start, finish (with an outcome) or mark absent a customer called to `desk`; the
@@ -274,7 +282,7 @@ def visit_act(*, kind: str, visit_id: int, desk: Desk, action: str, now: dt.date
     if action == "finish" and outcome not in Outcome.values:
         raise NotAllowed(gettext_noop("Choose an outcome to finish the visit."))
     allowed, new_status, stamp = ACTIONS[action]
-    model, desk_field = (Ticket, "desk") if kind == "ticket" else (Booking, "served_at_desk")
+    model, desk_field = visit_model(kind)
     values = {"status": new_status, stamp: now}
     if action == "finish":
         values["outcome"] = outcome
