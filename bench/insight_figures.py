@@ -26,6 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.availability import dataset_meta, recreate_database  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PG_BASE = "postgres://postgres@127.0.0.1:5432"
@@ -54,27 +57,6 @@ def network_toml(points: int, desks: int) -> str:
                   f"walk_in = {{ desks = 2, daily_tickets = {TICKETS_A_DAY} }}", "", "[service_points.hours]"]
         lines += [f'{day} = "08:00-16:00"' for day in ("mon", "tue", "wed", "thu", "fri")] + [""]
     return "\n".join(lines)
-
-
-def recreate_database(db: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_BASE}/postgres".replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{db}"')
-
-
-def dataset_meta(db: str) -> dict | None:
-    import psycopg
-
-    try:
-        with psycopg.connect(f"{PG_BASE}/{db}".replace("postgres://", "postgresql://"), connect_timeout=5) as conn:
-            if not conn.execute("SELECT to_regclass('bench_meta') IS NOT NULL").fetchone()[0]:
-                return None
-            found = conn.execute("SELECT info FROM bench_meta ORDER BY id DESC LIMIT 1").fetchone()
-            return found[0] if found else None
-    except psycopg.OperationalError:
-        return None
 
 
 def build(db: str, *, points: int, days: int, desks: int, now: dt.datetime) -> dict:
