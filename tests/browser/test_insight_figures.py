@@ -19,7 +19,8 @@ HEADINGS = {"fi": ("Kuukausi lukuina", "Havaitut palveluajat"),
             "en": ("The month in figures", "Observed service times")}
 LANGUAGE_BUTTONS = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 FIGURES_CHARTS = ["bookings", "desk-time", "no-shows", "tickets"]  # the tables with a chart of their weeks
-CAPTIONS = {"fi": ("Tehtyjen varausten ennakko viikoittain", "Havaitut palveluminuutit sekä asetettu ja suositeltu kesto"),
+CAPTIONS = {"fi": ("Tehtyjen varausten ennakko viikoittain",
+                   "Havaitut palveluminuutit sekä asetettu ja suositeltu kesto"),
             "sv": ("Bokningarnas framförhållning vecka för vecka",
                    "Observerade betjäningsminuter bredvid den inställda och den rekommenderade längden"),
             "en": ("Lead time of the bookings made, week by week",
@@ -47,7 +48,8 @@ def log_in(page, live_server, path):
 def charts_drawn(page, width: int) -> list[dict]:
     """Each figure.chart on the page: visible, its canvas holding a Chart.js chart, its size and its series."""
     return page.evaluate("""(width) => Array.from(document.querySelectorAll('figure.chart')).map((figure) => {
-        const canvas = figure.querySelector('canvas'), box = canvas.getBoundingClientRect(), chart = Chart.getChart(canvas);
+        const canvas = figure.querySelector('canvas'), box = canvas.getBoundingClientRect();
+        const chart = Chart.getChart(canvas);
         return {table: figure.dataset.table, hidden: figure.hidden, width: box.width, height: box.height,
                 fits: box.left >= 0 && box.right <= width, drawn: !!chart,
                 series: chart ? chart.data.datasets.map((d) => [d.label, d.data]) : null,

@@ -149,6 +149,7 @@ def figures_tables(figures: MonthFigures, *, service_chosen: bool) -> list[Table
             note = _("Queue numbers are counted per service point, not per service: choose all services to see them.")
         elif topic in ("desk-time", "served") and service_chosen:
             note = _("Desk time is offered to every service at once, so it is not shared out by service.")
-        chart = CHARTS[topic]() if topic in CHARTS and any(group == headings["week"] for group, _rows in groups) else None
+        has_weeks = any(group == headings["week"] for group, _rows in groups)
+        chart = CHARTS[topic]() if topic in CHARTS and has_weeks else None
         tables.append(Table(id=topic, caption=str(caption), columns=columns(), groups=groups, note=note, chart=chart))
     return tables
