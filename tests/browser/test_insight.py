@@ -36,10 +36,10 @@ def log_in(page, live_server):
     page.wait_for_url("**/staff/insight/")
 
 
-@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)])
 def test_the_analyst_reads_the_wait_against_the_goal_in_three_languages(browser, live_server, history,
-                                                                        axe_violations, width):
-    context = browser.new_context(viewport={"width": width, "height": 900})
+                                                                        axe_violations, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     log_in(page, live_server)
     for language in ("en", "fi", "sv"):
@@ -50,6 +50,8 @@ def test_the_analyst_reads_the_wait_against_the_goal_in_three_languages(browser,
         expect(page.locator("#points tbody tr")).to_have_count(2)
         expect(page.locator("figure.chart")).to_be_visible()  # drawn by script after the page loads
         assert page.evaluate("() => !!Chart.getChart(document.querySelector('figure.chart canvas'))")
+        box = page.locator("figure.chart canvas").bounding_box()
+        assert box["width"] > 100 and box["height"] > 100 and box["x"] >= 0 and box["x"] + box["width"] <= width
         assert axe_violations(page) == [], pretty(axe_violations(page))
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width
     context.close()

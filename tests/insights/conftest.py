@@ -79,8 +79,8 @@ def book(*, service: str, desk: int, day: str, start: str, minutes: int, created
 
 
 def ticket(*, number: int, day: str, issued: dt.datetime, status=Ticket.Status.WAITING, service: str | None = None,
-           **stamps) -> Ticket:
-    return Ticket.objects.create(service_point_id="malmi", local_date=dt.date.fromisoformat(day), number=number,
+           point: str = "malmi", **stamps) -> Ticket:
+    return Ticket.objects.create(service_point_id=point, local_date=dt.date.fromisoformat(day), number=number,
                                  service=Service.objects.get(code=service) if service else None, status=status,
                                  issued_at=issued, **stamps)
 

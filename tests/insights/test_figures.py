@@ -96,6 +96,8 @@ class TestTheMonth:
         weeks = {w.key: w for w in month().weeks}
         assert weeks["2026-W09"].span == (dt.date(2026, 3, 1), dt.date(2026, 3, 1))
         assert weeks["2026-W09"].sums["made"] == 1
+        w11 = weeks["2026-W11"]  # made on 10 and 15 March: leads 16 and 30
+        assert (w11.sums["made"], w11.lead_mean, w11.lead_median, w11.lead_p90) == (2, 23, 16, 30)
         dst = weeks["2026-W13"]
         assert dst.sums["offered_minutes"] == 4 * 960 + 180
         assert (dst.sums["visits"], dst.sums["booked_minutes"], dst.sums["cancelled"]) == (3, 60, 1)
@@ -172,3 +174,92 @@ class TestPages:
         assert client.get("/staff/insight/service-times/").status_code == 403
         client.logout()
         assert client.get("/staff/insight/figures/").status_code == 302
+
+
+@pytest.fixture
+def dst_night(march):
+    """Visits across the clock change at `yo` (open 01:00-05:00 on Sundays; on 29 March 2026 the clocks
+    go from 03:00 to 04:00, so it is open 3 hours): a citizenship appointment 02:45+02:00-04:00+03:00
+    (15 minutes, booked on Saturday evening: lead 1) served 02:50-04:02 (12 minutes), and a queue
+    number issued at 02:50+02:00, told 10 minutes, called at 04:05+03:00 (a 15-minute wait, not 75),
+    served until 04:20 (15 minutes); one customer turned away. Local clock differences would give
+    75, 72, 75 and 15 minutes."""
+    from tests.insights.conftest import book, ticket
+    from vuoro.booking.models import Booking
+    from vuoro.walkin.models import Ticket, TicketDay
+
+    book(service="citizenship", point="yo", desk=1, day="2026-03-29", start="02:45", minutes=15,
+         created=at("2026-03-28", "20:00"), status=Booking.Status.DONE, started_at=at("2026-03-29", "02:50"),
+         finished_at=at("2026-03-29", "04:02"))
+    ticket(point="yo", number=1, day="2026-03-29", issued=at("2026-03-29", "02:50"), status=Ticket.Status.DONE,
+           service="citizenship", estimated_wait_minutes=10, called_at=at("2026-03-29", "04:05"),
+           started_at=at("2026-03-29", "04:05"), finished_at=at("2026-03-29", "04:20"))
+    TicketDay.objects.create(service_point_id="yo", date=dt.date(2026, 3, 29), issued=1, turned_away=1)
+
+
+class TestTheDaylightSavingWeek:
+    """ISO week 13 (23-29 March 2026): Wednesday 25 closed at malmi, the clocks go forward on Sunday 29;
+    every figure of the week against the hand count (conftest.py's bookings of the week and `dst_night`)."""
+
+    def test_every_figure_of_the_week_with_the_closed_day_and_the_clock_change(self, dst_night):
+        compute()
+        week = {w.key: w for w in month().weeks}["2026-W13"]
+        assert week.span == (dt.date(2026, 3, 23), dt.date(2026, 3, 29))
+        sums = week.sums
+        # Made in the week: citizenship on Thursday 26 for the same day (lead 0), yo's on Saturday (lead 1).
+        assert sums["made"] == 2 and week.lead_days == Counter({0: 1, 1: 1})
+        assert (week.lead_mean, week.lead_median, week.lead_p90) == (0.5, 0, 1)
+        # Offered: malmi Mon, Tue, Thu, Fri (Wednesday closed) x 8 h x 2 desks, yo's 3-hour Sunday.
+        assert sums["offered_minutes"] == 4 * 960 + 180
+        assert sums["walk_in_offered_minutes"] == 4 * 480
+        # Booked: 15 + 15 + 30 at malmi on 26 and 27 March, 15 at yo (real minutes across the change).
+        assert (sums["visits"], sums["booked_minutes"], sums["came"], sums["used_minutes"]) == (4, 75, 2, 30)
+        assert week.utilisation_booked == pytest.approx(75 / 4020)
+        assert week.utilisation_used == pytest.approx(30 / 4020)
+        assert (sums["cancelled"], sums["cancelled_minutes"], sums["rebooked_minutes"]) == (1, 30, 15)
+        assert week.rebooked_share == 0.5
+        # Due: 26 March done (lead 5) and absent (lead 0), 27 March absent (lead 81), yo done (lead 1).
+        assert sums["no_shows"] == 2 and week.no_show_rate == 0.5
+        assert (week.band_due, week.band_no_shows) == ([3, 0, 1, 0], [1, 0, 1, 0])
+        assert week.band_rates == [pytest.approx(1 / 3), None, 1.0, None]
+        assert (sums["tickets_issued"], sums["tickets_turned_away"], sums["tickets_called"]) == (1, 1, 1)
+        assert (week.wait_mean, week.wait_p90, week.estimate_mean, week.estimated_wait_mean) == (15, 15, 10, 15)
+        assert (sums["served"], sums["tickets_served"]) == (2, 1)
+        assert week.served_per_desk_hour == pytest.approx(3 / ((4020 + 4 * 480) / 60))
+
+    def test_the_week_of_one_service_and_of_one_point(self, dst_night):
+        compute()
+        citizenship = {w.key: w for w in month(service="citizenship").weeks}["2026-W13"]
+        assert (citizenship.sums["made"], citizenship.sums["no_shows"], citizenship.no_show_rate) == (
+            2, 1, pytest.approx(1 / 3))
+        assert citizenship.utilisation_booked is None and citizenship.served_per_desk_hour is None
+        permit = {w.key: w for w in month(service="extended-permit").weeks}["2026-W13"]
+        assert (permit.sums["made"], permit.sums["cancelled"], permit.no_show_rate) == (0, 1, 1.0)
+        yo = {w.key: w for w in month(point_id="yo").weeks}["2026-W13"]
+        assert (yo.sums["offered_minutes"], yo.sums["booked_minutes"], yo.sums["used_minutes"]) == (180, 15, 15)
+        assert yo.utilisation_used == pytest.approx(15 / 180)
+        assert (yo.wait_mean, yo.wait_p90, yo.sums["tickets_turned_away"]) == (15, 15, 1)
+        assert yo.served_per_desk_hour == pytest.approx(2 / 3)  # 2 served in 3 desk-hours (no walk-in desk)
+
+    def test_the_closed_day_offers_nothing(self, march):
+        compute()
+        closed = FiguresPointDay.objects.get(service_point_id="malmi", date=dt.date(2026, 3, 25))
+        assert (closed.offered_minutes, closed.walk_in_offered_minutes) == (0, 0)
+        open_day = FiguresPointDay.objects.get(service_point_id="malmi", date=dt.date(2026, 3, 24))
+        assert (open_day.offered_minutes, open_day.walk_in_offered_minutes) == (960, 480)
+
+    def test_observed_service_times_across_the_clock_change(self, dst_night):
+        compute()
+        from vuoro.insights.service_times import service_times_list
+
+        [yo] = service_times_list(month=dt.date(2026, 3, 1), point_id="yo", service_code=None,
+                                  durations={("yo", "citizenship"): 15}, grid_minutes=15,
+                                  point_names={}, service_names={})
+        assert (yo.appointments, yo.tickets, yo.median, yo.p90) == (1, 1, 12, 15)  # not 72 and 15
+        assert (yo.configured_minutes, yo.recommended_minutes) == (15, 15)
+
+    def test_the_autumn_sunday_lasts_an_hour_longer(self, march):
+        """25 October 2026: 04:00 comes twice, so yo's 01:00-05:00 is 5 hours."""
+        point_days_compute(state=network_state(), point_id="yo", first_date=dt.date(2026, 10, 25),
+                           last_date=dt.date(2026, 10, 25), now=at("2026-10-26", "03:00"))
+        assert FiguresPointDay.objects.get(service_point_id="yo", date=dt.date(2026, 10, 25)).offered_minutes == 300

@@ -36,12 +36,26 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """A chart of a table's weeks, drawn by vuoro/static/vuoro/insight_charts.js over the table,
+    which stays the accessible source: `columns` are the indexes of the table's cells drawn (0 =
+    the first after the row's heading), each a series named by its column heading."""
+
+    caption: str
+    summary: str
+    unit: str
+    columns: tuple[int, ...]
+    percent: bool = False  # the cells hold shares (0-1), drawn as per cent
+
+
+@dataclass(frozen=True)
 class Table:
     id: str
     caption: str
     columns: list[str]
     groups: list[tuple[str, list[Row]]]
     note: str = ""
+    chart: Chart | None = None
 
 
 def _n(value) -> Cell:
@@ -87,6 +101,24 @@ TOPICS = [
      lambda: [_("Appointments"), _("Queue numbers"), _("Served per desk-hour")],
      lambda f: [_n(f.sums["served"]), _n(f.sums["tickets_served"]), _n(f.served_per_desk_hour)]),
 ]
+CHARTS = {
+    "bookings": lambda: Chart(
+        _("Lead time of the bookings made, week by week"),
+        _("A line chart of the weeks in the table below: the mean, the median and the 90th percentile of the days "
+          "from booking to visit."), _("days"), (1, 2, 3)),
+    "desk-time": lambda: Chart(
+        _("Desk time booked and used, week by week"),
+        _("A line chart of the weeks in the table below: the share of the offered desk time that was booked and "
+          "the share that was used."), _("per cent of the offered time"), (3, 4), percent=True),
+    "no-shows": lambda: Chart(
+        _("Customers who did not come, week by week"),
+        _("A line chart of the weeks in the table below: the share of the visits due whose customer did not "
+          "come."), _("per cent of the visits due"), (2,), percent=True),
+    "tickets": lambda: Chart(
+        _("Waits for a queue number, week by week"),
+        _("A line chart of the weeks in the table below: the mean and the 90th percentile of the minutes from "
+          "the number to the call, and the mean estimate told."), _("minutes"), (3, 4, 5)),
+}
 POINT_LEVEL_TOPICS = {"tickets"}  # queue numbers are counted per point, not per service
 
 
@@ -117,5 +149,7 @@ def figures_tables(figures: MonthFigures, *, service_chosen: bool) -> list[Table
             note = _("Queue numbers are counted per service point, not per service: choose all services to see them.")
         elif topic in ("desk-time", "served") and service_chosen:
             note = _("Desk time is offered to every service at once, so it is not shared out by service.")
-        tables.append(Table(id=topic, caption=str(caption), columns=columns(), groups=groups, note=note))
+        has_weeks = any(group == headings["week"] for group, _rows in groups)
+        chart = CHARTS[topic]() if topic in CHARTS and has_weeks else None
+        tables.append(Table(id=topic, caption=str(caption), columns=columns(), groups=groups, note=note, chart=chart))
     return tables
