@@ -63,3 +63,10 @@ def point_rows_html(rows: list[tuple[str, PointRow]], *, goal_days: int) -> Safe
                    f'<td>{one_decimal(row.days_last_week) or "–"}</td><td>{one_decimal(row.days_mean) or "–"}</td>'
                    f"<td>{starts}</td></tr>")
     return mark_safe("\n".join(out))
+
+
+def options_html(choices: list[tuple[str, str]], *, chosen: str | None) -> SafeString:
+    """<option> elements of (value, label) each, `chosen` selected (a hundred points' options
+    through a template loop cost more than the rest of the form)."""
+    return mark_safe("".join(f'<option value="{escape(value)}"{" selected" if value == chosen else ""}>'
+                             f"{escape(label)}</option>" for value, label in choices))

@@ -20,7 +20,7 @@ from vuoro.insights.history import (
     weekly_history,
     weeks_range,
 )
-from vuoro.insights.history_html import point_rows_html, week_rows_html
+from vuoro.insights.history_html import options_html, point_rows_html, week_rows_html
 from vuoro.insights.models import NETWORK
 from vuoro.insights.recording import last_run_get
 from vuoro.network.models import NetworkSettings, Service, ServicePoint
@@ -68,6 +68,8 @@ def insight(request):
         "goal_days": settings.wait_goal_days, "services": services, "points": points, "service": service,
         "point": point, "weeks": weeks, "max_weeks": MAX_WEEKS, "span": span, "shown": shown, "history": history,
         "table_service": table_service, "latest_hour": latest_hour, "zone": span.zone,
+        "service_options": options_html([(s.code, s.name) for s in services], chosen=service.code if service else None),
+        "point_options": options_html([(p.id, p.name) for p in points], chosen=point.id if point else None),
         "week_rows": week_rows_html(history, goal_days=settings.wait_goal_days),
         "point_rows": point_rows_html([(names.get(row.service_point, row.service_point), row) for row in point_rows],
                                       goal_days=settings.wait_goal_days),
