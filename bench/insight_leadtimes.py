@@ -81,9 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         load_network(slot_minutes=15, horizon_days=180, services=services,
                      points=[dict(id=p, desks=2, services=[c for c, _ in services]) for p in point_ids])
     ensure_staff_groups()
-    User.objects.filter(username="bench-analyst").delete()
-    user = User.objects.create_user("bench-analyst", password="unused-password", is_staff=True)
-    user.groups.add(Group.objects.get(name=ANALYST))
+    user = User.objects.filter(username="bench-analyst").first()  # kept: its sign-ins are in the audit log
+    if user is None:
+        user = User.objects.create_user("bench-analyst", password="unused-password", is_staff=True)
+    user.groups.set([Group.objects.get(name=ANALYST)])
 
     began = time.perf_counter()
     if not reuse:
