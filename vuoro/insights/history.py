@@ -121,17 +121,38 @@ CSV_HEADER = ["hour", "service", "service_point", "first_free", "days_to_first_f
               "starts_30_days", "starts_90_days"]
 
 
-def history_csv_rows(*, services: list[str], point: str | None, span: Range) -> Iterator[list]:
+CSV_CHUNK_ROWS = 5000  # about how many samples one query of the CSV reads
+
+
+def history_csv_chunks(*, services: list[str], point: str | None, span: Range,
+                       points_count: int) -> Iterator[list[list]]:
     """The hourly samples of the range (every point and the network when `point` is None; "network"
-    names the network-wide rows), hour by hour, in the network's zone: the page's CSV."""
-    yield CSV_HEADER
-    samples = LeadTimeSample.objects.filter(service__in=services, hour_at__gte=span.start_at, hour_at__lt=span.end_at)
+    names the network-wide rows), hour by hour, in the network's zone: the page's CSV, its header
+    first, in lists of rows. Read a window of hours at a time (about CSV_CHUNK_ROWS samples for
+    `points_count` points), each by a plain query: no server-side cursor held open while the
+    answer streams, and memory bounded however long the range."""
+    yield [CSV_HEADER]
+    samples = LeadTimeSample.objects.filter(service__in=services)
     if point is not None:
         samples = samples.filter(service_point=point)
-    for row in samples.order_by("hour_at", "service", "service_point").values_list(
-            "hour_at", "service", "service_point", "first_free_at", "days_to_first_free", "starts_7_days",
-            "starts_30_days", "starts_90_days").iterator(chunk_size=5000):
-        hour_at, service, where, first_free_at, days, *starts = row
-        yield [hour_at.astimezone(span.zone).isoformat(), service, where or "network",
-               first_free_at.astimezone(span.zone).isoformat() if first_free_at else "",
-               "" if days is None else days, *starts]
+    per_hour = max(1, len(services) * (1 if point is not None else points_count + 1))
+    window = dt.timedelta(hours=max(1, CSV_CHUNK_ROWS // per_hour))
+    start, end = span.start_at.astimezone(dt.UTC), span.end_at.astimezone(dt.UTC)
+    zone = span.zone
+    while start < end:
+        stop = min(start + window, end)
+        hours: dict[dt.datetime, str] = {}
+        rows = []
+        for hour_at, service, where, first_free_at, days, *starts in (
+                samples.filter(hour_at__gte=start, hour_at__lt=stop).order_by("hour_at", "service", "service_point")
+                .values_list("hour_at", "service", "service_point", "first_free_at", "days_to_first_free",
+                             "starts_7_days", "starts_30_days", "starts_90_days")):
+            hour = hours.get(hour_at)
+            if hour is None:
+                hour = hours[hour_at] = hour_at.astimezone(zone).isoformat()
+            rows.append([hour, service, where or "network",
+                         first_free_at.astimezone(zone).isoformat() if first_free_at else "",
+                         "" if days is None else days, *starts])
+        if rows:
+            yield rows
+        start = stop

@@ -75,7 +75,8 @@ class LeadTimeDay(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "service", "service_point"],
                                                name="lead_time_day_once")]
-        indexes = [models.Index(fields=["service", "day"], name="lead_time_day_service")]
+        indexes = [models.Index(fields=["service", "day"], name="lead_time_day_service"),  # every point's days
+                   models.Index(fields=["service", "service_point", "day"], name="lead_time_day_series")]
 
 
 from vuoro.insights.figures_models import (  # noqa: E402, F401

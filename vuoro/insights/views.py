@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from zoneinfo import ZoneInfo
 
 from django.contrib.admin.views.decorators import staff_member_required
@@ -11,7 +12,15 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from vuoro.insights.history import DEFAULT_WEEKS, MAX_WEEKS, history_csv_rows, point_table, weekly_history, weeks_range
+from vuoro.insights.history import (
+    DEFAULT_WEEKS,
+    MAX_WEEKS,
+    history_csv_chunks,
+    point_table,
+    weekly_history,
+    weeks_range,
+)
+from vuoro.insights.history_html import options_html, point_rows_html, week_rows_html
 from vuoro.insights.models import NETWORK
 from vuoro.insights.recording import last_run_get
 from vuoro.network.models import NetworkSettings, Service, ServicePoint
@@ -20,9 +29,13 @@ from vuoro.parsing import or_none, parse_int
 PERMISSION = "insights.view_insights"
 
 
-class _Echo:
-    def write(self, value):
-        return value
+def _csv_text(chunks):
+    """Each list of rows as one piece of CSV text (a piece a row would cost the response's
+    per-piece work thousands of times over)."""
+    for rows in chunks:
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(rows)
+        yield buffer.getvalue()
 
 
 def _choices(request):
@@ -30,8 +43,9 @@ def _choices(request):
     unknown service or point is left out (the whole network), a range is clamped to 1–52 weeks."""
     settings = NetworkSettings.current()
     zone = ZoneInfo(settings.timezone)
-    services = list(Service.objects.order_by("code"))
-    points = list(ServicePoint.objects.order_by("id"))
+    names = ("name_fi", "name_sv", "name_en")  # all the page shows of them
+    services = list(Service.objects.only("code", *names).order_by("code"))
+    points = list(ServicePoint.objects.only("id", *names).order_by("id"))
     service = next((s for s in services if s.code == request.GET.get("service")), None)
     point = next((p for p in points if p.id == request.GET.get("point")), None)
     weeks = or_none(parse_int, request.GET.get("weeks"))
@@ -54,7 +68,11 @@ def insight(request):
         "goal_days": settings.wait_goal_days, "services": services, "points": points, "service": service,
         "point": point, "weeks": weeks, "max_weeks": MAX_WEEKS, "span": span, "shown": shown, "history": history,
         "table_service": table_service, "latest_hour": latest_hour, "zone": span.zone,
-        "point_rows": [(names.get(row.service_point, row.service_point), row) for row in point_rows],
+        "service_options": options_html([(s.code, s.name) for s in services], chosen=service.code if service else None),
+        "point_options": options_html([(p.id, p.name) for p in points], chosen=point.id if point else None),
+        "week_rows": week_rows_html(history, goal_days=settings.wait_goal_days),
+        "point_rows": point_rows_html([(names.get(row.service_point, row.service_point), row) for row in point_rows],
+                                      goal_days=settings.wait_goal_days),
         "last_run": last_run_get(), "query": request.GET.urlencode(),
     })
 
@@ -63,11 +81,11 @@ def insight(request):
 @permission_required(PERMISSION, raise_exception=True)
 @require_GET
 def history_csv(request):
-    _settings, services, _points, service, point, _weeks, span = _choices(request)
+    _settings, services, points, service, point, _weeks, span = _choices(request)
     codes = [service.code] if service else [s.code for s in services]
-    writer = csv.writer(_Echo())
-    rows = history_csv_rows(services=codes, point=point.id if point else None, span=span)
-    response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8")
+    chunks = history_csv_chunks(services=codes, point=point.id if point else None, span=span,
+                                points_count=len(points))
+    response = StreamingHttpResponse(_csv_text(chunks), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (f'attachment; filename="lead-times-{span.first_date.isoformat()}-'
                                        f'{span.last_date.isoformat()}.csv"')
     return response
