@@ -292,12 +292,13 @@ class Server:
     """gunicorn with the production WSGI app and bench settings, on a free loopback port."""
 
     def __init__(self, env: dict[str, str], workers: int = 2, worker_class: str = "gthread", threads: int = 4, *,
-                 port: int | None = None, config: Path | None = None):
+                 port: int | None = None, config: Path | None = None, app: str = "vuoro.wsgi:application"):
         """With `config` (a gunicorn.conf.py), its settings hold except the address; otherwise the
-        bench's own. `port` serves a restart on the address of a server that died."""
+        bench's own. `port` serves a restart on the address of a server that died. `app`: the WSGI
+        app (bench.cpuwsgi counts the worker's CPU by kind of request)."""
         self.port = port or free_port()
         self.log = tempfile.NamedTemporaryFile("w+", prefix="vuoro-bench-gunicorn-", suffix=".log", delete=False)
-        command = [str(VENV_BIN / "gunicorn"), "vuoro.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
+        command = [str(VENV_BIN / "gunicorn"), app, "--bind", f"127.0.0.1:{self.port}",
                    "--chdir", str(ROOT)]
         if config is not None:
             command += ["--config", str(config)]

@@ -7,8 +7,8 @@ On loopback only, bounded in time (by default about 8 minutes):
 - a throwaway database on the machine's PostgreSQL (127.0.0.1:5432, user postgres; `--db`,
   dropped at the end) with a network whose release holds exactly `--times` bookable times of the
   15-minute service `permit` over two days at several points, and a rush
-  `{admit_per_minute, before_minutes, after_minutes = 0, pass_minutes = 10}` opening on the next
-  whole minute after the set-up;
+  `{admit_per_minute, before_minutes, after_minutes = 0, pass_minutes = 10, admit_every_seconds}`
+  opening on the next whole minute after the set-up;
 - gunicorn with the repository's gunicorn.conf.py (production settings, per-client limits on,
   `VUORO_TRUSTED_PROXIES=127.0.0.1`, so that each simulated person's own `X-Forwarded-For`
   address is the client the limits count, as behind the agency's proxy);
@@ -206,12 +206,16 @@ class Http:
 
 class Drop:
     def __init__(self, args, http: Http, release_id: int, desks: list[int], first: dt.date,
-                 opens_at: float, window_start: float):
+                 opens_at: float, window_start: float, outsiders_http: Http | None = None):
         self.args, self.http, self.release_id = args, http, release_id
+        # Outsiders are other people, on their own connections: they do not queue behind the crowd
+        # in this generator, only at the servers.
+        self.outsiders_http = outsiders_http or http
         self.points = [f"point-{n}" for n in range(1, len(desks) + 1)]
         self.first, self.last = first, first + dt.timedelta(days=DAYS - 1)
         self.opens_at, self.window_start = opens_at, window_start
         self.statuses: Counter = Counter()  # (kind, status)
+        self.per_second: Counter = Counter()  # (kind, whole seconds from the moment): requests answered
         self.no_answer = 0
         self.booked = 0
         self.booked_by = Counter()  # "person" / "bot"
@@ -222,14 +226,15 @@ class Drop:
         self.bot_passes: list[str] = []
         self.rng = random.Random(args.seed)
 
-    async def call(self, kind: str, method: str, path: str, ip: str, body=None, headers=None):
+    async def call(self, kind: str, method: str, path: str, ip: str, body=None, headers=None, http=None):
         if self.done.is_set():  # the run is over: what still waits for a connection is not sent
             return 0, {}, {}
-        head = {"X-Forwarded-For": ip, **(headers or {})}
-        status, answer_headers, data = await self.http.request(method, path, head, json.dumps(body).encode()
-                                                               if body is not None else b"")
-        if status == 0:
+        head = {"X-Forwarded-For": ip, "X-Bench-Kind": kind, **(headers or {})}
+        status, answer_headers, data = await (http or self.http).request(
+            method, path, head, json.dumps(body).encode() if body is not None else b"")
+        if status == 0:  # not sent: the run ended while it waited for a connection
             return 0, {}, {}
+        self.per_second[(kind, math.floor(time.monotonic() - self.opens_at))] += 1
         if status is None:
             self.no_answer += 1
         self.statuses[(kind, status)] += 1
@@ -242,6 +247,7 @@ class Drop:
     def stop(self) -> None:
         self.done.set()
         self.http.closed.set()
+        self.outsiders_http.closed.set()
 
     async def sleep_until(self, moment: float) -> None:
         delay = moment - time.monotonic()
@@ -365,7 +371,8 @@ class Drop:
             day = self.last + dt.timedelta(days=rng.randrange(1, 20))
             started = time.monotonic()
             status, _, _ = await self.call("outsider", "GET", f"/api/v1/availability?service=other&service_point="
-                                           f"{rng.choice(self.points)}&from={day}&to={day + dt.timedelta(days=6)}", ip)
+                                           f"{rng.choice(self.points)}&from={day}&to={day + dt.timedelta(days=6)}", ip,
+                                           http=self.outsiders_http)
             if status == 200 and time.monotonic() >= self.opens_at:
                 self.outsider_latency.append(time.monotonic() - started)
             await asyncio.sleep(rng.uniform(0.2, 0.6))
@@ -433,7 +440,8 @@ async def crowd(args, server: Server, release_id: int, desks, first, opens_wall:
     opens_at = now + (opens_wall - now_wall).total_seconds()
     window_start = now + (window_start_wall - now_wall).total_seconds()
     http = Http(server.port, args.connections)
-    drop = Drop(args, http, release_id, desks, first, opens_at, window_start)
+    drop = Drop(args, http, release_id, desks, first, opens_at, window_start,
+                Http(server.port, max(1, args.outsiders)))
     rng = random.Random(args.seed)
     # Everyone joins at a moment spread evenly over the window (from 2 s after it opens to the
     # moment); the bots are people 1..bots, at random moments like everyone else.
@@ -472,8 +480,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outsiders", type=int, default=4)
     parser.add_argument("--admit-per-minute", type=int, default=None,
                         help="the rush's rate (default: --times / 2, so that the times go in two minutes)")
+    parser.add_argument("--admit-every-seconds", type=int, default=1,
+                        help="the rush's admission step, 1..60 (60: a minute's people at once, as before issue 12's "
+                             "pacing; 1: the same number a minute, evenly)")
     parser.add_argument("--before-minutes", type=int, default=None,
-                        help="the window before the moment, when everyone joins (default: 1 per 10,000 people, >= 1)")
+                        help="the window before the moment, when everyone joins (default: 1 per 5,000 people, >= 1:"
+                             " ~83 joins a second, what 2 shared cores absorb beside the rest)")
     parser.add_argument("--limit", type=float, default=600, help="seconds after the moment when the run stops")
     parser.add_argument("--connections", type=int, default=48, help="keep-alive connections of the generator")
     parser.add_argument("--db", default="vuoro_slotdrop")
@@ -486,8 +498,10 @@ def main(argv: list[str] | None = None) -> int:
     desks = plan(args.times)
     args.limits = args.limits or ("redis" if redis_up() else "database")
     rate = args.admit_per_minute or max(1, args.times // 2)
-    before = args.before_minutes or max(1, math.ceil(args.people / 10000))
+    before = args.before_minutes or max(1, math.ceil(args.people / 5000))
     rush = {"admit_per_minute": rate, "before_minutes": before, "after_minutes": 0, "pass_minutes": 10}
+    if args.admit_every_seconds != 60:
+        rush["admit_every_seconds"] = args.admit_every_seconds
     today = dt.datetime.now(ZONE).date()
     first = today + dt.timedelta(days=2)
     # The moment: the first whole minute that leaves ~40 s for the set-up before the window opens.
@@ -495,10 +509,12 @@ def main(argv: list[str] | None = None) -> int:
     opens_wall = soon.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
     window_start_wall = opens_wall - dt.timedelta(minutes=before)
     setup_started = time.monotonic()
+    cpu_dir = tempfile.mkdtemp(prefix="vuoro-slotdrop-cpu-")
     database_setup(args.db, network_toml(desks, first, opens_wall, rush))
     server = None
     try:
-        server = Server(environment(args.db, args.limits), config=ROOT / "gunicorn.conf.py")
+        server = Server({**environment(args.db, args.limits), "VUORO_BENCH_CPU_DIR": cpu_dir},
+                        config=ROOT / "gunicorn.conf.py", app="bench.cpuwsgi:application")
         with admin_connect(args.db) as conn:
             release_id = conn.execute("SELECT id FROM network_release").fetchone()[0]
         setup_seconds = time.monotonic() - setup_started
@@ -510,6 +526,7 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
     drop: Drop = result["drop"]
     found = checks(args.db)
+    cpu_by_kind = worker_cpu_by_kind(cpu_dir)
     if not args.keep_db:
         database_drop(args.db)
     fivexx = sum(count for (kind, status), count in drop.statuses.items() if status and status >= 500)
@@ -542,6 +559,7 @@ def main(argv: list[str] | None = None) -> int:
         "generator_cpu_seconds": round(result["generator_cpu"], 1),
         "app_workers_cpu_seconds": round(result["workers_cpu"], 1),
         "postgres_cpu_seconds_open_backends": round(result["postgres_cpu_open_connections"], 1),
+        "rates": rates(drop), "app_cpu_by_kind": cpu_by_kind,
         "run_seconds": round(result["elapsed"], 1), "load_before": result["load_before"],
         "load_after": result["load_after"], "cores": os.cpu_count(),
     }
@@ -554,6 +572,42 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return 0 if all(goals.values()) else 1
+
+
+def worker_cpu_by_kind(directory: str) -> dict[str, dict]:
+    """The app workers' requests and CPU by kind (bench.cpuwsgi's files), the files then removed."""
+    totals: dict[str, list[float]] = {}
+    for path in Path(directory).glob("cpu-*.json"):
+        for kind, (count, cpu, wall) in json.loads(path.read_text(encoding="utf-8")).items():
+            entry = totals.setdefault(kind, [0, 0.0, 0.0])
+            entry[0] += count
+            entry[1] += cpu
+            entry[2] += wall
+        path.unlink()
+    Path(directory).rmdir()
+    return {kind: {"requests": int(count), "cpu_seconds": round(cpu, 2),
+                   "cpu_ms_per_request": round(1000 * cpu / count, 2) if count else None,
+                   "wall_ms_per_request": round(1000 * wall / count, 1) if count else None}
+            for kind, (count, cpu, wall) in sorted(totals.items())}
+
+
+def rates(drop: Drop) -> dict[str, dict]:
+    """Requests answered a second by kind: mean and peak over the window (before the moment) and
+    over the drop (from the moment to its last answer)."""
+    seconds = [second for _, second in drop.per_second]
+    if not seconds:
+        return {}
+    first, last = min(seconds), max(seconds)
+    phases = {"window": (first, -1), "drop": (0, last)}
+    found: dict[str, dict] = {}
+    for kind in sorted({kind for kind, _ in drop.per_second}):
+        entry = {}
+        for phase, (start, end) in phases.items():
+            counts = [drop.per_second.get((kind, second), 0) for second in range(start, end + 1)]
+            if counts:
+                entry[phase] = {"mean": round(sum(counts) / len(counts), 1), "peak": max(counts)}
+        found[kind] = entry
+    return found
 
 
 def print_table(s: dict) -> None:
@@ -587,6 +641,13 @@ def print_table(s: dict) -> None:
         print(f"{label:<{width}}  {value}")
     for kind, statuses in s["by_kind"].items():
         print(f"  {kind:<14} " + "  ".join(f"{status}: {count}" for status, count in statuses.items()))
+    print("requests a second by kind, mean / peak: window (before the moment) | drop (after it);"
+          " app worker CPU ms a request (thread CPU), wall ms")
+    for kind, phases in s["rates"].items():
+        cpu = s["app_cpu_by_kind"].get(kind, {})
+        print(f"  {kind:<14} " + " | ".join(f"{p['mean']} / {p['peak']}" if (p := phases.get(phase)) else "-"
+                                           for phase in ("window", "drop"))
+              + f"   cpu {cpu.get('cpu_ms_per_request')} ms, wall {cpu.get('wall_ms_per_request')} ms")
     for goal, met in s["correctness_goals"].items():
         print(f"{'ok  ' if met else 'MISS'} {goal}")
 

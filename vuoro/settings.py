@@ -107,6 +107,9 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A rush queue's poll, answered here: after the security headers, before sessions and the rest
+    # (vuoro.booking.rush_api; docs/rush.md).
+    "vuoro.booking.rush_api.RushPollMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

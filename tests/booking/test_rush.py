@@ -21,6 +21,7 @@ from vuoro.booking.rush import (
     rush_draw_sweep,
     rush_join,
     rush_pass_check,
+    rush_poll,
     rush_status,
 )
 from vuoro.booking.services import Customer, booking_create
@@ -34,12 +35,14 @@ POINT = "smoke-point"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 
 
-def network(first: dt.date, last: dt.date, opens_at: str, *, rate=2, after=5, before=15, pass_minutes=10):
+def network(first: dt.date, last: dt.date, opens_at: str, *, rate=2, after=5, before=15, pass_minutes=10,
+            step=None):
+    step = f", admit_every_seconds = {step}" if step else ""
     load_network(slot_minutes=20, horizon_days=60, holidays=None, services=[(SERVICE, 40)],
                  points=[dict(id=POINT, desks=2, services=[SERVICE], hours={d: "09:00-11:00" for d in WEEKDAYS})],
                  more=f'[[releases]]\nfrom = "{first}"\nto = "{last}"\nopens_at = "{opens_at}"\n'
                       f"rush = {{ admit_per_minute = {rate}, before_minutes = {before}, after_minutes = {after}, "
-                      f"pass_minutes = {pass_minutes} }}\n")
+                      f"pass_minutes = {pass_minutes}{step} }}\n")
     release = network_state().releases.fixed[0]
     return release.id, release.rush
 
@@ -214,6 +217,42 @@ class TestNumbering:
         assert len(caplog.records) == 1  # numbered once
         assert first.place == RushPlace.objects.get(pk=queue_key_place(keys[0])[1]).place
 
+    def test_a_poll_reads_its_row_and_the_networks_version_in_one_statement(self, wednesday):
+        release_id, rule = network(wednesday, wednesday, f"{wednesday - dt.timedelta(days=7)}T09:00", rate=1)
+        keys = [join(release_id, n, rule.window_start, rng=random.Random(n)).queue_key for n in range(3)]
+        rush_poll(release_id=release_id, queue_key=keys[0], now=rule.draw_at)  # numbers the places
+        # The rate changes (a new network version): the next poll, one statement, answers by it.
+        release = Release.objects.get(pk=release_id)
+        release.rush_admit_per_minute, release.rush_admit_every_seconds = 2, 30
+        release.save()
+        with CaptureQueriesContext(connection) as queries:
+            state, status = rush_poll(release_id=release_id, queue_key=keys[1], now=rule.draw_at)
+        assert "version" in queries.captured_queries[0]["sql"]  # then the new network is read, once
+        assert state.releases.get(release_id).rush.admit_every_seconds == 30
+        with CaptureQueriesContext(connection) as queries:
+            assert rush_poll(release_id=release_id, queue_key=keys[1], now=rule.draw_at)[1] == status
+        assert len(queries.captured_queries) == 1
+        assert status.admitted_at == rule.draw_at + dt.timedelta(seconds=30 * (status.place - 1))
+        assert status == rush_status(state=network_state(), release_id=release_id, queue_key=keys[1], now=rule.draw_at)
+        for forged in (queue_key_of(release_id + 1, queue_key_place(keys[0])[1]), keys[0] + "x",
+                       queue_key_of(release_id, 10**9)):
+            with pytest.raises(RushError):
+                rush_poll(release_id=release_id, queue_key=forged, now=rule.draw_at)
+
+    def test_admitted_in_steps_each_waiting_person_is_told_their_own_second(self, wednesday):
+        # 6 a minute in steps of 10 s: one every 10 s, and each told to come back at that second
+        # (with the default step all six would be told the same minute).
+        release_id, rule = network(wednesday, wednesday, f"{wednesday - dt.timedelta(days=7)}T09:00", rate=6,
+                                   step=10)
+        keys = [join(release_id, n, rule.window_start, rng=random.Random(n)).queue_key for n in range(6)]
+        told = [rush_poll(release_id=release_id, queue_key=k, now=rule.draw_at)[1] for k in keys]
+        assert sorted((s.place, s.retry_at) for s in told if s.status == "waiting") == [
+            (p, rule.draw_at + dt.timedelta(seconds=10 * (p - 1))) for p in range(2, 7)]
+        first = next(s for s in told if s.place == 1)
+        assert first.status == "admitted" and first.retry_at is None
+        assert all(rush_poll(release_id=release_id, queue_key=k, now=rule.draw_at + dt.timedelta(seconds=50))[1]
+                   .status == "admitted" for k in keys)
+
     def test_the_pass_check_reads_the_stored_total_instead_of_counting(self, rush, wednesday):
         release_id, rule = rush
         join(release_id, 0, rule.window_start)  # drawn: place 1
@@ -347,6 +386,31 @@ class TestApi:
         made = client.post("/api/v1/bookings", booking_body(at(wednesday, 9)), content_type="application/json",
                            headers={"X-Rush-Pass": admitted.pass_token})
         assert made.status_code == 201, made.json()
+
+    def test_a_poll_is_answered_before_sessions_in_one_statement_with_the_security_headers(self, client, wednesday):
+        release_id, _ = rush_now_on(wednesday)
+        joined = client.post(f"/api/v1/releases/{release_id}/queue", {"email": "person@example.org"},
+                             content_type="application/json").json()
+        client.cookies.clear()
+        with CaptureQueriesContext(connection) as queries:
+            polled = client.get(f"/api/v1/releases/{release_id}/queue/{joined['queue_key']}",
+                                headers={"Accept-Language": "fi", "X-Forwarded-For": "203.0.113.9"})
+        assert polled.status_code == 200, polled.content
+        body = polled.json()
+        assert {k: body[k] for k in ("release", "queue_key", "status", "place", "draw_at")} == {
+            k: joined[k] for k in ("release", "queue_key", "status", "place", "draw_at")}
+        assert body["retry_after_seconds"] >= 1 and polled["Retry-After"] == str(body["retry_after_seconds"])
+        assert len(queries.captured_queries) == 1  # the row and the network's version; no session, no counter
+        assert not polled.cookies and "Vary" not in polled  # no session or language touched
+        assert polled["X-Frame-Options"] == "DENY" and polled["X-Content-Type-Options"] == "nosniff"
+        assert "Content-Security-Policy" in polled and polled["Content-Type"] == "application/json"
+        for path in (f"/api/v1/releases/{release_id}/queue/forged:key",
+                     f"/api/v1/releases/{release_id + 1}/queue/{joined['queue_key']}"):
+            missing = client.get(path)
+            assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+            assert missing["X-Frame-Options"] == "DENY"
+        # Other methods and paths go down the whole stack as before.
+        assert client.post(f"/api/v1/releases/{release_id}/queue/{joined['queue_key']}").status_code == 405
 
     def test_the_pass_may_come_in_the_body_and_serves_only_its_person(self, client, wednesday):
         release_id, rule = rush_now_on(wednesday)

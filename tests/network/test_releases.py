@@ -59,7 +59,7 @@ class TestReleasesInTheFile:
             dt.date(2027, 7, 1), dt.date(2027, 7, 31), dt.datetime(2027, 6, 1, 9))
         assert first.service_points == ("helsinki-malmi",) and first.services == ("extended-permit",)
         assert (first.rush.admit_per_minute, first.rush.before_minutes, first.rush.after_minutes,
-                first.rush.pass_minutes) == (100, 15, 5, 8)
+                first.rush.pass_minutes, first.rush.admit_every_seconds) == (100, 15, 5, 8, 60)
         assert second.rush is None
         assert second.opens_at == dt.datetime(2027, 6, 15, 12, 30) and second.service_points == ()
         rolling = spec.rolling_releases[0]
@@ -87,6 +87,12 @@ class TestReleasesInTheFile:
          "releases[0].rush.rate", "unknown key"),
         ("rush = { admit_per_minute = 100, pass_minutes = 8 }", "rush = { admit_per_minute = 0 }",
          "releases[0].rush.admit_per_minute", "between 1 and"),
+        ("rush = { admit_per_minute = 100, pass_minutes = 8 }",
+         "rush = { admit_per_minute = 100, admit_every_seconds = 0 }",
+         "releases[0].rush.admit_every_seconds", "between 1 and 60"),
+        ("rush = { admit_per_minute = 100, pass_minutes = 8 }",
+         "rush = { admit_per_minute = 100, admit_every_seconds = 61 }",
+         "releases[0].rush.admit_every_seconds", "between 1 and 60"),
         ("days_ahead = 28", "days_ahead = 0", "rolling_releases[0].days_ahead", "between 1 and"),
         ('at = "07:00"', 'at = "7am"', "rolling_releases[0].at", "local time"),
         ('at = "07:00"', 'at = "07:00"\nevery = 1', "rolling_releases[0].every", "unknown key"),
@@ -109,6 +115,21 @@ class TestLoadingReleases:
         (tmp_path / "first.toml").write_text(first)
         assert "nothing to change" in run("loadnetwork", str(tmp_path / "first.toml"))
         assert run("exportnetwork") == first
+
+    def test_the_admission_step_is_stored_carried_and_exported_only_when_not_a_minute(self):
+        stepped = RELEASES.replace("rush = { admit_per_minute = 100, pass_minutes = 8 }",
+                                   "rush = { admit_per_minute = 100, pass_minutes = 8, admit_every_seconds = 5 }")
+        load_network(services=SERVICES, points=POINTS, more=stepped)
+        assert Release.objects.get(from_date=dt.date(2027, 7, 1)).rush_admit_every_seconds == 5
+        rush = next(r.rush for r in network_state().releases.fixed if r.rush is not None)
+        # 100 a minute in steps of 5 s: 8.33 a step, places 1-9 at once, the 10th 5 s later
+        assert rush.admit_every_seconds == 5 and rush.admitted_at(9) == rush.draw_at
+        assert rush.admitted_at(10) - rush.draw_at == dt.timedelta(seconds=5)
+        assert rush.admitted_at(100) - rush.draw_at == dt.timedelta(seconds=55)
+        assert "admit_every_seconds = 5" in run("exportnetwork")
+        load_network(services=SERVICES, points=POINTS, more=RELEASES)
+        assert Release.objects.get(from_date=dt.date(2027, 7, 1)).rush_admit_every_seconds == 60
+        assert "admit_every_seconds" not in run("exportnetwork")
 
     def test_a_release_of_the_same_dates_and_scope_keeps_its_row_and_the_others_go(self):
         load_network(services=SERVICES, points=POINTS, more=RELEASES)

@@ -24,6 +24,21 @@ class TestRush:
             dt.timedelta(minutes=2)]
         assert RUSH.pass_expires_at(4) == RUSH.draw_at + dt.timedelta(minutes=11)
 
+    def test_places_may_be_admitted_in_steps_of_seconds_at_the_same_rate(self):
+        steps = Rush(opens_at=OPENS, admit_per_minute=120, admit_every_seconds=5)  # 10 every 5 s
+        assert [steps.admitted_at(p) - steps.draw_at for p in (1, 10, 11, 21, 120, 121)] == [
+            dt.timedelta(0), dt.timedelta(0), dt.timedelta(seconds=5), dt.timedelta(seconds=10),
+            dt.timedelta(seconds=55), dt.timedelta(minutes=1)]
+        slow = Rush(opens_at=OPENS, admit_per_minute=30, admit_every_seconds=1)  # one every 2 s
+        assert [slow.admitted_at(p) - slow.draw_at for p in (1, 2, 3, 31)] == [
+            dt.timedelta(0), dt.timedelta(seconds=2), dt.timedelta(seconds=4), dt.timedelta(minutes=1)]
+        # The default step of a minute is the batch rule; a step changes when, never how many a minute.
+        for place in range(1, 400):
+            assert RUSH.admitted_at(place) == RUSH.draw_at + dt.timedelta(minutes=(place - 1) // 3)
+            assert steps.admitted_at(place) <= RUSH.draw_at + dt.timedelta(minutes=(place - 1) // 120 + 1)
+        assert steps.wait_minutes(11, steps.draw_at) == 1 and steps.pass_expires_at(11) == (
+            steps.draw_at + dt.timedelta(minutes=10, seconds=5))
+
     def test_the_rush_lasts_until_the_last_pass_has_expired(self):
         assert RUSH.ends_at(0) == RUSH.draw_at
         assert RUSH.ends_at(7) == RUSH.draw_at + dt.timedelta(minutes=12)

@@ -32,7 +32,7 @@ from vuoro import prepared
 from vuoro.booking.models import RushDraw, RushPlace
 from vuoro.booking.services import BookingError
 from vuoro.network.models import Release
-from vuoro.network.state import NetworkState, network_state
+from vuoro.network.state import VERSION_SUBQUERY, NetworkState, network_state, network_state_at
 from vuoro.scheduling.calendar import local_date
 from vuoro.scheduling.releases import FixedRelease
 from vuoro.scheduling.rush import Rush
@@ -72,6 +72,11 @@ _TOTALS_SQL = f"SELECT drawn, late FROM {_DRAWS} WHERE release_id = %s"
 _ROW_SQL = (f"SELECT p.id, p.order_key, p.place, p.email_key, p.phone_key, "
             f"(SELECT d.joined FROM {_DRAWS} d WHERE d.release_id = p.release_id) "
             f"FROM {_PLACES} p WHERE p.id = %s AND p.release_id = %s")
+# The same with the network's version, in one statement: a poll's only read (the version says
+# whether this process's copy of the network, and so of the release's rush, is current).
+_POLL_SQL = (f"SELECT v.version, p.id, p.order_key, p.place, p.email_key, p.phone_key, "
+             f"(SELECT d.joined FROM {_DRAWS} d WHERE d.release_id = p.release_id) "
+             f"FROM (SELECT {VERSION_SUBQUERY} AS version) v LEFT JOIN {_PLACES} p ON p.id = %s AND p.release_id = %s")
 
 
 class RushError(BookingError):
@@ -312,6 +317,24 @@ def rush_status(*, state: NetworkState, release_id: int, queue_key: str, now: dt
     row = _row(release.id, place_id) if signed_release == release.id else None
     if row is None:
         raise NoRush("No place in the queue has that key.")
+    return _status_of(release, rush, row, now)
+
+
+def rush_poll(*, release_id: int, queue_key: str, now: dt.datetime) -> tuple[NetworkState, RushStatus]:
+    """rush_status for a poll, with the network it was read against, in one statement: the row by
+    primary key and the network's version together (no query of its own for the version)."""
+    signed_release, place_id = queue_key_place(queue_key)
+    if signed_release != release_id:
+        raise NoRush("No place in the queue has that key.")
+    version, *found = prepared.rows(_POLL_SQL, [place_id, release_id])[0]
+    state = network_state_at(version)
+    release, rush = _rush_of(state, release_id)
+    if found[0] is None:
+        raise NoRush("No place in the queue has that key.")
+    return state, _status_of(release, rush, _Row(*found), now)
+
+
+def _status_of(release: FixedRelease, rush: Rush, row: _Row, now: dt.datetime) -> RushStatus:
     if row.place is None and now >= rush.draw_at:
         row = _with_place(release.id, row, now)
     return _status(release=release, rush=rush, row=row, now=now)

@@ -1,19 +1,31 @@
-"""A release's rush queue over the API (an extension; docs/api.md, "A fair release rush")."""
+"""A release's rush queue over the API (an extension; docs/api.md, "A fair release rush").
+
+A poll (GET of one's place) is the crowd's most frequent request during a rush, so
+RushPollMiddleware answers it near the top of the middleware stack, after the security headers'
+middleware: no session, locale, CSRF, authentication or per-client counter (polls are not
+limited: they are told when to come back), and one statement (vuoro.booking.rush.rush_poll).
+The route below stays for the schema and answers the same."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
+import re
 from typing import Literal
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.utils import timezone
 from ninja import Router, Schema
 from pydantic import Field, field_validator
 
-from vuoro.apierrors import ApiError, InputSchema, error_answers
-from vuoro.booking.rush import NoRush, RushError, RushStatus, rush_join, rush_status
+from vuoro.apierrors import API_PREFIX, ApiError, InputSchema, error_answers, error_response
+from vuoro.booking.rush import NoRush, RushError, RushStatus, rush_join, rush_poll
 from vuoro.contact import email_normalise, phone_normalise
 from vuoro.network.state import network_state
+from vuoro.unavailable import DATABASE_ERRORS, unavailable_response
+
+logger = logging.getLogger("vuoro.rush")
 
 router = Router(tags=["releases"])
 
@@ -84,10 +96,38 @@ def queue_join(request, release_id: int, payload: QueueIn):
 @router.get("/releases/{release_id}/queue/{queue_key}", response={200: QueueOut, **error_answers(404)},
             by_alias=True, summary="One's place in a release's queue, and the pass once admitted")
 def queue_get(request, release_id: int, queue_key: str):
+    """Answered by RushPollMiddleware before the rest of the stack; this route is its schema (and
+    answers the same if the middleware is not installed)."""
+    return poll_response(request, release_id, queue_key)
+
+
+def poll_response(request, release_id: int, queue_key: str) -> JsonResponse:
     now = timezone.now()
-    state = network_state()
     try:
-        status = rush_status(state=state, release_id=release_id, queue_key=queue_key[:300], now=now)
+        state, status = rush_poll(release_id=release_id, queue_key=queue_key[:300], now=now)
     except RushError as error:
-        raise ApiError(404, "not_found", error.detail) from None
+        return error_response(request, 404, "not_found", error.detail)
     return _answer(status, now, state.timezone)
+
+
+_POLL_PATH = re.compile(rf"{re.escape(API_PREFIX)}v1/releases/(?P<release>[0-9]{{1,18}})/queue/(?P<key>[^/]+)")
+
+
+class RushPollMiddleware:
+    """Answers `GET /api/v1/releases/{id}/queue/{key}` at once (see the module's docstring); any
+    other request goes on down the stack. In settings.MIDDLEWARE after the middleware that sets
+    the security headers (so the answer carries them), before sessions."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "GET" and (match := _POLL_PATH.fullmatch(request.path_info)):
+            try:
+                response = poll_response(request, int(match["release"]), match["key"])
+            except DATABASE_ERRORS as error:
+                logger.warning("database unavailable for %s %s: %s", request.method, request.path, error)
+                response = unavailable_response(request)
+            response.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
+            return response
+        return self.get_response(request)

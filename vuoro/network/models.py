@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import get_language
@@ -303,6 +303,9 @@ class Release(models.Model):
     rush_after_minutes = models.PositiveIntegerField(_("draw (minutes after)"), default=5)
     rush_pass_minutes = models.PositiveIntegerField(_("pass valid (minutes)"), default=10,
                                                     validators=[MinValueValidator(1)])
+    rush_admit_every_seconds = models.PositiveIntegerField(
+        _("queue: admitted every (seconds)"), default=60, validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("Admission in steps: 60 admits a minute's people at once; a few seconds spreads them evenly."))
 
     class Meta:
         verbose_name = _("release")

@@ -110,6 +110,7 @@ class RushSpec:
     before_minutes: int = 15
     after_minutes: int = 5
     pass_minutes: int = 10
+    admit_every_seconds: int = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,7 +288,7 @@ TOP_KEYS = {"timezone", "holidays", "horizon_days", "slot_minutes", "services", 
             "wait_goal_days"}
 POOL_KEYS = {"id", "name", "kind", "service_points", "services", "desks", "public_days_before"}
 RELEASE_KEYS = {"from", "to", "opens_at", "service_points", "services", "rush"}
-RUSH_KEYS = {"admit_per_minute", "before_minutes", "after_minutes", "pass_minutes"}
+RUSH_KEYS = {"admit_per_minute", "before_minutes", "after_minutes", "pass_minutes", "admit_every_seconds"}
 ROLLING_KEYS = {"days_ahead", "at", "service_points", "services"}
 LOCAL_DATETIME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})$")
 TIME_RE = re.compile(r"^(\d{2}):(\d{2})$")
@@ -709,7 +710,7 @@ def _rush(check: Checker, where: str, raw) -> RushSpec | None:
     values = {"admit_per_minute": check.integer(f"{where}.admit_per_minute", raw["admit_per_minute"], minimum=1,
                                                 maximum=100000)}
     for key, default, low, high in (("before_minutes", 15, 0, 1440), ("after_minutes", 5, 0, 1440),
-                                    ("pass_minutes", 10, 1, 240)):
+                                    ("pass_minutes", 10, 1, 240), ("admit_every_seconds", 60, 1, 60)):
         values[key] = check.integer(f"{where}.{key}", raw.get(key, default), minimum=low, maximum=high)
     return RushSpec(**values) if None not in values.values() else None
 
@@ -812,9 +813,10 @@ def dump_network(spec: NetworkSpec) -> str:
                 *_dump_scope(release)]
         if release.rush:
             rush = release.rush
+            step = f", admit_every_seconds = {rush.admit_every_seconds}" if rush.admit_every_seconds != 60 else ""
             out.append(f"rush = {{ admit_per_minute = {rush.admit_per_minute}, before_minutes = "
                        f"{rush.before_minutes}, after_minutes = {rush.after_minutes}, pass_minutes = "
-                       f"{rush.pass_minutes} }}")
+                       f"{rush.pass_minutes}{step} }}")
     for rolling in spec.rolling_releases:
         out += ["", "[[rolling_releases]]", f"days_ahead = {rolling.days_ahead}", f'at = "{rolling.at:%H:%M}"',
                 *_dump_scope(rolling)]

@@ -136,7 +136,8 @@ def network_export() -> NetworkSpec:
                     service_points=tuple(p.id for p in r.service_points.order_by("id")),
                     services=tuple(s.code for s in r.services.order_by("code")),
                     rush=RushSpec(admit_per_minute=r.rush_admit_per_minute, before_minutes=r.rush_before_minutes,
-                                  after_minutes=r.rush_after_minutes, pass_minutes=r.rush_pass_minutes)
+                                  after_minutes=r.rush_after_minutes, pass_minutes=r.rush_pass_minutes,
+                                  admit_every_seconds=r.rush_admit_every_seconds)
                     if r.rush_admit_per_minute else None)
         for r in release_list())
     rolling = tuple(

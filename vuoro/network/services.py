@@ -143,7 +143,8 @@ def _load_releases(spec: NetworkSpec, report: LoadReport) -> None:
                   "rush_admit_per_minute": rush.admit_per_minute if rush else None,
                   "rush_before_minutes": rush.before_minutes if rush else 15,
                   "rush_after_minutes": rush.after_minutes if rush else 5,
-                  "rush_pass_minutes": rush.pass_minutes if rush else 10}
+                  "rush_pass_minutes": rush.pass_minutes if rush else 10,
+                  "rush_admit_every_seconds": rush.admit_every_seconds if rush else 60}
         release = stored.pop(key, None)
         if release is None:
             release = Release.objects.create(from_date=item.from_date, to_date=item.to_date, **values)

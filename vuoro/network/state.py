@@ -200,7 +200,7 @@ def _releases(zone: ZoneInfo) -> Releases:
         rush = None if not r.rush_admit_per_minute else Rush(
             opens_at=opens_at, admit_per_minute=r.rush_admit_per_minute,
             before=dt.timedelta(minutes=r.rush_before_minutes), after=dt.timedelta(minutes=r.rush_after_minutes),
-            pass_duration=dt.timedelta(minutes=r.rush_pass_minutes))
+            pass_duration=dt.timedelta(minutes=r.rush_pass_minutes), admit_every_seconds=r.rush_admit_every_seconds)
         fixed.append(FixedRelease(id=r.id, first_date=r.from_date, last_date=r.to_date, opens_at=opens_at,
                                   point_ids=frozenset(p.id for p in r.service_points.all()),
                                   service_codes=frozenset(s.code for s in r.services.all()), rush=rush))

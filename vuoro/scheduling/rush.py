@@ -3,8 +3,10 @@
 Everyone who joins a release's queue from `before` ahead of its moment to `after` past it (the
 window) gets a random order key: the draw. Who joins later gets a key above every drawn one, in
 order of arrival. Once the window has closed, a person's place is 1 + the number of lower keys,
-and the queue is admitted `admit_per_minute` places a minute from the window's close: place p
-is admitted at close + ⌊(p − 1) / rate⌋ minutes and holds a pass for `pass_duration` after that.
+and the queue is admitted `admit_per_minute` places a minute from the window's close, in steps of
+`admit_every_seconds` (60 by default: place p is admitted at close + ⌊(p − 1) / rate⌋ minutes; a
+step of s seconds admits rate × s / 60 places every s seconds, so that the admitted people's
+requests come evenly rather than a minute's at once) and holds a pass for `pass_duration` after that.
 Nothing needs a job: every answer follows from the time and the place (which the database numbers
 once, at the draw: vuoro.booking.rush). Before the draw a place is only estimated: the keys are
 uniform, so a key's fraction of the key space times the others who have joined is the expected
@@ -27,6 +29,7 @@ class Rush:
     before: dt.timedelta = dt.timedelta(minutes=15)
     after: dt.timedelta = dt.timedelta(minutes=5)
     pass_duration: dt.timedelta = dt.timedelta(minutes=10)
+    admit_every_seconds: int = 60  # 1..60: the admission's step
 
     @property
     def window_start(self) -> dt.datetime:
@@ -54,8 +57,11 @@ class Rush:
         return self.draw_at + dt.timedelta(minutes=ahead / self.admit_per_minute)
 
     def admitted_at(self, place: int) -> dt.datetime:
-        """When place `place` (1 = first) is admitted."""
-        return self.draw_at + dt.timedelta(minutes=(place - 1) // self.admit_per_minute)
+        """When place `place` (1 = first) is admitted: the start of the step that holds it,
+        step × ⌊(p − 1) × 60 / (rate × step)⌋ seconds after the draw (integers: exact)."""
+        step = self.admit_every_seconds
+        steps = (place - 1) * 60 // (self.admit_per_minute * step)
+        return self.draw_at + dt.timedelta(seconds=step * steps)
 
     def pass_expires_at(self, place: int) -> dt.datetime:
         return self.admitted_at(place) + self.pass_duration
