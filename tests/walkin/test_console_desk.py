@@ -257,11 +257,11 @@ def clerk(walkin_network):
     return user
 
 
-def _today_booking(now, email="a@example.org"):
-    """A checked-in appointment starting now, booked by a customer with a name."""
+def _today_booking(now, email="a@example.org", later=0):
+    """A checked-in appointment starting now (or `later` minutes after), booked by a customer with a name."""
     from vuoro.booking.services import Customer, booking_create
 
-    start = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=(15 - now.minute % 15) % 15)
+    start = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=(15 - now.minute % 15) % 15 + later)
     booking = booking_create(state=network_state(), service_code="citizenship", point_id="malmi", start_at=start,
                              persons=3, language="sv", customer=Customer(name="Maja Virtanen", email=email),
                              now=now - dt.timedelta(days=1)).booking
@@ -294,6 +294,39 @@ class TestPages:
         card = html[html.index('class="card visit"'):html.index("</article>")]
         for fact in ("Maja Virtanen", "<dd>3</dd>", "Swedish", "citizenship en", booking.reservation_key):
             assert fact in card, fact
+
+    @pytest.mark.parametrize(("language", "word"), [("fi", "Ajanvaraus"), ("sv", "Bokad tid"),
+                                                    ("en", "Appointment")])
+    def test_an_appointment_reads_as_on_the_board_while_the_api_keeps_its_number(self, client, clerk, language,
+                                                                                 word):
+        now = timezone.now()
+        called = _today_booking(now)
+        Booking.objects.filter(pk=called.pk).update(start_at=now - dt.timedelta(minutes=1))  # due now
+        called.refresh_from_db()
+        waiting = _today_booking(now, email="b@example.org", later=15)
+        client.force_login(clerk)
+        message = client.post(f"/console/desk/{desk().pk}/call-next/", HTTP_ACCEPT_LANGUAGE=language,
+                              follow=True).content.decode()
+        html = client.get(f"/console/desk/{desk().pk}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        polled = client.get(f"/console/desk/{desk().pk}/queue/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+        def shown(booking):
+            start = booking.start_at.astimezone(booking.service_point_zone)
+            return f"{word} {start:%H:%M} (…{booking.reservation_key[-3:]})"
+
+        card = html[html.index('class="card visit"'):html.index("</article>")]
+        assert re.search(r"<h3 [^>]*>(.*?) <span", card).group(1) == shown(called)
+        assert f"<dd>{called.reservation_key}</dd>" in card  # the whole key too, to check against a letter
+        assert shown(called) in message.split('class="messages"')[1].split("</div>")[0]
+        for page in (html, polled):
+            rows = re.findall(r'<tr class="waiting-row"><td>(.*?)</td>', page)
+            assert rows == [shown(waiting)]
+        for booking in (called, waiting):
+            assert f"·{booking.reservation_key[-3:]}" not in html + message + polled
+        # The API's now_serving goes on saying "15:30 ·0MQ", as before.
+        serving = client.get("/api/v1/service-points/malmi/queue").json()["now_serving"]
+        local_start = called.start_at.astimezone(called.service_point_zone)
+        assert [item["number"] for item in serving] == [f"{local_start:%H:%M} ·{called.reservation_key[-3:]}"]
 
     def test_a_queue_number_card_says_the_name_is_not_asked(self, client, clerk):
         issue(timezone.now())

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from vuoro.booking.models import Booking
 from vuoro.network.models import Desk
 from vuoro.network.roles import point_ids_of
 from vuoro.network.state import network_state
@@ -26,6 +27,7 @@ from vuoro.walkin.forms import StaffTicketForm
 from vuoro.walkin.models import Outcome
 from vuoro.walkin.selectors import (
     NO_SHOW_UNDO,
+    appointment_shown,
     console_queue,
     desk_display_number,
     desk_undoable_no_show,
@@ -142,7 +144,12 @@ def console_call_next(request, desk: Desk):
     if called is None:
         messages.info(request, _("Nobody is waiting."))
     else:
-        messages.success(request, _("Called %(number)s to this desk.") % {"number": called.label})
+        # Said as the board says it ("Appointment 15:30 (…0MQ)"); called.label is the API's "15:30 ·0MQ".
+        shown = called.label
+        if called.kind == "booking":
+            booking = Booking.objects.select_related("service_point").get(pk=called.id)
+            shown = appointment_shown(booking.start_at, booking.service_point_zone, booking.reservation_key)
+        messages.success(request, _("Called %(number)s to this desk.") % {"number": shown})
     return _back(desk)
 
 

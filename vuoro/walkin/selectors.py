@@ -148,6 +148,14 @@ def board_fingerprint(*, point_id: str, day: dt.date) -> tuple:
 NO_SHOW_UNDO = dt.timedelta(minutes=5)  # a no-show is undone within 5 minutes, and before the desk's next call
 
 
+def appointment_shown(start_at: dt.datetime, zone, reservation_key: str) -> str:
+    """An appointment as the board shows it to the hall, and the console to the clerk who calls it:
+    "Appointment 15:30 (…0MQ)", its local time and the last three characters of its key, in the
+    active language. (The API's now_serving keeps its own "15:30 ·0MQ": see booking_label.)"""
+    return gettext("Appointment %(time)s (…%(key)s)") % {"time": f"{start_at.astimezone(zone):%H:%M}",
+                                                         "key": reservation_key[-3:]}
+
+
 @dataclass(frozen=True)
 class QueueRow:
     """One customer waiting at a point, as the console lists them."""
@@ -160,6 +168,7 @@ class QueueRow:
     start_at: dt.datetime | None  # an appointment's time
     since_at: dt.datetime  # checked in, or took the number
     for_desk_id: int | None  # transferred to this desk: only it calls them
+    shown: str  # as the board shows them: "A-012", "Appointment 15:30 (…0MQ)"
 
 
 @dataclass(frozen=True)
@@ -193,9 +202,10 @@ def console_queue(*, point_id: str, day: dt.date) -> ConsoleQueue:
     tickets = (Ticket.objects.filter(service_point_id=point_id, local_date=day, status=Ticket.Status.WAITING)
                .select_related("service").order_by("-urgent", "number"))
     rows = [QueueRow("booking", b.pk, b.reservation_key, False, b.service.name, b.start_at, b.checked_in_at,
-                     b.served_at_desk_id) for b in appointments]
+                     b.served_at_desk_id, appointment_shown(b.start_at, b.service_point_zone, b.reservation_key))
+            for b in appointments]
     rows += [QueueRow("ticket", t.pk, t.label, t.urgent, t.service.name if t.service else "", None, t.issued_at,
-                      t.desk_id) for t in tickets]
+                      t.desk_id, t.label) for t in tickets]
     return ConsoleQueue(rows=rows)
 
 
@@ -214,6 +224,7 @@ class DeskVisit:
     language: str
     service_name: str
     start_at: dt.datetime | None
+    shown: str  # as the board shows them: "A-012", "Appointment 15:30 (…0MQ)"
 
     @property
     def language_name(self) -> str:
@@ -226,12 +237,13 @@ def desk_visits(*, desk, day: dt.date) -> list[DeskVisit]:
     """The customers called to `desk` or being served there today, first called first."""
     statuses = ["called", "in_service"]
     visits = [DeskVisit("ticket", t.pk, t.label, t.status, t.called_at, t.started_at, "", None, t.language,
-                        t.service.name if t.service else "", None)
+                        t.service.name if t.service else "", None, t.label)
               for t in Ticket.objects.filter(desk=desk, local_date=day, status__in=statuses).select_related("service")]
     visits += [DeskVisit("booking", b.pk, b.reservation_key, b.status, b.called_at, b.started_at, b.customer_name,
-                         b.persons, b.language, b.service.name, b.start_at)
+                         b.persons, b.language, b.service.name, b.start_at,
+                         appointment_shown(b.start_at, b.service_point_zone, b.reservation_key))
                for b in Booking.objects.filter(served_at_desk=desk, local_date=day, status__in=statuses)
-               .select_related("service")]
+               .select_related("service", "service_point")]
     return sorted(visits, key=lambda v: (v.called_at is None, v.called_at or dt.datetime.min.replace(tzinfo=dt.UTC)))
 
 
@@ -239,7 +251,7 @@ def desk_visits(*, desk, day: dt.date) -> list[DeskVisit]:
 class UndoableNoShow:
     kind: str
     id: int
-    label: str
+    label: str  # as the board shows them: "A-012", "Appointment 15:30 (…0MQ)"
     no_show_at: dt.datetime
     until_at: dt.datetime
 
@@ -251,9 +263,10 @@ def desk_undoable_no_show(*, desk, now: dt.datetime) -> UndoableNoShow | None:
     found = [UndoableNoShow("ticket", t.pk, t.label, t.no_show_at, t.no_show_at + NO_SHOW_UNDO)
              for t in Ticket.objects.filter(desk=desk, status=Ticket.Status.NO_SHOW, no_show_at__gt=since)
              .order_by("-no_show_at")[:1]]
-    found += [UndoableNoShow("booking", b.pk, b.reservation_key, b.no_show_at, b.no_show_at + NO_SHOW_UNDO)
+    found += [UndoableNoShow("booking", b.pk, appointment_shown(b.start_at, b.service_point_zone, b.reservation_key),
+                             b.no_show_at, b.no_show_at + NO_SHOW_UNDO)
               for b in Booking.objects.filter(served_at_desk=desk, status=Booking.Status.NO_SHOW, no_show_at__gt=since)
-              .order_by("-no_show_at")[:1]]
+              .select_related("service_point").order_by("-no_show_at")[:1]]
     if not found:
         return None
     last = max(found, key=lambda item: item.no_show_at)
