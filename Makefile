@@ -68,8 +68,8 @@ test: venv messages node_modules/.installed chromium lint
 	  || { echo "PostgreSQL is unreachable at $(PG_URL): start it (see README) and run make test again"; exit 1; }
 	@mkdir -p var
 	@echo "== tests on SQLite and on PostgreSQL, side by side (var/test-sqlite.log, var/test-postgresql.log) =="
-	@DATABASE_URL=$(TEST_SQLITE_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -q > var/test-sqlite.log 2>&1 & sqlite=$$!; \
-	  DATABASE_URL=$(PG_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -q --ignore=tests/scheduling \
+	@DATABASE_URL=$(TEST_SQLITE_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -q --durations=15 --ignore=tests/browser > var/test-sqlite.log 2>&1 & sqlite=$$!; \
+	  DATABASE_URL=$(PG_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -q --durations=15 --ignore=tests/scheduling \
 	    > var/test-postgresql.log 2>&1 & postgresql=$$!; \
 	  wait $$sqlite; sqlite_rc=$$?; wait $$postgresql; postgresql_rc=$$?; \
 	  echo "== tests on SQLite =="; cat var/test-sqlite.log; \
