@@ -101,13 +101,17 @@ class TestPointStep:
             assert f"{local:%A} {local.day} {local:%B} at {local:%H:%M}" in page
 
     def test_the_earliest_anywhere_leads_to_that_days_times_at_every_point(self, client, two_points):
-        first = min(min(_slots(p, dt.datetime.now(dt.UTC))) for p in ("smoke-point", "west-point"))
+        zone = __import__("zoneinfo").ZoneInfo("Europe/Helsinki")
+        firsts = {p: min(_slots(p, dt.datetime.now(dt.UTC))) for p in ("smoke-point", "west-point")}
+        day = min(firsts.values()).astimezone(zone).date()
         answer = client.get(f"/book/point/?service={SERVICE}&point=any&next=1")
         assert answer.status_code == 302
-        day = first.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Helsinki")).date()
         assert answer.url == f"/book/day/?service={SERVICE}&date={day}"
-        times = client.get(answer.url)
-        assert "smoke-point fi" in text(times) and "west-point fi" in text(times)
+        page = text(client.get(answer.url))
+        # Every point with times that day is listed (late in a morning the Helsinki point, an hour
+        # ahead, may have none left today while the Stockholm one still has).
+        for point_id, first in firsts.items():
+            assert (f"{point_id} fi" in page) == (first.astimezone(zone).date() == day), point_id
 
     def test_a_chosen_point_leads_to_its_month(self, client, two_points):
         answer = client.get(f"/book/point/?service={SERVICE}&point=west-point&next=1")
