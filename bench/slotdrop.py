@@ -36,6 +36,7 @@ import json
 import math
 import os
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -463,7 +464,16 @@ async def crowd(args, server: Server, release_id: int, desks, first, opens_wall:
         await drop.sleep_until(end)
         drop.stop()
 
-    await asyncio.gather(stopper(), *tasks)
+    async def progress():
+        """A line a minute on standard error, so that a long run shows where it is."""
+        while not drop.done.is_set():
+            await drop.sleep_until(time.monotonic() + 60)
+            fivexx = sum(count for (_, status), count in drop.statuses.items() if status and status >= 500)
+            print(f"[{time.monotonic() - opens_at:+.0f} s from the moment] booked {drop.booked}, "
+                  f"requests {sum(drop.statuses.values())}, 5xx {fivexx}, load {load_average()}",
+                  file=sys.stderr, flush=True)
+
+    await asyncio.gather(stopper(), progress(), *tasks)
     generator_cpu = time.process_time() - cpu0
     workers_cpu = cpu_seconds(server.worker_pids()) - workers0
     elapsed = time.monotonic() - window_start
@@ -495,6 +505,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-db", action="store_true", help="leave the database for a look afterwards")
     parser.add_argument("--json", default=str(RESULTS / "slotdrop.json"))
     args = parser.parse_args(argv)
+    # A `timeout` or kill(1) ends the run through the `finally` below, which stops gunicorn (it
+    # runs in its own session, so it would otherwise outlive the bench).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     desks = plan(args.times)
     args.limits = args.limits or ("redis" if redis_up() else "database")
     rate = args.admit_per_minute or max(1, args.times // 2)

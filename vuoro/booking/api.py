@@ -5,7 +5,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
@@ -23,7 +23,7 @@ from vuoro.booking.models import MAX_PERSONS, Booking, IdempotentAnswer
 from vuoro.booking.priority import InvalidPriorityCode, priority_code_check
 from vuoro.booking.recovery import booking_links_send, looks_like_email
 from vuoro.booking.rush import rush_pass_check
-from vuoro.booking.selectors import MAX_SLOTS, PointSlot, availability_list
+from vuoro.booking.selectors import MAX_SLOTS, DayStarts, PointSlot, SlotDay, availability_days, availability_list
 from vuoro.booking.services import (
     BookingError,
     Customer,
@@ -159,13 +159,18 @@ def availability(request, service: str = Query(..., max_length=64), service_poin
             pools = frozenset({priority_code_check(code=priority_code, service_code=service, now=now)})
         except InvalidPriorityCode as error:
             raise _bad_code(error) from None
-    found = availability_list(state=state, service_code=service,
-                              point_ids=None if service_point is None else [service_point],
-                              from_date=from_date, to_date=to_date, limit=limit, now=now, persons=persons,
-                              pools=pools)
+    point_ids = None if service_point is None else [service_point]
     # Rendered here rather than validated item by item against AvailabilityOut (which still
     # documents it): a month can hold thousands of slots. The bytes are those ninja would send.
-    return HttpResponse(_slots_json(found), content_type="application/json; charset=utf-8")
+    if limit is None:
+        text = _days_json(availability_days(state=state, service_code=service, point_ids=point_ids,
+                                            from_date=from_date, to_date=to_date, now=now, persons=persons,
+                                            pools=pools))
+    else:
+        text = _slots_json(availability_list(state=state, service_code=service, point_ids=point_ids,
+                                             from_date=from_date, to_date=to_date, limit=limit, now=now,
+                                             persons=persons, pools=pools))
+    return HttpResponse(text, content_type="application/json; charset=utf-8")
 
 
 def _bad_code(error: InvalidPriorityCode) -> ApiError:
@@ -180,38 +185,74 @@ def _slots_json(found: list[PointSlot]) -> str:
     point's zone. A day whose opening has one UTC offset throughout (every day but the few with a
     daylight-saving change inside the opening) is written from its local date and minute of day."""
     encode = NinjaJSONEncoder().default
-    days: dict[int, tuple | None] = {}
+    days: dict[int, _DayForm | None] = {}
     rows = []
     for item in found:
         day = item.day
         form = days.get(id(day), False)
         if form is False:
-            form = days[id(day)] = _day_form(day, encode)
-        if form is None:
-            slot = item.slot
-            zone = day.point.zone
-            rows.append(f'{{"service_point": {json.dumps(item.service_point)}, '
-                        f'"start": "{encode(slot.start.astimezone(zone))}", '
-                        f'"end": "{encode(slot.end.astimezone(zone))}", "free_desks": {item.free_desks}}}')
-            continue
-        head, date, minute, step, duration, suffix = form
-        start = minute + item.cell * step
-        rows.append(f'{head}"start": "{date}T{_CLOCK[start]}:00{suffix}", '
-                    f'"end": "{date}T{_CLOCK[start + duration]}:00{suffix}", "free_desks": {item.free_desks}}}')
+            form = days[id(day)] = _DayForm.of(day, encode)
+        rows.append(form.row(item.cell, item.free_desks) if form else _slot_row(item, encode))
     return '{"slots": [' + ", ".join(rows) + "]}"
 
 
-def _day_form(day, encode) -> tuple | None:
-    """How a day's slot times are written, or None when each needs its own look-up."""
-    zone = day.point.zone
-    opens, closes = day.opening.interval.start.astimezone(zone), day.opening.interval.end.astimezone(zone)
-    if opens.utcoffset() != closes.utcoffset() or opens.second or opens.microsecond or opens.date() != closes.date():
-        return None
-    minute = opens.hour * 60 + opens.minute
-    if minute + (closes - opens).total_seconds() / 60 >= 24 * 60:
-        return None
-    head = f'{{"service_point": {json.dumps(day.point.id)}, '
-    return head, opens.date().isoformat(), minute, day.slot_minutes, day.duration_minutes, encode(opens)[19:]
+def _days_json(days: list[DayStarts]) -> str:
+    """`_slots_json` of the same starts given a day at a time (`availability_days`): in (start,
+    point) order, at most MAX_SLOTS, without an object per start."""
+    encode = NinjaJSONEncoder().default
+    per_day = []
+    for starts in days:
+        form = _DayForm.of(starts.day, encode)
+        per_day.append([form.row(cell, desks) for cell, desks in zip(starts.cells, starts.free_desks, strict=True)]
+                       if form else [_slot_row(starts.point_slot(k), encode) for k in range(len(starts.cells))])
+    if len({starts.day.point.id for starts in days}) > 1:
+        # Several points: their rows interleave by start, then point, as availability_list sorts.
+        keyed = sorted((starts.day.at(cell), starts.day.point.id, row)
+                       for starts, rows in zip(days, per_day, strict=True)
+                       for cell, row in zip(starts.cells, rows, strict=True))
+        rows = [row for _, _, row in keyed[:MAX_SLOTS]]
+    else:
+        rows = [row for day_rows in per_day for row in day_rows][:MAX_SLOTS]
+    return '{"slots": [' + ", ".join(rows) + "]}"
+
+
+def _slot_row(item: PointSlot, encode) -> str:
+    slot = item.slot
+    zone = item.day.point.zone
+    return (f'{{"service_point": {json.dumps(item.service_point)}, "start": "{encode(slot.start.astimezone(zone))}", '
+            f'"end": "{encode(slot.end.astimezone(zone))}", "free_desks": {item.free_desks}}}')
+
+
+class _DayForm(NamedTuple):
+    """How a day's slot rows are written when its opening has one UTC offset throughout: the
+    row's fixed text around the two clock times and the free desks."""
+
+    opening: str  # up to the start's clock time
+    middle: str  # from after the start's clock time to the end's
+    closing: str  # from after the end's clock time to the free desks
+    minute: int  # the opening's local minute of day
+    step: int  # minutes a cell
+    duration: int
+
+    def row(self, cell: int, free_desks: int) -> str:
+        start = self.minute + cell * self.step
+        return f"{self.opening}{_CLOCK[start]}{self.middle}{_CLOCK[start + self.duration]}{self.closing}{free_desks}}}"
+
+    @classmethod
+    def of(cls, day: SlotDay, encode) -> _DayForm | None:
+        """None when each start needs its own look-up (a clock change inside the opening)."""
+        zone = day.point.zone
+        opens, closes = day.opening.interval.start.astimezone(zone), day.opening.interval.end.astimezone(zone)
+        if (opens.utcoffset() != closes.utcoffset() or opens.second or opens.microsecond
+                or opens.date() != closes.date()):
+            return None
+        minute = opens.hour * 60 + opens.minute
+        if minute + (closes - opens).total_seconds() / 60 >= 24 * 60:
+            return None
+        date, suffix = opens.date().isoformat(), encode(opens)[19:]
+        return cls(f'{{"service_point": {json.dumps(day.point.id)}, "start": "{date}T',
+                   f':00{suffix}", "end": "{date}T', f':00{suffix}", "free_desks": ', minute, day.slot_minutes,
+                   day.duration_minutes)
 
 
 def _idempotency_pad(idempotency_key: str):

@@ -15,7 +15,7 @@ from django.db.models import Q
 from vuoro import prepared
 from vuoro.booking.models import Booking, DayLoad
 from vuoro.network.state import NetworkState, PointState
-from vuoro.scheduling.availability import Busy, Slot, free_cells_by_desk, longest_run, start_cells
+from vuoro.scheduling.availability import Busy, Slot, free_cells_by_desk, longest_run, start_cells, start_desks
 from vuoro.scheduling.calendar import Opening
 
 MAX_SLOTS = 20000  # the longest list one availability answer holds
@@ -32,6 +32,10 @@ class SlotDay:
     opening: Opening
     slot_minutes: int
     duration_minutes: int
+
+    def at(self, cell: int) -> int:
+        """A start's cell as seconds since the Unix epoch."""
+        return int(self.opening.interval.start.timestamp()) + cell * self.slot_minutes * 60
 
 
 class PointSlot(NamedTuple):
@@ -186,80 +190,167 @@ def availability_list(
     others are answered from that summary, from the network alone when it is missing (no booking
     was ever written on the day), or from their bookings when it is stale.
     """
-    points = state.points_offering(service_code)
-    if point_ids is not None:
-        points = [p for p in points if p.id in point_ids]
-    if not points:
+    search = _Search.of(state, service_code, point_ids, from_date, to_date, now, persons, pools, seen_at)
+    if search is None:
         return []
     cap = min(limit, MAX_SLOTS) if limit is not None else MAX_SLOTS
-    seen_at = seen_at or now
-    not_after = state.horizon_end(seen_at)
-    first_day = min(now.astimezone(p.zone).date() for p in points)
-    last_day = max(not_after.astimezone(p.zone).date() for p in points)
-    if from_date is not None:
-        first_day = max(first_day, from_date)
-    if to_date is not None:
-        last_day = min(last_day, to_date)
-    if first_day > last_day:
-        return []
-    # Skipping full days first pays off across many points and days (the earliest anywhere); a
-    # month at one point reads its few summaries at once instead, full days and all.
-    span = (last_day - first_day).days + 1
-    full = (_full_days(state, points, service_code, persons, first_day, last_day)
-            if len(points) * span > FULL_DAYS_QUERY_FROM else {})
-    # The days worth reading, per point: open, and not certainly full (bit k: first_day + k).
-    # ...and released (docs/api.md, "Releases"): a day held back at `now` is not offered at all.
-    releases = state.releases
-    wanted = [(point, days) for point in points
-              if (days := point.calendar.open_days(first_day, span) & ~full.get(point.id, 0)
-                  & (releases.released_days(point.id, service_code, first_day, span, seen_at) if releases else -1))]
-    remaining = 0
-    for _, days in wanted:
-        remaining |= days
-    # With a limit, days are read a few at a time (about a day of the whole network), so the
-    # search stops soon after the first free days; without one, the whole range at once.
-    batch_size = BATCH_POINT_DAYS if limit is not None else None
-    # In one zone a later local day starts after every earlier one: the day the limit is reached
-    # settles the answer. Across zones (differing by less than a day) one more day does.
-    settle = dt.timedelta(days=0 if len({p.zone for p in points}) == 1 else 1)
     found: list[PointSlot] = []
-    stop_after: dt.date | None = None
-    batch: list[tuple[PointState, Opening]] = []
-    batch_first: dt.date | None = None
-    while remaining:
-        bit = remaining & -remaining
-        remaining ^= bit
-        day = first_day + dt.timedelta(days=bit.bit_length() - 1)
-        if stop_after is not None and day > stop_after:
+    settled: list[dt.date] = []  # the last day that can change the answer, once known
+    for day, group in search.days(batch_size=BATCH_POINT_DAYS if limit is not None else None, settled=settled):
+        if settled and day > settled[0]:
             break
-        batch_first = batch_first or day
-        for point, days in wanted:
-            if days & bit:
-                opening = point.calendar.opening_on(day)
-                if opening.interval.end > now and opening.interval.start <= not_after:
-                    batch.append((point, opening))
-        if remaining and (batch_size is None or (len(batch) < batch_size
-                                                 and (day - batch_first).days < SEARCH_CHUNK_DAYS - 1)):
-            continue
-        free = _free_cells(state, batch, service_code, persons) if batch else {}
-        for batch_day, group in groupby(batch, key=lambda item: item[1].day):
-            if stop_after is not None and batch_day > stop_after:
-                break
-            per_point = [_point_slots(point, opening, cells, state, service_code, persons, now, not_after)
-                         for point, opening in group
-                         if (cells := _visible(state, point, batch_day, free.get((point.id, batch_day)), service_code,
-                                               now, pools))]
-            if limit is None:
-                found.extend(item for slots in per_point for item in slots)
-            else:
-                # Each point's slots come earliest first: merged across points, the day's first
-                # `cap` are all a limited answer can use, and no more are made.
-                found.extend(islice(heapq.merge(*per_point), cap))
-            if stop_after is None and len(found) >= cap:
-                stop_after = max(s.day.opening.day for s in found) + settle
-        batch, batch_first = [], None
+        per_point = [_point_slots(point, opening, cells, state, service_code, persons, now, search.not_after)
+                     for point, opening, cells in group]
+        if limit is None:
+            found.extend(item for slots in per_point for item in slots)
+        else:
+            # Each point's slots come earliest first: merged across points, the day's first
+            # `cap` are all a limited answer can use, and no more are made.
+            found.extend(islice(heapq.merge(*per_point), cap))
+        if not settled and len(found) >= cap:
+            settled.append(max(s.day.opening.day for s in found) + search.settle)
     found.sort()
     return found[:cap]
+
+
+class DayStarts(NamedTuple):
+    """A point's offered starts on one day, all at once: their grid cells, earliest first, and in
+    step the desks free all through each. What a long answer is made of without an object per start."""
+
+    day: SlotDay
+    cells: list[int]
+    free_desks: list[int]
+
+    def point_slot(self, index: int) -> PointSlot:
+        cell = self.cells[index]
+        return PointSlot(self.day.at(cell), self.day.point.id, cell, self.free_desks[index], self.day)
+
+
+def availability_days(
+    *, state: NetworkState, service_code: str, point_ids: list[str] | None, from_date: dt.date | None,
+    to_date: dt.date | None, now: dt.datetime, persons: int = 1, pools: frozenset[str] = frozenset(),
+    cap: int | None = MAX_SLOTS,
+) -> list[DayStarts]:
+    """`availability_list(limit=None)` a day at a time: the same starts, as each point-day's
+    `DayStarts`, in date order (points in the network's order within a day). With a `cap`, the days
+    enough to hold the first `cap` starts in (start, point) order (the caller cuts there after
+    sorting); None: every day of the range."""
+    search = _Search.of(state, service_code, point_ids, from_date, to_date, now, persons, pools, None)
+    if search is None:
+        return []
+    found: list[DayStarts] = []
+    total = 0
+    settled: list[dt.date] = []
+    for day, group in search.days(batch_size=None, settled=settled):
+        if settled and day > settled[0]:
+            break
+        for point, opening, cells in group:
+            duration = state.visit_minutes(point, service_code, persons)
+            starts, desks = start_desks(opening, cells, slot_minutes=state.slot_minutes, duration_minutes=duration,
+                                        not_before=now, not_after=search.not_after)
+            if starts:
+                found.append(DayStarts(SlotDay(point=point, opening=opening, slot_minutes=state.slot_minutes,
+                                               duration_minutes=duration), starts, desks))
+                total += len(starts)
+        if not settled and cap is not None and total >= cap:
+            settled.append(day + search.settle)
+    return found
+
+
+_Free = tuple[PointState, Opening, list[int]]  # a point's day and the free cells of its desks
+
+
+@dataclass(frozen=True, slots=True)
+class _Search:
+    """What an availability search covers: the points, their local dates, the horizon's end."""
+
+    state: NetworkState
+    service_code: str
+    points: list[PointState]
+    first_day: dt.date
+    last_day: dt.date
+    now: dt.datetime
+    not_after: dt.datetime
+    persons: int
+    pools: frozenset[str]
+    seen_at: dt.datetime
+    # In one zone a later local day starts after every earlier one: the day a limit is reached
+    # settles the answer. Across zones (differing by less than a day) one more day does.
+    settle: dt.timedelta
+
+    @classmethod
+    def of(cls, state: NetworkState, service_code: str, point_ids: list[str] | None, from_date: dt.date | None,
+           to_date: dt.date | None, now: dt.datetime, persons: int, pools: frozenset[str],
+           seen_at: dt.datetime | None) -> _Search | None:
+        points = state.points_offering(service_code)
+        if point_ids is not None:
+            points = [p for p in points if p.id in point_ids]
+        if not points:
+            return None
+        seen_at = seen_at or now
+        not_after = state.horizon_end(seen_at)
+        first_day = min(now.astimezone(p.zone).date() for p in points)
+        last_day = max(not_after.astimezone(p.zone).date() for p in points)
+        if from_date is not None:
+            first_day = max(first_day, from_date)
+        if to_date is not None:
+            last_day = min(last_day, to_date)
+        if first_day > last_day:
+            return None
+        return cls(state, service_code, points, first_day, last_day, now, not_after, persons, pools, seen_at,
+                   dt.timedelta(days=0 if len({p.zone for p in points}) == 1 else 1))
+
+    def days(self, *, batch_size: int | None, settled: list[dt.date]) -> Iterator[tuple[dt.date, list[_Free]]]:
+        """Each day with free time, earliest first: (local date, [(point, opening, the free cells
+        of the desks this caller may book)]). Summaries are read `batch_size` point-days (or a
+        week) at a time, so a caller that stops early reads little; None: the whole range at once.
+        Nothing is read for the days after `settled[0]` once the caller puts it there (its answer
+        can change no more)."""
+        state, service_code, first_day, now = self.state, self.service_code, self.first_day, self.now
+        # Skipping full days first pays off across many points and days (the earliest anywhere); a
+        # month at one point reads its few summaries at once instead, full days and all.
+        span = (self.last_day - first_day).days + 1
+        full = (_full_days(state, self.points, service_code, self.persons, first_day, self.last_day)
+                if len(self.points) * span > FULL_DAYS_QUERY_FROM else {})
+        # The days worth reading, per point: open, and not certainly full (bit k: first_day + k).
+        # ...and released (docs/api.md, "Releases"): a day held back at `now` is not offered at all.
+        releases = state.releases
+        wanted = [(point, days) for point in self.points
+                  if (days := point.calendar.open_days(first_day, span) & ~full.get(point.id, 0)
+                      & (releases.released_days(point.id, service_code, first_day, span, self.seen_at)
+                         if releases else -1))]
+        remaining = 0
+        for _, days in wanted:
+            remaining |= days
+        batch: list[tuple[PointState, Opening]] = []
+        batch_first: dt.date | None = None
+        while remaining:
+            bit = remaining & -remaining
+            remaining ^= bit
+            day = first_day + dt.timedelta(days=bit.bit_length() - 1)
+            if settled and day > settled[0]:
+                break
+            batch_first = batch_first or day
+            for point, days in wanted:
+                if days & bit:
+                    opening = point.calendar.opening_on(day)
+                    if opening.interval.end > now and opening.interval.start <= self.not_after:
+                        batch.append((point, opening))
+            if remaining and (batch_size is None or (len(batch) < batch_size
+                                                     and (day - batch_first).days < SEARCH_CHUNK_DAYS - 1)):
+                continue
+            yield from self._read(batch)
+            batch, batch_first = [], None
+        yield from self._read(batch)
+
+    def _read(self, batch: list[tuple[PointState, Opening]]) -> Iterator[tuple[dt.date, list[_Free]]]:
+        if not batch:
+            return
+        free = _free_cells(self.state, batch, self.service_code, self.persons)
+        for day, group in groupby(batch, key=lambda item: item[1].day):
+            yield day, [(point, opening, cells) for point, opening in group
+                        if (cells := _visible(self.state, point, day, free.get((point.id, day)), self.service_code,
+                                              self.now, self.pools))]
 
 
 def _visible(state: NetworkState, point: PointState, day: dt.date, cells: list[int] | None, service_code: str,
@@ -291,8 +382,8 @@ def free_day_list(
     """How many starts are offered on each local date from `first_date` to `last_date` (inclusive)
     for a service at the given points (None: every point offering it); dates with none are left out.
 
-    The month view's data: `availability_list` a week at a time, counted per day rather than
-    listed, so a month across many points is never cut short by `MAX_SLOTS`.
+    The month view's data: `availability_days` a week at a time, counted per day rather than
+    listed, and never cut short by `MAX_SLOTS`.
     """
     points = state.points_offering(service_code)
     if point_ids is not None:
@@ -303,10 +394,10 @@ def free_day_list(
     day = first_date
     while day <= last_date:
         chunk_end = min(day + dt.timedelta(days=SEARCH_CHUNK_DAYS - 1), last_date)
-        for found in availability_list(state=state, service_code=service_code, point_ids=[p.id for p in points],
-                                       from_date=day, to_date=chunk_end, limit=None, now=now, persons=persons,
-                                       pools=pools):
-            counts[found.day.opening.day] += 1
+        for found in availability_days(state=state, service_code=service_code, point_ids=[p.id for p in points],
+                                       from_date=day, to_date=chunk_end, now=now, persons=persons, pools=pools,
+                                       cap=None):
+            counts[found.day.opening.day] += len(found.cells)
         day = chunk_end + dt.timedelta(days=1)
     return dict(sorted(counts.items()))
 
@@ -331,12 +422,13 @@ def earliest_by_point(*, state: NetworkState, service_code: str, now: dt.datetim
     while day <= last_day and remaining:
         chunk_end = min(day + dt.timedelta(days=chunk_days - 1), last_day)
         chunk_days = min(chunk_days * 2, SEARCH_CHUNK_DAYS)
-        for found in availability_list(state=state, service_code=service_code, point_ids=list(remaining),
-                                       from_date=day, to_date=chunk_end, limit=None, now=now, persons=persons,
-                                       pools=pools):
-            held = earliest.get(found.service_point)
-            if held is None or found < held:
-                earliest[found.service_point] = found
+        for found in availability_days(state=state, service_code=service_code, point_ids=list(remaining),
+                                       from_date=day, to_date=chunk_end, now=now, persons=persons, pools=pools,
+                                       cap=None):
+            first = found.point_slot(0)
+            held = earliest.get(first.service_point)
+            if held is None or first < held:
+                earliest[first.service_point] = first
         for point_id in earliest:
             remaining.pop(point_id, None)
         day = chunk_end + dt.timedelta(days=1)

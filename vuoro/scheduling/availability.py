@@ -135,19 +135,69 @@ def start_cells(
     any_start = 0
     for bits in starts:
         any_start |= bits
-    # Only cells in (not_before, not_after]: a mask rather than a test per start.
-    slot_seconds = slot_minutes * 60
-    after = (not_before - opening.interval.start).total_seconds()
-    first = 0 if after < 0 else int(after // slot_seconds) + 1
-    last = (not_after - opening.interval.start).total_seconds()
-    if last < 0:
-        return
-    any_start &= ((1 << (int(last // slot_seconds) + 1)) - 1) & ~((1 << first) - 1)
+    any_start &= _offered_mask(opening, slot_minutes, not_before, not_after)
     desks = len(starts)
     while any_start:
         low = any_start & -any_start
         yield low.bit_length() - 1, desks - [b & low for b in starts].count(0)
         any_start ^= low
+
+
+def start_desks(
+    opening: Opening,
+    free: Iterable[int],
+    *,
+    slot_minutes: int,
+    duration_minutes: int,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+) -> tuple[list[int], list[int]]:
+    """All the offered starts of `start_cells` at once: their cells, earliest first, and in step
+    their free desks.
+
+    The desks are counted for every cell together by bit-sliced addition (plane j holds bit j of
+    each cell's count: a few integer operations a desk), not by a list per start: a month's
+    answer has hundreds of starts and is the common long read.
+    """
+    if duration_minutes <= 0 or duration_minutes % slot_minutes:
+        raise ValueError("duration_minutes must be a positive multiple of slot_minutes")
+    length = duration_minutes // slot_minutes
+    planes: list[int] = []
+    any_start = 0
+    for bits in free:
+        carry = runs(bits, length)
+        any_start |= carry
+        for j, plane in enumerate(planes):
+            if not carry:
+                break
+            planes[j], carry = plane ^ carry, plane & carry
+        if carry:
+            planes.append(carry)
+    if not any_start:
+        return [], []
+    any_start &= _offered_mask(opening, slot_minutes, not_before, not_after)
+    # Cell k is the k-th binary digit from the right: read them all in one pass of C.
+    cells = [k for k, digit in enumerate(bin(any_start)[:1:-1]) if digit == "1"]
+    if len(planes) == 1:  # one desk free at each start (or one desk staffed)
+        return cells, [1] * len(cells)
+    counts = [0] * (any_start.bit_length())
+    for j, plane in enumerate(planes):
+        weight = 1 << j
+        for k, digit in enumerate(bin(plane & any_start)[:1:-1]):
+            if digit == "1":
+                counts[k] += weight
+    return cells, [counts[k] for k in cells]
+
+
+def _offered_mask(opening: Opening, slot_minutes: int, not_before: dt.datetime, not_after: dt.datetime) -> int:
+    """The cells in (not_before, not_after] as a bitset: a mask rather than a test per start."""
+    slot_seconds = slot_minutes * 60
+    after = (not_before - opening.interval.start).total_seconds()
+    first = 0 if after < 0 else int(after // slot_seconds) + 1
+    last = (not_after - opening.interval.start).total_seconds()
+    if last < 0:
+        return 0
+    return ((1 << (int(last // slot_seconds) + 1)) - 1) & ~((1 << first) - 1)
 
 
 def longest_run(free: int) -> int:
