@@ -22,6 +22,7 @@ MAX_SLOTS = 20000  # the longest list one availability answer holds
 SEARCH_CHUNK_DAYS = 7  # with a limit, at most this many days are read at once...
 BATCH_POINT_DAYS = 60  # ...and fewer once this many point-days may hold free time
 FULL_DAYS_QUERY_FROM = 62  # point-days searched from which full days are first left out by a query
+FIRST_WINDOW_DAYS = 14  # with a limit, full days are looked up for this many days first (then 4x as many...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,12 +306,25 @@ class _Search:
         of the desks this caller may book)]). Summaries are read `batch_size` point-days (or a
         week) at a time, so a caller that stops early reads little; None: the whole range at once.
         Nothing is read for the days after `settled[0]` once the caller puts it there (its answer
-        can change no more)."""
-        state, service_code, first_day, now = self.state, self.service_code, self.first_day, self.now
+        can change no more).
+
+        With a `batch_size` the range is searched in windows, the first `FIRST_WINDOW_DAYS` long and
+        each next one four times longer: the full days are looked up a window at a time, so an
+        answer found in the first days does not pay for finding the full days of the whole horizon."""
+        window = FIRST_WINDOW_DAYS if batch_size is not None else (self.last_day - self.first_day).days + 1
+        start = self.first_day
+        while start <= self.last_day and not (settled and start > settled[0]):
+            end = min(start + dt.timedelta(days=window - 1), self.last_day)
+            yield from self._window(start, end, batch_size, settled)
+            start, window = end + dt.timedelta(days=1), window * 4
+
+    def _window(self, first_day: dt.date, last_day: dt.date, batch_size: int | None,
+                settled: list[dt.date]) -> Iterator[tuple[dt.date, list[_Free]]]:
+        state, service_code, now = self.state, self.service_code, self.now
         # Skipping full days first pays off across many points and days (the earliest anywhere); a
         # month at one point reads its few summaries at once instead, full days and all.
-        span = (self.last_day - first_day).days + 1
-        full = (_full_days(state, self.points, service_code, self.persons, first_day, self.last_day)
+        span = (last_day - first_day).days + 1
+        full = (_full_days(state, self.points, service_code, self.persons, first_day, last_day)
                 if len(self.points) * span > FULL_DAYS_QUERY_FROM else {})
         # The days worth reading, per point: open, and not certainly full (bit k: first_day + k).
         # ...and released (docs/api.md, "Releases"): a day held back at `now` is not offered at all.
