@@ -11,9 +11,9 @@ import pytest
 
 from tests.booking.conftest import at, booking_body, phone_of
 from tests.factories import load_network
-from vuoro.booking.models import Booking
+from vuoro.booking.models import Booking, DayLoad
 from vuoro.booking.selectors import nearest_slot_list
-from vuoro.booking.services import Customer, SlotUnavailable, booking_create, booking_reschedule
+from vuoro.booking.services import BookingError, Customer, SlotUnavailable, booking_create, booking_reschedule
 from vuoro.network.state import network_state
 from vuoro.scheduling import refusal
 
@@ -431,3 +431,38 @@ class TestAPriorityCodeUsedMeanwhile:
         assert page.status_code == 409
         assert notice(page).startswith("This time is kept for a priority group It can be booked with a priority "
                                        "code issued by the agency.")
+
+
+def test_a_refused_booking_leaves_its_day_as_it_was_and_the_prepared_statements_in_place(smoke_network, wednesday):
+    """A refusal after the day's lock ends its transaction without a ROLLBACK (nothing was written):
+    on PostgreSQL a ROLLBACK would make psycopg deallocate every statement the connection had
+    prepared, and in a release rush every other attempt is refused."""
+    from django.db import connection
+
+    state = network_state()
+    now = at(wednesday, 8) - dt.timedelta(days=2)
+    start = at(wednesday, 9)
+    made = booking_create(state=state, service_code=SERVICE, point_id="smoke-point", start_at=start, persons=1,
+                          language="fi", customer=Customer(name="A", email="a@example.org"), now=now)
+    other = booking_create(state=state, service_code=SERVICE, point_id="smoke-point", start_at=start, persons=1,
+                           language="fi", customer=Customer(name="B", email="b@example.org"), now=now)
+    assert made.booking.desk_id != other.booking.desk_id  # two desks: the start is now full
+
+    def prepared_on_the_server() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")  # lets psycopg send what it owes the server first
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            return cursor.fetchone()[0]
+
+    before = prepared_on_the_server() if connection.vendor == "postgresql" else None
+    load = DayLoad.objects.get(date=wednesday)
+    for email in ("c@example.org", "a@example.org"):  # taken; and the person's one booking already held
+        with pytest.raises(BookingError):
+            booking_create(state=state, service_code=SERVICE, point_id="smoke-point", start_at=start, persons=1,
+                           language="fi", customer=Customer(name="C", email=email), now=now)
+    after = DayLoad.objects.get(date=wednesday)
+    assert (after.booked_minutes, after.free_cells, after.calendar_key) == (
+        load.booked_minutes, load.free_cells, load.calendar_key)
+    assert Booking.objects.count() == 2
+    if connection.vendor == "postgresql":
+        assert before > 0 and prepared_on_the_server() >= before  # none deallocated (more: the refusal's own)

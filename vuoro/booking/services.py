@@ -379,66 +379,77 @@ def booking_create(
             with transaction.atomic():
                 calendar_key, stored, version = _lock_day(point.id, day,
                                                           customer=(email_key, phone) if person_caps else None)
-                caps = _caps(state, service_code) if person_caps else (NO_CAP, NO_CAP)
-                if calendar_key and calendar_key != point.calendar_key:
-                    # Written under another network: when this copy is the older one and the lock was
-                    # waited for (a closure held it), PostgreSQL read the version before that
-                    # change committed; read it again.
-                    version = prepared.rows(f"SELECT {VERSION_SUBQUERY}", [])[0][0]
-                if (version or 0) != state.version:
-                    raise _NetworkMoved
-                # The day's summary is exact while its calendar key is current (the day is locked and
-                # every writer keeps it); after a lost race, the bookings themselves are read.
-                if trust_summary and calendar_key == point.calendar_key:
-                    free = decode_free_cells(stored)
-                else:
-                    busy = busy_by_point_day([point], [day]).get((point.id, day), [])
-                    free = list(free_cells_by_desk(opening, busy, slot_minutes=state.slot_minutes).values())
-                if priority_code:
-                    priority_code_claim(code=priority_code, service_id=service_id, now=now)
-                visible, pooled = _desks_open_to(state, point, free, service_code=service_code, day=day, now=now,
-                                                 pools=pools)
-                number = free_desk_in(visible, cells=cells, preferred=pooled)
-                if number is None or number not in point.desk_ids:
-                    _refuse_at_cap(email_key, phone, service_id, now, caps)
-                    raise _not_free(state, point, free, cells=cells, day=day, service_code=service_code)
-                if on_behalf is None:
-                    key, pin = new_reservation_key(), new_pin()
-                    pin_hash = hash_pin(key, pin)
-                else:
-                    key, pin, pin_hash = on_behalf.reservation_key, "", on_behalf.pin_hash
-                booking = Booking(
-                    reservation_key=key, pin_hash=pin_hash, service_point_id=point_id,
-                    service_id=service_id, desk_id=point.desk_ids[number], start_at=start_at,
-                    end_at=start_at + dt.timedelta(minutes=duration), local_date=day, persons=persons,
-                    language=language, customer_name=customer.name.strip(), customer_email=customer.email.strip(),
-                    email_key=email_key, customer_phone=phone, channel=channel, created_at=now,
-                    name_key=name_key(customer.name), email_shape=email_shape(email_key), client_key=client_key)
-                event = Notice.Event.CONFIRMED if on_behalf is None else on_behalf.event
-                if on_behalf is not None and on_behalf.held_until is not None:
-                    booking.status, booking.held_until = Booking.Status.HELD, on_behalf.held_until
-                    booking.hold_reason = on_behalf.hold_reason
-                elif confirm_email and on_behalf is None and state.confirm_new_email_minutes:
-                    if new_address is None:
-                        new_address = not email_confirmed(email_key)
-                    if new_address:
-                        booking.status, booking.hold_reason = Booking.Status.HELD, HOLD_CONFIRM_EMAIL
-                        booking.held_until = min(now + dt.timedelta(minutes=state.confirm_new_email_minutes),
-                                                 start_at)
-                        event = Notice.Event.CONFIRM_EMAIL
-                free[number - 1] &= ~cells
-                if not _insert_with_day(booking, minutes=duration, calendar_key=point.calendar_key,
-                                        free_cells=encode_free_cells(free),
-                                        free_run=max(map(longest_run, free), default=0) * state.slot_minutes,
-                                        unless_at_cap=(service_id, now, caps)
-                                        if on_behalf is None or on_behalf.exclusive else None,
-                                        event=event):
-                    _refuse_at_cap(email_key, phone, service_id, now, caps)
-                    raise ActiveBookingExists(ACTIVE_BOOKING_DETAIL)  # pragma: no cover - the row was there
-                if priority_code:
-                    priority_code_bind(code=priority_code, booking_id=booking.pk)
-                sender_wake()
-                return NewBooking(booking=booking, pin=pin)
+                try:
+                    caps = _caps(state, service_code) if person_caps else (NO_CAP, NO_CAP)
+                    if calendar_key and calendar_key != point.calendar_key:
+                        # Written under another network: when this copy is the older one and the lock was
+                        # waited for (a closure held it), PostgreSQL read the version before that
+                        # change committed; read it again.
+                        version = prepared.rows(f"SELECT {VERSION_SUBQUERY}", [])[0][0]
+                    if (version or 0) != state.version:
+                        raise _NetworkMoved
+                    # The day's summary is exact while its calendar key is current (the day is locked and
+                    # every writer keeps it); after a lost race, the bookings themselves are read.
+                    if trust_summary and calendar_key == point.calendar_key:
+                        free = decode_free_cells(stored)
+                    else:
+                        busy = busy_by_point_day([point], [day]).get((point.id, day), [])
+                        free = list(free_cells_by_desk(opening, busy, slot_minutes=state.slot_minutes).values())
+                    if priority_code:
+                        priority_code_claim(code=priority_code, service_id=service_id, now=now)
+                    visible, pooled = _desks_open_to(state, point, free, service_code=service_code, day=day, now=now,
+                                                     pools=pools)
+                    number = free_desk_in(visible, cells=cells, preferred=pooled)
+                    if number is None or number not in point.desk_ids:
+                        _refuse_at_cap(email_key, phone, service_id, now, caps)
+                        raise _not_free(state, point, free, cells=cells, day=day, service_code=service_code)
+                    if on_behalf is None:
+                        key, pin = new_reservation_key(), new_pin()
+                        pin_hash = hash_pin(key, pin)
+                    else:
+                        key, pin, pin_hash = on_behalf.reservation_key, "", on_behalf.pin_hash
+                    booking = Booking(
+                        reservation_key=key, pin_hash=pin_hash, service_point_id=point_id,
+                        service_id=service_id, desk_id=point.desk_ids[number], start_at=start_at,
+                        end_at=start_at + dt.timedelta(minutes=duration), local_date=day, persons=persons,
+                        language=language, customer_name=customer.name.strip(), customer_email=customer.email.strip(),
+                        email_key=email_key, customer_phone=phone, channel=channel, created_at=now,
+                        name_key=name_key(customer.name), email_shape=email_shape(email_key), client_key=client_key)
+                    event = Notice.Event.CONFIRMED if on_behalf is None else on_behalf.event
+                    if on_behalf is not None and on_behalf.held_until is not None:
+                        booking.status, booking.held_until = Booking.Status.HELD, on_behalf.held_until
+                        booking.hold_reason = on_behalf.hold_reason
+                    elif confirm_email and on_behalf is None and state.confirm_new_email_minutes:
+                        if new_address is None:
+                            new_address = not email_confirmed(email_key)
+                        if new_address:
+                            booking.status, booking.hold_reason = Booking.Status.HELD, HOLD_CONFIRM_EMAIL
+                            booking.held_until = min(now + dt.timedelta(minutes=state.confirm_new_email_minutes),
+                                                     start_at)
+                            event = Notice.Event.CONFIRM_EMAIL
+                    free[number - 1] &= ~cells
+                    if not _insert_with_day(booking, minutes=duration, calendar_key=point.calendar_key,
+                                            free_cells=encode_free_cells(free),
+                                            free_run=max(map(longest_run, free), default=0) * state.slot_minutes,
+                                            unless_at_cap=(service_id, now, caps)
+                                            if on_behalf is None or on_behalf.exclusive else None,
+                                            event=event):
+                        _refuse_at_cap(email_key, phone, service_id, now, caps)
+                        raise ActiveBookingExists(ACTIVE_BOOKING_DETAIL)  # pragma: no cover - the row was there
+                    if priority_code:
+                        priority_code_bind(code=priority_code, booking_id=booking.pk)
+                    sender_wake()
+                    return NewBooking(booking=booking, pin=pin)
+                except BookingError as error:
+                    # A refusal wrote nothing to undo (unless it claimed a priority code or made the
+                    # day's summary row just now): the transaction ends by COMMIT, not ROLLBACK. On
+                    # PostgreSQL a ROLLBACK makes psycopg forget every statement the connection has
+                    # prepared (vuoro.prepared): in a rush, where every other attempt is refused, the
+                    # next requests on it would prepare them all again.
+                    if priority_code or not calendar_key:
+                        raise
+                    refused = error
+            raise refused
         except _NetworkMoved:
             state = network_state_at(version)  # hours, desks or services changed: place it again
         except (IntegrityError, OperationalError) as error:
