@@ -111,34 +111,39 @@ class TestDayLoadSummary:
                                      to_date=None, limit=limit, now=now) == everything[:limit]
 
 
-    def test_the_earliest_beyond_the_first_windows_of_full_days(self):
-        """A limited search looks up full days a window at a time (14 days, then 56, then 224): the
-        earliest free times found past the first windows are still the head of the whole list."""
+    @pytest.mark.parametrize("full_points", [3, 22])
+    def test_the_earliest_beyond_the_first_window_of_full_days(self, full_points):
+        """A limited search looks up full days a window at a time (14 days, then the rest; for more
+        than 20 points without naming them): the earliest free times, found past the first window,
+        are still the head of the whole list."""
         hours = {d: "09:00-10:00" for d in ("mon", "tue", "wed", "thu", "fri")}
-        points = ["p-soon", "p-later", "p-full-1", "p-full-2", "p-full-3"]
-        load_network(slot_minutes=15, horizon_days=100, holidays=None, services=[("residence-card", 60)],
-                     points=[dict(id=point, desks=1, services=["residence-card"], hours=hours) for point in points])
+        points = ["p-soon", "p-later", *(f"p-full-{n}" for n in range(full_points))]
+        load_network(slot_minutes=15, horizon_days=40, holidays=None,
+                     services=[("residence-card", 60), ("other", 60)],
+                     points=[*(dict(id=point, desks=1, services=["residence-card"], hours=hours) for point in points),
+                             # the same hours and desks (the same calendar key), another service, full
+                             dict(id="p-elsewhere", desks=1, services=["other"], hours=hours)])
         state = network_state()
         now = dt.datetime(2027, 1, 4, 8, tzinfo=state.points["p-soon"].zone)  # a Monday
         # Days after `now` before which each point is full: free from the first day of the second
-        # window (a Monday), and of the third.
-        full_until = {"p-soon": 14, "p-later": 70}
+        # window (a Monday), and from a day inside it.
+        full_until = {"p-soon": 14, "p-later": 30}
         n = 0
-        for point in points:
-            for offset in range(full_until.get(point, 101)):
+        for point in [*points, "p-elsewhere"]:
+            for offset in range(full_until.get(point, 41)):
                 day = now.date() + dt.timedelta(days=offset)
-                if day.weekday() < 5 and offset <= 100:
+                if day.weekday() < 5:
                     n += 1
-                    booking_create(state=state, service_code="residence-card", point_id=point,
-                                   start_at=at(day, 9, zone=state.points[point].zone), persons=1, language="fi",
-                                   customer=Customer(name="W", email=f"w{n}@example.org"), now=now)
+                    booking_create(state=state, service_code="other" if point == "p-elsewhere" else "residence-card",
+                                   point_id=point, start_at=at(day, 9, zone=state.points[point].zone), persons=1,
+                                   language="fi", customer=Customer(name="W", email=f"w{n}@example.org"), now=now)
         everything = availability_list(state=state, service_code="residence-card", point_ids=None, from_date=None,
                                        to_date=None, limit=None, now=now)
         assert everything[0].slot.start == at(now.date() + dt.timedelta(days=14), 9, zone=state.points["p-soon"].zone)
         assert min(s.slot.start for s in everything if s.service_point == "p-later") == at(
-            now.date() + dt.timedelta(days=70), 9, zone=state.points["p-later"].zone)
+            now.date() + dt.timedelta(days=30), 9, zone=state.points["p-later"].zone)
         assert {s.service_point for s in everything} == {"p-soon", "p-later"}
-        for limit in (1, 2, 5, 40, 41, 60, len(everything), len(everything) + 5):
+        for limit in (1, 2, 5, 12, 13, 20, len(everything), len(everything) + 5):
             assert availability_list(state=state, service_code="residence-card", point_ids=None, from_date=None,
                                      to_date=None, limit=limit, now=now) == everything[:limit]
 

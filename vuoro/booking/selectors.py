@@ -4,8 +4,9 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import groupby, islice
 from typing import NamedTuple
 
@@ -22,7 +23,8 @@ MAX_SLOTS = 20000  # the longest list one availability answer holds
 SEARCH_CHUNK_DAYS = 7  # with a limit, at most this many days are read at once...
 BATCH_POINT_DAYS = 60  # ...and fewer once this many point-days may hold free time
 FULL_DAYS_QUERY_FROM = 62  # point-days searched from which full days are first left out by a query
-FIRST_WINDOW_DAYS = 14  # with a limit, full days are looked up for this many days first (then 4x as many...)
+FULL_DAYS_ANY_POINT_FROM = 20  # points searched from which the full days are looked up without naming them
+FIRST_WINDOW_DAYS = 14  # with a limit, full days are looked up for this many days first, then the rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,15 @@ def decode_free_cells(text: str) -> list[int]:
     return [int(bits, 16) for bits in text.split(",")] if text else []
 
 
+@lru_cache(maxsize=4096)
+def _decoded(text: str) -> tuple[int, ...]:
+    """`decode_free_cells`, kept for the searches with a limit: they read the same days' summaries
+    again and again (the first free days of a service, by everyone looking for them), and parsing
+    their text was a tenth of a search across all points. A summary changes its text when it
+    changes. (Reads of a whole range, spread over every day, would only churn it.)"""
+    return tuple(decode_free_cells(text))
+
+
 def day_summary(opening: Opening | None, busy: Iterable[Busy], *, slot_minutes: int) -> tuple[str, int]:
     """A day's free cells per staffed desk (as stored in DayLoad) and its longest free run in minutes."""
     if opening is None:
@@ -111,14 +122,25 @@ def _full_days(state: NetworkState, points: list[PointState], service_code: str,
     point_ids = [p.id for p in points]
     if connection.vendor == "postgresql":
         # One short row per point, not one per day: a congested network has thousands of full days.
-        condition = " OR ".join(["(calendar_key = ANY(%s) AND free_run_minutes < %s)"] * len(keys_by_duration))
-        params = [value for duration, keys in keys_by_duration.items() for value in (keys, duration)]
+        # The lists go as one comma-joined text each (keys and ids hold no comma), which PostgreSQL
+        # splits: psycopg writing a text array of a hundred items cost more than the search.
+        condition = " OR ".join(["(calendar_key = ANY(string_to_array(%s, ',')) AND free_run_minutes < %s)"]
+                                * len(keys_by_duration))
+        params = [value for duration, keys in keys_by_duration.items() for value in (",".join(keys), duration)]
         span = (last - first).days + 1
-        with connection.cursor() as cursor:
+        # Many points: the whole date range is read anyway, and a row whose calendar key is one of
+        # theirs but of another point (same hours and desks) is left out below; a test per row less.
+        if len(point_ids) > FULL_DAYS_ANY_POINT_FROM:
+            where, ids = "", []
+        else:
+            where, ids = "service_point_id = ANY(string_to_array(%s, ',')) AND ", [",".join(point_ids)]
+        with connection.cursor() as cursor:  # not prepared: the text varies with the span
             cursor.execute(
                 f"SELECT service_point_id, bit_or(1::bit({span}) << (date - %s::date))::text "
-                f"FROM {DayLoad._meta.db_table} WHERE service_point_id = ANY(%s) AND date BETWEEN %s AND %s "
-                f"AND ({condition}) GROUP BY service_point_id", [first, point_ids, first, last, *params])
+                f"FROM {DayLoad._meta.db_table} WHERE {where}date BETWEEN %s AND %s AND ({condition}) "
+                f"GROUP BY service_point_id", [first, *ids, first, last, *params])
+            wanted = set(point_ids)
+            return {point_id: int(bits, 2) for point_id, bits in cursor.fetchall() if point_id in wanted}
             return {point_id: int(bits, 2) for point_id, bits in cursor.fetchall()}
     condition = Q()
     for duration, keys in keys_by_duration.items():
@@ -131,17 +153,22 @@ def _full_days(state: NetworkState, points: list[PointState], service_code: str,
 
 
 def _free_cells(state: NetworkState, wanted: list[tuple[PointState, Opening]],
-                service_code: str, persons: int) -> dict[tuple[str, dt.date], list[int]]:
+                service_code: str, persons: int, *, kept: bool = False) -> dict[tuple[str, dt.date], Sequence[int]]:
     """Free cells per staffed desk of each wanted day, from its DayLoad summary where that is
     current, from the network alone where the day has no summary (no booking yet), else from the
     day's bookings; days certainly full are left out."""
     days = [opening.day for _, opening in wanted]
     point_ids = sorted({p.id for p, _ in wanted})
-    # The one read of every availability answer.
-    sql = (f"SELECT service_point_id, date, booked_minutes, calendar_key, free_cells FROM {DayLoad._meta.db_table} "
-           f"WHERE service_point_id IN ({', '.join(['%s'] * len(point_ids))}) AND date BETWEEN %s AND %s")
+    # The one read of every availability answer; on PostgreSQL one statement text whatever the
+    # number of points (prepared once), the ids as one comma-joined text.
     adapt = connection.ops.adapt_datefield_value
-    found = prepared.rows(sql, [*point_ids, adapt(min(days)), adapt(max(days))])
+    if connection.vendor == "postgresql":
+        where, ids = "service_point_id = ANY(string_to_array(%s, ','))", [",".join(point_ids)]
+    else:
+        where, ids = f"service_point_id IN ({', '.join(['%s'] * len(point_ids))})", point_ids
+    found = prepared.rows(f"SELECT service_point_id, date, booked_minutes, calendar_key, free_cells "
+                          f"FROM {DayLoad._meta.db_table} WHERE {where} AND date BETWEEN %s AND %s",
+                          [*ids, adapt(min(days)), adapt(max(days))])
     loads = {(point_id, _date(day)): rest for point_id, day, *rest in found}
     result: dict[tuple[str, dt.date], list[int]] = {}
     unknown: list[tuple[PointState, Opening]] = []
@@ -156,7 +183,7 @@ def _free_cells(state: NetworkState, wanted: list[tuple[PointState, Opening]],
             continue
         booked_minutes, calendar_key, free_cells = load
         if calendar_key and calendar_key == point.calendar_key:
-            result[(point.id, opening.day)] = decode_free_cells(free_cells)
+            result[(point.id, opening.day)] = _decoded(free_cells) if kept else decode_free_cells(free_cells)
             continue
         if _certainly_full(opening, booked_minutes, state.visit_minutes(point, service_code, persons)):
             continue
@@ -308,15 +335,14 @@ class _Search:
         Nothing is read for the days after `settled[0]` once the caller puts it there (its answer
         can change no more).
 
-        With a `batch_size` the range is searched in windows, the first `FIRST_WINDOW_DAYS` long and
-        each next one four times longer: the full days are looked up a window at a time, so an
-        answer found in the first days does not pay for finding the full days of the whole horizon."""
-        window = FIRST_WINDOW_DAYS if batch_size is not None else (self.last_day - self.first_day).days + 1
+        With a `batch_size` the range is searched in two windows, the first `FIRST_WINDOW_DAYS` long
+        and then the rest: the full days are looked up a window at a time, so an answer found in
+        the first days does not pay for finding the full days of the whole horizon."""
         start = self.first_day
+        end = min(start + dt.timedelta(days=FIRST_WINDOW_DAYS - 1), self.last_day) if batch_size else self.last_day
         while start <= self.last_day and not (settled and start > settled[0]):
-            end = min(start + dt.timedelta(days=window - 1), self.last_day)
             yield from self._window(start, end, batch_size, settled)
-            start, window = end + dt.timedelta(days=1), window * 4
+            start, end = end + dt.timedelta(days=1), self.last_day
 
     def _window(self, first_day: dt.date, last_day: dt.date, batch_size: int | None,
                 settled: list[dt.date]) -> Iterator[tuple[dt.date, list[_Free]]]:
@@ -353,14 +379,15 @@ class _Search:
             if remaining and (batch_size is None or (len(batch) < batch_size
                                                      and (day - batch_first).days < SEARCH_CHUNK_DAYS - 1)):
                 continue
-            yield from self._read(batch)
+            yield from self._read(batch, kept=batch_size is not None)
             batch, batch_first = [], None
-        yield from self._read(batch)
+        yield from self._read(batch, kept=batch_size is not None)
 
-    def _read(self, batch: list[tuple[PointState, Opening]]) -> Iterator[tuple[dt.date, list[_Free]]]:
+    def _read(self, batch: list[tuple[PointState, Opening]], *, kept: bool,
+              ) -> Iterator[tuple[dt.date, list[_Free]]]:
         if not batch:
             return
-        free = _free_cells(self.state, batch, self.service_code, self.persons)
+        free = _free_cells(self.state, batch, self.service_code, self.persons, kept=kept)
         for day, group in groupby(batch, key=lambda item: item[1].day):
             yield day, [(point, opening, cells) for point, opening in group
                         if (cells := _visible(self.state, point, day, free.get((point.id, day)), self.service_code,
@@ -479,7 +506,7 @@ def earliest_by_service(*, state: NetworkState, point_id: str, now: dt.datetime,
                 if opening.interval.end > now and opening.interval.start <= not_after:
                     wanted.append((point, opening))
         # Days too full for the shortest visit are too full for every one.
-        free = _free_cells(state, wanted, shortest, 1) if wanted else {}
+        free = _free_cells(state, wanted, shortest, 1, kept=True) if wanted else {}
         for _, opening in wanted:
             k = (opening.day - first_day).days
             for code in sorted(remaining):

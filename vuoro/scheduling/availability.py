@@ -129,13 +129,21 @@ def start_cells(
     """
     if duration_minutes <= 0 or duration_minutes % slot_minutes:
         raise ValueError("duration_minutes must be a positive multiple of slot_minutes")
-    starts = [bits for bits in (runs(f, duration_minutes // slot_minutes) for f in free) if bits]
-    if not starts:
+    length = duration_minutes // slot_minutes
+    free = list(free)
+    mask = _offered_mask(opening, slot_minutes, not_before, not_after)
+    # A start needs a desk free all through it, so the desks' free cells taken together must be:
+    # one test rules out most days without a start (today's past, a nearly full day).
+    union = 0
+    for bits in free:
+        union |= bits
+    if not runs(union, length) & mask:
         return
+    starts = [bits for bits in (runs(f, length) for f in free) if bits]
     any_start = 0
     for bits in starts:
         any_start |= bits
-    any_start &= _offered_mask(opening, slot_minutes, not_before, not_after)
+    any_start &= mask
     desks = len(starts)
     while any_start:
         low = any_start & -any_start
@@ -191,6 +199,8 @@ def start_desks(
 
 def _offered_mask(opening: Opening, slot_minutes: int, not_before: dt.datetime, not_after: dt.datetime) -> int:
     """The cells in (not_before, not_after] as a bitset: a mask rather than a test per start."""
+    if not_before < opening.interval.start and not_after >= opening.interval.end:
+        return -1  # every cell: the whole day lies ahead and within the horizon (most days)
     slot_seconds = slot_minutes * 60
     after = (not_before - opening.interval.start).total_seconds()
     first = 0 if after < 0 else int(after // slot_seconds) + 1
