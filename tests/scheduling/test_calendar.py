@@ -66,6 +66,13 @@ class TestOpeningOn:
             (o.day - first).days for o in cal.openings(first, first + dt.timedelta(days=39))]
         assert not mask >> 7 & 1 and mask >> 12 & 1  # Independence Day (Mon 6 Dec) shut, Saturday 11 Dec open
         assert cal.open_days(first, 40) == mask and mask < 1 << 40
+        # From any day, for any count (the bitset is put together from blocks of 128 days)
+        for offset in range(0, 400, 7):
+            start = first + dt.timedelta(days=offset - 200)
+            for count in (0, 1, 40, 129, 300):
+                mask = cal.open_days(start, count)
+                assert [k for k in range(count) if mask >> k & 1] == [
+                    (o.day - start).days for o in cal.openings(start, start + dt.timedelta(days=count - 1))]
 
 
 def test_a_night_opening_through_the_change_is_an_hour_shorter():

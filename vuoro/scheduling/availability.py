@@ -163,31 +163,38 @@ def start_desks(
     """All the offered starts of `start_cells` at once: their cells, earliest first, and in step
     their free desks.
 
-    The desks are counted for every cell together by bit-sliced addition (plane j holds bit j of
-    each cell's count: a few integer operations a desk), not by a list per start: a month's
-    answer has hundreds of starts and is the common long read.
+    The desks are counted for every cell together, not by a list per start: a month's answer has
+    hundreds of starts and is the common long read. Up to 15 desks, each desk's start bits read
+    as hexadecimal digits put its bit k in digit k, so one sum of those numbers holds every cell's
+    count in its digits (a few C-level steps a desk); beyond, by bit-sliced addition (plane j
+    holds bit j of each cell's count).
     """
     if duration_minutes <= 0 or duration_minutes % slot_minutes:
         raise ValueError("duration_minutes must be a positive multiple of slot_minutes")
     length = duration_minutes // slot_minutes
-    planes: list[int] = []
+    starts = [bits for bits in (runs(f, length) for f in free) if bits]
     any_start = 0
-    for bits in free:
-        carry = runs(bits, length)
-        any_start |= carry
+    for bits in starts:
+        any_start |= bits
+    any_start &= _offered_mask(opening, slot_minutes, not_before, not_after)
+    if not any_start:
+        return [], []
+    # Cell k is the k-th binary digit from the right: read them all in one pass of C.
+    cells = [k for k, digit in enumerate(bin(any_start)[:1:-1]) if digit == "1"]
+    if len(starts) <= 15:
+        total = 0
+        for bits in starts:
+            total += int(bin(bits)[2:], 16)
+        digits = format(total, "x")[::-1]
+        return cells, [_HEX[digits[k]] for k in cells]
+    planes: list[int] = []
+    for carry in starts:
         for j, plane in enumerate(planes):
             if not carry:
                 break
             planes[j], carry = plane ^ carry, plane & carry
         if carry:
             planes.append(carry)
-    if not any_start:
-        return [], []
-    any_start &= _offered_mask(opening, slot_minutes, not_before, not_after)
-    # Cell k is the k-th binary digit from the right: read them all in one pass of C.
-    cells = [k for k, digit in enumerate(bin(any_start)[:1:-1]) if digit == "1"]
-    if len(planes) == 1:  # one desk free at each start (or one desk staffed)
-        return cells, [1] * len(cells)
     counts = [0] * (any_start.bit_length())
     for j, plane in enumerate(planes):
         weight = 1 << j
@@ -195,6 +202,9 @@ def start_desks(
             if digit == "1":
                 counts[k] += weight
     return cells, [counts[k] for k in cells]
+
+
+_HEX = {format(n, "x"): n for n in range(16)}
 
 
 def _offered_mask(opening: Opening, slot_minutes: int, not_before: dt.datetime, not_after: dt.datetime) -> int:

@@ -32,6 +32,9 @@ class Opening:
     desks: int
 
 
+_BLOCK = 128  # days in a block of PointCalendar.open_days
+
+
 @dataclass(frozen=True)
 class PointCalendar:
     """Everything needed to know when a service point is open; plain data, no database."""
@@ -44,21 +47,30 @@ class PointCalendar:
     # Openings already worked out: the calendar is immutable, and a search of the earliest free
     # time across a network asks for the same days again and again.
     _openings: dict[dt.date, Opening | None] = field(default_factory=dict, init=False, repr=False, compare=False)
-    _open_masks: dict[tuple[dt.date, int], int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _open_masks: dict[int, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def open_days(self, first_day: dt.date, count: int) -> int:
-        """The days open among `count` days from `first_day` as a bitset: bit k set when open on first_day + k."""
-        key = (first_day, count)
-        mask = self._open_masks.get(key)
-        if mask is None:
-            if len(self._open_masks) > 256:
-                self._open_masks.clear()
-            mask = 0
-            for k in range(count):
-                if self.opening_on(first_day + dt.timedelta(days=k)) is not None:
-                    mask |= 1 << k
-            self._open_masks[key] = mask
-        return mask
+        """The days open among `count` days from `first_day` as a bitset: bit k set when open on first_day + k.
+
+        Worked out in blocks of `_BLOCK` days aligned on the date's ordinal, each once: a search
+        asks for ranges starting on any day, and a range is a few shifts of its blocks."""
+        start = first_day.toordinal()
+        mask = 0
+        block = start - start % _BLOCK
+        while block < start + count:
+            found = self._open_masks.get(block)
+            if found is None:
+                if len(self._open_masks) > 64:
+                    self._open_masks.clear()
+                found = 0
+                for k in range(_BLOCK):
+                    if self._hours_on(dt.date.fromordinal(block + k)) is not None:
+                        found |= 1 << k
+                self._open_masks[block] = found
+            offset = block - start
+            mask |= found << offset if offset >= 0 else found >> -offset
+            block += _BLOCK
+        return mask & ((1 << count) - 1) if count > 0 else 0
 
     def opening_on(self, day: dt.date) -> Opening | None:
         """The opening of a local date, or None when the point is closed that day."""
@@ -73,6 +85,14 @@ class PointCalendar:
         return opening
 
     def _opening_on(self, day: dt.date) -> Opening | None:
+        found = self._hours_on(day)
+        if found is None:
+            return None
+        (opens, closes), desks = found
+        return Opening(day=day, interval=local_interval(day, opens, closes, self.zone), desks=desks)
+
+    def _hours_on(self, day: dt.date) -> tuple[tuple[dt.time, dt.time], int] | None:
+        """A local date's hours and desks, or None when the point is closed that day."""
         exception = self.exceptions.get(day)
         if exception is not None:
             hours, desks = exception.hours, self.desks if exception.desks is None else exception.desks
@@ -82,7 +102,7 @@ class PointCalendar:
             hours, desks = self.weekly.get(day.weekday()), self.desks
         if hours is None or desks <= 0:
             return None
-        return Opening(day=day, interval=local_interval(day, hours[0], hours[1], self.zone), desks=desks)
+        return hours, desks
 
     def openings(self, first_day: dt.date, last_day: dt.date) -> Iterator[Opening]:
         """The openings from first_day to last_day, both included."""
