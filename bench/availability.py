@@ -307,8 +307,11 @@ class Server:
                         "--log-level", "warning", "--graceful-timeout", "5"]
             if worker_class == "gthread":
                 command += ["--threads", str(threads)]
+        # Started in ROOT (the code served, bench/lean.py's --code): gunicorn puts the directory it
+        # starts in first on sys.path, before --chdir and PYTHONPATH; started elsewhere, it would
+        # serve that directory's vuoro (as every --code "before" did until 7 December 2026).
         self.process = subprocess.Popen(command, env={**os.environ, **env}, stdout=self.log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+                                        stderr=subprocess.STDOUT, start_new_session=True, cwd=str(ROOT))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

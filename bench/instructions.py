@@ -96,8 +96,10 @@ def measure(code: Path, env: dict[str, str], kinds: list[str], n: int, seed: int
                "--worker-class", "gthread", "--threads", "4", "--timeout", "900", "--log-level", "warning",
                "--config", str(workdir / "hooks.py")]
     log = (out / "gunicorn.log").open("w")
+    # Started in the code's directory: gunicorn puts the directory it starts in first on sys.path
+    # (before --chdir and PYTHONPATH), so started elsewhere it would import that checkout's vuoro.
     server = subprocess.Popen(command, env={**os.environ, **env, "PYTHONPATH": str(code)}, stdout=log,
-                              stderr=subprocess.STDOUT, start_new_session=True)
+                              stderr=subprocess.STDOUT, start_new_session=True, cwd=str(code))
     rng = random.Random(seed)
     plan = plans(seed)
     headers = lambda: {"X-Forwarded-For": rng.choice(CLIENTS)}  # noqa: E731
