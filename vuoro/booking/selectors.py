@@ -141,7 +141,6 @@ def _full_days(state: NetworkState, points: list[PointState], service_code: str,
                 f"GROUP BY service_point_id", [first, *ids, first, last, *params])
             wanted = set(point_ids)
             return {point_id: int(bits, 2) for point_id, bits in cursor.fetchall() if point_id in wanted}
-            return {point_id: int(bits, 2) for point_id, bits in cursor.fetchall()}
     condition = Q()
     for duration, keys in keys_by_duration.items():
         condition |= Q(calendar_key__in=keys, free_run_minutes__lt=duration)
@@ -170,7 +169,7 @@ def _free_cells(state: NetworkState, wanted: list[tuple[PointState, Opening]],
                           f"FROM {DayLoad._meta.db_table} WHERE {where} AND date BETWEEN %s AND %s",
                           [*ids, adapt(min(days)), adapt(max(days))])
     loads = {(point_id, _date(day)): rest for point_id, day, *rest in found}
-    result: dict[tuple[str, dt.date], list[int]] = {}
+    result: dict[tuple[str, dt.date], Sequence[int]] = {}
     unknown: list[tuple[PointState, Opening]] = []
     for point, opening in wanted:
         load = loads.get((point.id, opening.day))
