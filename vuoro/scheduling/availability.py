@@ -127,23 +127,7 @@ def start_cells(
     Plain integers, no datetimes: a month of a busy network is tens of thousands of starts, and
     the caller turns only those it shows into times.
     """
-    if duration_minutes <= 0 or duration_minutes % slot_minutes:
-        raise ValueError("duration_minutes must be a positive multiple of slot_minutes")
-    length = duration_minutes // slot_minutes
-    free = list(free)
-    mask = _offered_mask(opening, slot_minutes, not_before, not_after)
-    # A start needs a desk free all through it, so the desks' free cells taken together must be:
-    # one test rules out most days without a start (today's past, a nearly full day).
-    union = 0
-    for bits in free:
-        union |= bits
-    if not runs(union, length) & mask:
-        return
-    starts = [bits for bits in (runs(f, length) for f in free) if bits]
-    any_start = 0
-    for bits in starts:
-        any_start |= bits
-    any_start &= mask
+    starts, any_start = _start_bits(opening, free, slot_minutes, duration_minutes, not_before, not_after)
     desks = len(starts)
     while any_start:
         low = any_start & -any_start
@@ -169,14 +153,7 @@ def start_desks(
     count in its digits (a few C-level steps a desk); beyond, by bit-sliced addition (plane j
     holds bit j of each cell's count).
     """
-    if duration_minutes <= 0 or duration_minutes % slot_minutes:
-        raise ValueError("duration_minutes must be a positive multiple of slot_minutes")
-    length = duration_minutes // slot_minutes
-    starts = [bits for bits in (runs(f, length) for f in free) if bits]
-    any_start = 0
-    for bits in starts:
-        any_start |= bits
-    any_start &= _offered_mask(opening, slot_minutes, not_before, not_after)
+    starts, any_start = _start_bits(opening, free, slot_minutes, duration_minutes, not_before, not_after)
     if not any_start:
         return [], []
     # Cell k is the k-th binary digit from the right: read them all in one pass of C.
@@ -205,6 +182,29 @@ def start_desks(
 
 
 _HEX = {format(n, "x"): n for n in range(16)}
+
+
+def _start_bits(opening: Opening, free: Iterable[int], slot_minutes: int, duration_minutes: int,
+                not_before: dt.datetime, not_after: dt.datetime) -> tuple[list[int], int]:
+    """The start bits of each desk with any (`runs` of the visit's length), and the offered starts
+    of them all: those in (not_before, not_after] where at least one desk is free throughout."""
+    if duration_minutes <= 0 or duration_minutes % slot_minutes:
+        raise ValueError("duration_minutes must be a positive multiple of slot_minutes")
+    length = duration_minutes // slot_minutes
+    free = list(free)
+    mask = _offered_mask(opening, slot_minutes, not_before, not_after)
+    # A start needs a desk free all through it, so the desks' free cells taken together must be:
+    # one test rules out most days without a start (today's past, a nearly full day).
+    union = 0
+    for bits in free:
+        union |= bits
+    if not runs(union, length) & mask:
+        return [], 0
+    starts = [bits for bits in (runs(f, length) for f in free) if bits]
+    any_start = 0
+    for bits in starts:
+        any_start |= bits
+    return starts, any_start & mask
 
 
 def _offered_mask(opening: Opening, slot_minutes: int, not_before: dt.datetime, not_after: dt.datetime) -> int:
