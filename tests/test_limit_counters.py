@@ -12,7 +12,7 @@ from django.core.cache import caches
 
 from vuoro.apierrors import ApiError
 from vuoro.booking import counters
-from vuoro.booking.counters import window_count
+from vuoro.booking.counters import Window, window_count, windows_count
 from vuoro.booking.guards import RATE_LIMITS_PER_HOUR, RATE_LIMITS_PER_MINUTE, rate_limit_count
 from vuoro.booking.models import RateCounter
 
@@ -93,6 +93,14 @@ class TestInRedis:
             thread.join()
         assert sorted(seen) == list(range(1, 201))
 
+    def test_windows_count_in_one_script_and_stop_after_the_first_over_its_limit(self, redis_limits):
+        minute = Window("booking:192.0.2.9", NOW.replace(second=0), MINUTE, 2)
+        hour = Window("booking/h:192.0.2.9", NOW.replace(minute=0, second=0), dt.timedelta(hours=1), 10)
+        assert [windows_count([minute, hour], now=NOW) for _ in range(4)] == [[1, 1], [2, 2], [3], [4]]
+        client = redis_limits._cache.get_client(write=True)
+        assert sorted(int(client.get(name)) for name in client.keys(f"{redis_limits.key_prefix}:*")) == [2, 4]
+        assert not RateCounter.objects.exists()
+
     def test_a_refused_minute_does_not_use_the_hour(self, rf, redis_limits, monkeypatch):
         monkeypatch.setitem(RATE_LIMITS_PER_MINUTE, "booking", 2)
         monkeypatch.setitem(RATE_LIMITS_PER_HOUR, "booking", 3)
@@ -143,6 +151,13 @@ class TestRedisDown:
 
 
 class TestInTheDatabase:
+    def test_windows_count_stop_after_the_first_over_its_limit(self, settings):
+        settings.CACHES = {k: v for k, v in settings.CACHES.items() if k != "limits"}
+        minute = Window("booking:192.0.2.9", NOW.replace(second=0), MINUTE, 2)
+        hour = Window("booking/h:192.0.2.9", NOW.replace(minute=0, second=0), dt.timedelta(hours=1), 10)
+        assert [windows_count([minute, hour], now=NOW) for _ in range(4)] == [[1, 1], [2, 2], [3], [4]]
+        assert dict(RateCounter.objects.values_list("key", "count")) == {minute.key: 4, hour.key: 2}
+
     def test_one_statement_per_window(self, settings, django_assert_num_queries):
         settings.CACHES = {k: v for k, v in settings.CACHES.items() if k != "limits"}
         start = NOW.replace(second=0)

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from vuoro.apierrors import ApiError
-from vuoro.booking.counters import window_count
+from vuoro.booking.counters import Window, windows_count
 from vuoro.booking.keys import hash_pin, pin_match_secret
 from vuoro.booking.models import Booking, PinGuard
 from vuoro.booking.selectors import booking_get
@@ -140,13 +140,20 @@ def _client_ip(request) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 def client_address(request) -> str:
     """Who a request comes from, for per-client limits: REMOTE_ADDR, or behind a proxy named in
     VUORO_TRUSTED_PROXIES the right-most X-Forwarded-For entry that is not itself a trusted proxy.
-    An IPv6 client is its /64 network (one customer's line holds a whole /64)."""
+    An IPv6 client is its /64 network (one customer's line holds a whole /64). Worked out once
+    per request (the limits and the booking's client key both ask)."""
+    known = getattr(request, "_vuoro_client_address", None)
+    if known is not None:
+        return known
     address = _client_ip(request)
     if address is None:
-        return "unknown"
-    if address.version == 6:
-        return str(ipaddress.ip_network(f"{address}/{IPV6_CLIENT_PREFIX}", strict=False))
-    return str(address)
+        found = "unknown"
+    elif address.version == 6:
+        found = str(ipaddress.ip_network(f"{address}/{IPV6_CLIENT_PREFIX}", strict=False))
+    else:
+        found = str(address)
+    request._vuoro_client_address = found
+    return found
 
 
 def client_key(request) -> str:
@@ -166,14 +173,15 @@ def rate_limit_count(request, *, kind: str, now: dt.datetime) -> None:
     if not settings.RATE_LIMITS:
         return
     client = client_address(request)
-    windows = [(RATE_LIMITS_PER_MINUTE.get(kind), now.replace(second=0, microsecond=0), dt.timedelta(minutes=1), ""),
-               (RATE_LIMITS_PER_HOUR.get(kind), now.replace(minute=0, second=0, microsecond=0),
-                dt.timedelta(hours=1), "/h")]
-    # The minute's window first: a request it refuses does not use up the hour's allowance.
-    for limit, start_at, length, suffix in windows:
-        if limit is not None and window_count(key=f"{kind}{suffix}:{client}", window_start_at=start_at,
-                                              window=length, now=now) > limit:
-            raise _too_many((start_at + length - now).total_seconds(),
+    windows = [Window(f"{kind}{suffix}:{client}", start_at, length, limit) for limit, start_at, length, suffix in (
+        (RATE_LIMITS_PER_MINUTE.get(kind), now.replace(second=0, microsecond=0), dt.timedelta(minutes=1), ""),
+        (RATE_LIMITS_PER_HOUR.get(kind), now.replace(minute=0, second=0, microsecond=0), dt.timedelta(hours=1), "/h"),
+    ) if limit is not None]
+    # The minute's window first: a request it refuses does not use up the hour's allowance. One
+    # round trip to Redis for both.
+    for window, count in zip(windows, windows_count(windows, now=now), strict=False):
+        if count > window.limit:
+            raise _too_many((window.start_at + window.length - now).total_seconds(),
                             "Too many requests from this address; try again in a moment.")
 
 
@@ -195,5 +203,5 @@ def rate_limit_key(*, key: str, limit: int, window: dt.timedelta, now: dt.dateti
     if not settings.RATE_LIMITS:
         return
     start = _EPOCH + ((now - _EPOCH) // window) * window
-    if window_count(key=key, window_start_at=start, window=window, now=now) > limit:
+    if windows_count([Window(key, start, window, limit)], now=now)[-1] > limit:
         raise _too_many((start + window - now).total_seconds(), "Too many requests from this client; try again later.")
