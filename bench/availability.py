@@ -406,20 +406,26 @@ def with_cpu(server: Server, db: str, work) -> dict:
     return result
 
 def sequential(port: int, paths: list[str], warmup: int = 20, budget_seconds: float = 60,
-               headers: Callable[[], dict[str, str]] | None = None) -> dict:
+               headers: Callable[[], dict[str, str]] | None = None, bodies: list[bytes] | None = None) -> dict:
     """Latency of GETs one after another on one keep-alive client (reconnecting when the server closes),
-    each with the headers `headers()` gives (none by default).
+    each with the headers `headers()` gives (none by default); with `bodies`, POSTs of JSON, the
+    i-th path with the i-th body.
 
     Stops early after `budget_seconds`; a timeout or a broken connection counts as status "error"."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     times, statuses, sizes = [], {}, []
     deadline = time.monotonic() + budget_seconds
-    for i, path in enumerate(paths[:warmup] + paths):
+    sends = list(zip(paths, bodies or [None] * len(paths), strict=True))
+    for i, (path, payload) in enumerate(sends[:warmup] + sends):
         if time.monotonic() > deadline:
             break
         t0 = time.perf_counter()
         try:
-            conn.request("GET", path, headers=headers() if headers else {})
+            extra = headers() if headers else {}
+            if payload is None:
+                conn.request("GET", path, headers=extra)
+            else:
+                conn.request("POST", path, body=payload, headers={"Content-Type": "application/json", **extra})
             response = conn.getresponse()
             body = response.read()
             status = response.status

@@ -9,7 +9,8 @@ counted in Redis, each request from another client address) against one gunicorn
 (4 threads) under valgrind's callgrind, zeroes the counts just before each kind's N requests and
 reads them just after (a gunicorn `pre_request` hook on two marker requests calls callgrind's
 client requests, through a small C helper compiled here with gcc against valgrind's header), and
-prints millions of instructions per request. What it counts: the worker's user-space
+prints millions of instructions per request (a booking: POST /api/v1/bookings of a free start
+by a made-up person, removed again afterwards). What it counts: the worker's user-space
 instructions, all its threads (the event loop, the request threads, the pool's), not the
 kernel's work for it nor PostgreSQL's or Redis's. `--code` several checkouts (e.g. main's
 worktree, then this one) for a before/after on the same data set; valgrind, gcc and
@@ -31,11 +32,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.availability import SERVICES, VENV_BIN, dataset_meta, environment, free_port, request  # noqa: E402
+from bench.availability import (  # noqa: E402
+    SERVICES,
+    VENV_BIN,
+    bookable_slots,
+    dataset_meta,
+    environment,
+    free_port,
+    remove_run_rows,
+    request,
+    write_booking_bodies,
+)
 from bench.availability import sequential as availability_sequential  # noqa: E402
 from bench.lean import CLIENTS, REDIS_URL  # noqa: E402
 
-KINDS = ("empty", "services", "select", "month", "earliest")
+KINDS = ("empty", "services", "select", "month", "earliest", "insert", "booking")
 _HELPER_C = """#include <valgrind/callgrind.h>
 void cg_zero(void) { CALLGRIND_ZERO_STATS; }
 void cg_dump(const char *name) { CALLGRIND_DUMP_STATS_AT(name); }
@@ -52,8 +63,9 @@ def pre_request(worker, req):
 """
 
 
-def plans(seed: int) -> dict:
-    """Each kind of request of bench/lean.py: a function making the next path."""
+def plans(seed: int, n: int, workdir: Path) -> dict:
+    """Each kind of request of bench/lean.py: a function making the next path (a booking's: the
+    path and its body)."""
     from django.db import connection
     from django.utils import timezone
 
@@ -72,7 +84,20 @@ def plans(seed: int) -> dict:
         return (f"/api/v1/availability?service={rng.choice(codes)}&service_point={rng.choice(points)}"
                 f"&from={start}&to={start + dt.timedelta(days=30)}")
 
+    booking_bodies = iter(())
+
+    def booking():  # POST /api/v1/bookings: a free start and a made-up person each, never the same twice
+        nonlocal booking_bodies
+        body = next(booking_bodies, None)
+        if body is None:
+            bodies = write_booking_bodies(workdir, bookable_slots(state, now, 2 * n + 100, "residence-card"))
+            booking_bodies = iter(bodies.read_bytes().splitlines())
+            body = next(booking_bodies)
+        return "/api/v1/bookings", body
+
     return {
+        "booking": booking,
+        "insert": lambda: ("/bench/insert", b"{}"),  # the INSERT floor of bench/lean.py
         "empty": lambda: (f"/api/v1/availability?service={rng.choice(codes)}&service_point={rng.choice(points)}"
                           f"&from={saturday}&to={saturday}"),
         "services": lambda: "/api/v1/services",
@@ -100,8 +125,9 @@ def measure(code: Path, env: dict[str, str], kinds: list[str], n: int, seed: int
     # (before --chdir and PYTHONPATH), so started elsewhere it would import that checkout's vuoro.
     server = subprocess.Popen(command, env={**os.environ, **env, "PYTHONPATH": str(code)}, stdout=log,
                               stderr=subprocess.STDOUT, start_new_session=True, cwd=str(code))
+    remove_run_rows()  # an earlier checkout's bookings: each books the same free starts
     rng = random.Random(seed)
-    plan = plans(seed)
+    plan = plans(seed, n, workdir)
     headers = lambda: {"X-Forwarded-For": rng.choice(CLIENTS)}  # noqa: E731
     results = {}
     try:
@@ -116,17 +142,22 @@ def measure(code: Path, env: dict[str, str], kinds: list[str], n: int, seed: int
                 raise RuntimeError(f"gunicorn under callgrind did not start; see {out / 'gunicorn.log'}")
             time.sleep(2)
         worker = int(Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()[0])
+        def send(kind: str, count: int, budget: float) -> dict:
+            made = [plan[kind]() for _ in range(count)]
+            if kind in ("booking", "insert"):
+                return availability_sequential(port, [path for path, _ in made], warmup=0, headers=headers,
+                                               budget_seconds=budget, bodies=[body for _, body in made])
+            return availability_sequential(port, made, warmup=0, headers=headers, budget_seconds=budget)
+
         for kind in kinds:  # every kind warmed before any is counted
-            availability_sequential(port, [plan[kind]() for _ in range(20)], warmup=0, headers=headers,
-                                    budget_seconds=900)
+            send(kind, 20, 900)
         # A first zero and dump, not counted: callgrind's first zero request has been seen to
         # leave the counts from the process's start in place.
         request(port, "GET", "/__callgrind/zero")
         request(port, "GET", "/__callgrind/dump/start")
         for kind in kinds:
-            paths = [plan[kind]() for _ in range(n)]
             request(port, "GET", "/__callgrind/zero")
-            answered = availability_sequential(port, paths, warmup=0, headers=headers, budget_seconds=1800)
+            answered = send(kind, n, 1800)
             request(port, "GET", f"/__callgrind/dump/{kind}")
             dump = max(out.glob(f"cg.{worker}.*"), key=lambda p: p.stat().st_mtime)
             text = dump.read_text(errors="replace")
@@ -143,6 +174,8 @@ def measure(code: Path, env: dict[str, str], kinds: list[str], n: int, seed: int
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, 9)
             server.wait()
+        if "booking" in kinds:
+            remove_run_rows()
     return results
 
 
