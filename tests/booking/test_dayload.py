@@ -113,12 +113,12 @@ class TestDayLoadSummary:
 
     @pytest.mark.parametrize("full_points", [3, 22])
     def test_the_earliest_beyond_the_first_window_of_full_days(self, full_points):
-        """A limited search looks up full days a window at a time (14 days, then the rest; for more
-        than 20 points without naming them): the earliest free times, found past the first window,
-        are still the head of the whole list."""
+        """A limited search looks up full days a window at a time (14 days, then 28, then 56...; for
+        more than 20 points without naming them): the earliest free times, found past the first
+        window or the second, are still the head of the whole list."""
         hours = {d: "09:00-10:00" for d in ("mon", "tue", "wed", "thu", "fri")}
-        points = ["p-soon", "p-later", *(f"p-full-{n}" for n in range(full_points))]
-        load_network(slot_minutes=15, horizon_days=40, holidays=None,
+        points = ["p-soon", "p-later", "p-third", *(f"p-full-{n}" for n in range(full_points))]
+        load_network(slot_minutes=15, horizon_days=60, holidays=None,
                      services=[("residence-card", 60), ("other", 60)],
                      points=[*(dict(id=point, desks=1, services=["residence-card"], hours=hours) for point in points),
                              # the same hours and desks (the same calendar key), another service, full
@@ -126,11 +126,11 @@ class TestDayLoadSummary:
         state = network_state()
         now = dt.datetime(2027, 1, 4, 8, tzinfo=state.points["p-soon"].zone)  # a Monday
         # Days after `now` before which each point is full: free from the first day of the second
-        # window (a Monday), and from a day inside it.
-        full_until = {"p-soon": 14, "p-later": 30}
+        # window (a Monday), from a day inside it, and from a day inside the third (days 42-97).
+        full_until = {"p-soon": 14, "p-later": 30, "p-third": 45}
         n = 0
         for point in [*points, "p-elsewhere"]:
-            for offset in range(full_until.get(point, 41)):
+            for offset in range(full_until.get(point, 60)):  # to the horizon
                 day = now.date() + dt.timedelta(days=offset)
                 if day.weekday() < 5:
                     n += 1
@@ -142,10 +142,18 @@ class TestDayLoadSummary:
         assert everything[0].slot.start == at(now.date() + dt.timedelta(days=14), 9, zone=state.points["p-soon"].zone)
         assert min(s.slot.start for s in everything if s.service_point == "p-later") == at(
             now.date() + dt.timedelta(days=30), 9, zone=state.points["p-later"].zone)
-        assert {s.service_point for s in everything} == {"p-soon", "p-later"}
+        assert min(s.slot.start for s in everything if s.service_point == "p-third") == at(
+            now.date() + dt.timedelta(days=45), 9, zone=state.points["p-third"].zone)
+        assert {s.service_point for s in everything} == {"p-soon", "p-later", "p-third"}
         for limit in (1, 2, 5, 12, 13, 20, len(everything), len(everything) + 5):
             assert availability_list(state=state, service_code="residence-card", point_ids=None, from_date=None,
                                      to_date=None, limit=limit, now=now) == everything[:limit]
+        # The searches so far found day 14 first, and the next one's first window reaches past it:
+        # a time freed on day 3 is still the first answer.
+        freed = Booking.objects.get(service_point_id="p-full-0", local_date=now.date() + dt.timedelta(days=3))
+        booking_cancel(booking=freed, now=now)
+        assert availability_list(state=state, service_code="residence-card", point_ids=None, from_date=None,
+                                 to_date=None, limit=1, now=now)[0].slot.start == freed.start_at
 
 
 class TestADayWithoutASummary:

@@ -236,6 +236,10 @@ class DayLoad(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["service_point", "date"], name="one_load_per_point_day")]
+        # The search for the earliest time across many points reads a range of dates at every point
+        # (vuoro.booking.selectors._full_days). The date alone, so that a day's update (its free
+        # cells, its longest free run) stays a HOT update that touches no index.
+        indexes = [models.Index(fields=["date"], name="dayload_by_date")]
 
 
 class IdempotentAnswer(models.Model):

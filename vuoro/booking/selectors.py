@@ -24,7 +24,14 @@ SEARCH_CHUNK_DAYS = 7  # with a limit, at most this many days are read at once..
 BATCH_POINT_DAYS = 60  # ...and fewer once this many point-days may hold free time
 FULL_DAYS_QUERY_FROM = 62  # point-days searched from which full days are first left out by a query
 FULL_DAYS_ANY_POINT_FROM = 20  # points searched from which the full days are looked up without naming them
-FIRST_WINDOW_DAYS = 14  # with a limit, full days are looked up for this many days first, then the rest
+FIRST_WINDOW_DAYS = 14  # with a limit, full days are looked up for this many days first, then twice as many...
+FIRST_FREE_MARGIN_DAYS = 7  # ...or, first, up to this many days past the first free day the last such search found
+
+# The first free day the last limited search across every point found, per service, persons and
+# pools: the next one's first window reaches past it, so a service booked up for months looks up
+# its full days in one read rather than in several growing windows. A hint for this process
+# alone, never part of an answer: each search still reads every day up to its own first free one.
+_FIRST_FREE_SEEN: dict[tuple[str, int, frozenset[str]], dt.date] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +244,8 @@ def availability_list(
         if not settled and len(found) >= cap:
             settled.append(max(s.day.opening.day for s in found) + search.settle)
     found.sort()
+    if search.seen_key is not None and limit is not None:
+        _FIRST_FREE_SEEN[search.seen_key] = found[0].day.opening.day if found else search.last_day
     return found[:cap]
 
 
@@ -304,6 +313,7 @@ class _Search:
     # In one zone a later local day starts after every earlier one: the day a limit is reached
     # settles the answer. Across zones (differing by less than a day) one more day does.
     settle: dt.timedelta
+    seen_key: tuple[str, int, frozenset[str]] | None  # for _FIRST_FREE_SEEN: a search across every point
 
     @classmethod
     def of(cls, state: NetworkState, service_code: str, point_ids: list[str] | None, from_date: dt.date | None,
@@ -325,7 +335,8 @@ class _Search:
         if first_day > last_day:
             return None
         return cls(state, service_code, points, first_day, last_day, now, not_after, persons, pools, seen_at,
-                   dt.timedelta(days=0 if len({p.zone for p in points}) == 1 else 1))
+                   dt.timedelta(days=0 if len({p.zone for p in points}) == 1 else 1),
+                   (service_code, persons, pools) if point_ids is None else None)
 
     def days(self, *, batch_size: int | None, settled: list[dt.date]) -> Iterator[tuple[dt.date, list[_Free]]]:
         """Each day with free time, earliest first: (local date, [(point, opening, the free cells
@@ -334,14 +345,19 @@ class _Search:
         Nothing is read for the days after `settled[0]` once the caller puts it there (its answer
         can change no more).
 
-        With a `batch_size` the range is searched in two windows, the first `FIRST_WINDOW_DAYS` long
-        and then the rest: the full days are looked up a window at a time, so an answer found in
-        the first days does not pay for finding the full days of the whole horizon."""
-        start = self.first_day
-        end = min(start + dt.timedelta(days=FIRST_WINDOW_DAYS - 1), self.last_day) if batch_size else self.last_day
+        With a `batch_size` the range is searched in windows, the first `FIRST_WINDOW_DAYS` long
+        and each next one twice as long as the one before: the full days are looked up a window at
+        a time (an index on the date reads only the window's summaries), so an answer found in the
+        first days does not pay for finding the full days of the whole horizon, and one three
+        months out pays for about as many days as it skips. A search across every point makes its
+        first window reach a week past the first free day the last one found (_FIRST_FREE_SEEN)."""
+        start, length = self.first_day, FIRST_WINDOW_DAYS if batch_size else (self.last_day - self.first_day).days + 1
+        if batch_size and (seen := _FIRST_FREE_SEEN.get(self.seen_key)) is not None:
+            length = max(length, (seen - start).days + 1 + FIRST_FREE_MARGIN_DAYS)
         while start <= self.last_day and not (settled and start > settled[0]):
+            end = min(start + dt.timedelta(days=length - 1), self.last_day)
             yield from self._window(start, end, batch_size, settled)
-            start, end = end + dt.timedelta(days=1), self.last_day
+            start, length = end + dt.timedelta(days=1), 2 * length
 
     def _window(self, first_day: dt.date, last_day: dt.date, batch_size: int | None,
                 settled: list[dt.date]) -> Iterator[tuple[dt.date, list[_Free]]]:
