@@ -183,11 +183,11 @@ class Http:
 
     @staticmethod
     async def _read(reader: asyncio.StreamReader):
-        line = await reader.readuntil(b"\r\n")
-        status = int(line.split(b" ", 2)[1])
+        status_line, *lines = (await reader.readuntil(b"\r\n\r\n"))[:-4].decode("latin-1").split("\r\n")
+        status = int(status_line.split(" ", 2)[1])
         headers = {}
-        while (line := await reader.readuntil(b"\r\n")) != b"\r\n":
-            name, _, value = line.decode("latin-1").partition(":")
+        for line in lines:
+            name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
         if "content-length" in headers:
             data = await reader.readexactly(int(headers["content-length"]))
@@ -223,6 +223,7 @@ class Drop:
         self.all_booked_at: float | None = None
         self.booked_times: list[float] = []  # seconds from the moment
         self.done = asyncio.Event()
+        self.tasks: list[asyncio.Task] = []  # everyone's, cancelled when the run stops
         self.outsider_latency: list[float] = []
         self.bot_passes: list[str] = []
         self.rng = random.Random(args.seed)
@@ -249,14 +250,16 @@ class Drop:
         self.done.set()
         self.http.closed.set()
         self.outsiders_http.closed.set()
+        for task in self.tasks:  # a sleeper ends now rather than at its time
+            if task is not asyncio.current_task():
+                task.cancel()
 
     async def sleep_until(self, moment: float) -> None:
+        # A plain sleep (stop() cancels the sleepers): waiting on the end event with a time-out
+        # made a task and a timer per sleep, a good part of the generator's own CPU.
         delay = moment - time.monotonic()
-        if delay > 0:
-            try:
-                await asyncio.wait_for(self.done.wait(), delay)
-            except TimeoutError:
-                pass
+        if delay > 0 and not self.done.is_set():
+            await asyncio.sleep(delay)
 
     def _booked(self, who: str) -> None:
         self.booked += 1
@@ -473,7 +476,10 @@ async def crowd(args, server: Server, release_id: int, desks, first, opens_wall:
                   f"requests {sum(drop.statuses.values())}, 5xx {fivexx}, load {load_average()}",
                   file=sys.stderr, flush=True)
 
-    await asyncio.gather(stopper(), progress(), *tasks)
+    drop.tasks = [asyncio.create_task(coroutine) for coroutine in (stopper(), progress(), *tasks)]
+    for outcome in await asyncio.gather(*drop.tasks, return_exceptions=True):
+        if isinstance(outcome, Exception):  # a fault of the generator itself, never hidden
+            raise outcome
     generator_cpu = time.process_time() - cpu0
     workers_cpu = cpu_seconds(server.worker_pids()) - workers0
     elapsed = time.monotonic() - window_start
