@@ -5,7 +5,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.booking.test_concurrency import in_parallel
 from tests.walkin.conftest import local
@@ -231,6 +231,16 @@ class TestStale:
             visit_act(kind="ticket", visit_id=called.id, desk=desk(number=2), action="start", now=local(day, 8, 32))
         assert (stale.value.label, stale.value.status, stale.value.desk_id) == ("A-001", "called", desk().pk)
         assert stale.value.code == "not_allowed"  # the API's answer is unchanged
+
+    def test_an_appointment_called_elsewhere_is_named_as_the_console_lists_it_not_by_its_key(self, office_network):
+        day = next_monday()
+        visit = checked_in(day, 9)
+        booking = Booking.objects.get(pk=visit.id)
+        call_next(desk=desk(), now=local(day, 9), state=network_state())
+        with translation.override("en"), pytest.raises(Stale) as stale:
+            visit_act(kind="booking", visit_id=booking.pk, desk=desk(number=2), action="start", now=local(day, 9, 1))
+        assert stale.value.label == f"Appointment 09:00 (…{booking.reservation_key[-3:]})"
+        assert booking.reservation_key not in stale.value.label
 
 
 def _fingerprint(day):

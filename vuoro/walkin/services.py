@@ -19,7 +19,7 @@ from vuoro.audit.models import AuditEntry
 from vuoro.audit.services import audit_record
 from vuoro.booking.models import Booking
 from vuoro.network.models import Desk
-from vuoro.network.state import NetworkState, PointState
+from vuoro.network.state import NetworkState, PointState, network_state
 from vuoro.walkin.messages import turn_text_queue
 from vuoro.walkin.models import LIVE_STATUSES, Outcome, PausedDesk, Ticket, TicketDay, ticket_label
 
@@ -307,10 +307,16 @@ def visit_stale(*, kind: str, visit_id: int, desk: Desk) -> Stale:
         row = Ticket.objects.filter(pk=visit_id).values("status", "desk_id", "number", "urgent").first()
         label = ticket_label(row["number"], urgent=row["urgent"]) if row else ""
     else:
-        row = Booking.objects.filter(pk=visit_id).values("status", "served_at_desk_id", "reservation_key").first()
+        from vuoro.walkin.selectors import appointment_shown
+
+        row = (Booking.objects.filter(pk=visit_id)
+               .values("status", "served_at_desk_id", "reservation_key", "start_at").first())
         if row:
             row["desk_id"] = row["served_at_desk_id"]
-        label = row["reservation_key"] if row else ""
+        # As the console lists it (its time and the key's last three characters), never the
+        # whole key: with the PIN, that opens the booking.
+        zone = network_state().points[desk.service_point_id].zone
+        label = appointment_shown(row["start_at"], zone, row["reservation_key"]) if row else ""
     if row is None or row["desk_id"] == desk.pk and row["status"] in ("called", "in_service"):
         return Stale("That customer is not at this desk in a state that allows this.", label=label)
     return Stale("That customer is not at this desk in a state that allows this.", label=label,
