@@ -70,6 +70,8 @@ def windows_count(windows: Sequence[Window], *, now: dt.datetime) -> list[int]:
     """Add one to each window's counter in turn and return their new values, stopping after the
     first that goes over its limit (its value is the last returned): a request refused by one
     window does not use up the next one's allowance."""
+    if not windows:
+        return []
     if LIMITS_CACHE in settings.CACHES and not _redis_resting(now):
         try:
             return _cache_count(windows)
