@@ -12,7 +12,7 @@ from django.core.cache import caches
 
 from vuoro.apierrors import ApiError
 from vuoro.booking import counters
-from vuoro.booking.counters import Window, window_count, windows_count
+from vuoro.booking.counters import Window, windows_count
 from vuoro.booking.guards import RATE_LIMITS_PER_HOUR, RATE_LIMITS_PER_MINUTE, rate_limit_count
 from vuoro.booking.models import RateCounter
 
@@ -21,6 +21,11 @@ pytestmark = pytest.mark.django_db
 REDIS_URL = "redis://127.0.0.1:6379/5"
 NOW = dt.datetime(2027, 3, 3, 9, 0, 10, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)
+
+
+def window_count(*, key: str, window_start_at: dt.datetime, window: dt.timedelta, now: dt.datetime) -> int:
+    """One window counted alone: its new value."""
+    return windows_count([Window(key, window_start_at, window)], now=now)[0]
 
 
 def _limits_cache(location: str) -> dict:

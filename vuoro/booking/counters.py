@@ -85,12 +85,6 @@ def windows_count(windows: Sequence[Window], *, now: dt.datetime) -> list[int]:
     return counts
 
 
-def window_count(*, key: str, window_start_at: dt.datetime, window: dt.timedelta, now: dt.datetime) -> int:
-    """Add one to the counter of `key` in the window starting at `window_start_at` (of length
-    `window`) and return its new value."""
-    return windows_count([Window(key, window_start_at, window)], now=now)[0]
-
-
 def _cache_count(windows: Sequence[Window]) -> list[int]:
     cache = caches[LIMITS_CACHE]
     names = [cache.make_and_validate_key(f"{window.key}@{int(window.start_at.timestamp())}") for window in windows]
