@@ -27,7 +27,6 @@ from vuoro.walkin.forms import StaffTicketForm
 from vuoro.walkin.models import Outcome
 from vuoro.walkin.selectors import (
     NO_SHOW_UNDO,
-    appointment_shown,
     console_queue,
     desk_display_number,
     desk_undoable_no_show,
@@ -35,7 +34,15 @@ from vuoro.walkin.selectors import (
     paused_desk_ids,
     queue_status,
 )
-from vuoro.walkin.services import Stale, WalkInError, call_next, ticket_issue, visit_act, visit_stale
+from vuoro.walkin.services import (
+    Stale,
+    WalkInError,
+    appointment_shown,
+    call_next,
+    ticket_issue,
+    visit_act,
+    visit_stale,
+)
 
 POLL_SECONDS = 3  # how often an open console refreshes its waiting list
 

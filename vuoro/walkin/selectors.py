@@ -13,7 +13,7 @@ from vuoro.booking.models import Booking
 from vuoro.network.state import NetworkState, PointState
 from vuoro.scheduling.queue_estimate import estimated_wait_minutes, mean_service_minutes
 from vuoro.walkin.models import PausedDesk, Ticket, TicketDay
-from vuoro.walkin.services import booking_label
+from vuoro.walkin.services import appointment_shown, booking_label
 
 ACTIVE = (Ticket.Status.CALLED, Ticket.Status.IN_SERVICE)
 
@@ -146,14 +146,6 @@ def board_fingerprint(*, point_id: str, day: dt.date) -> tuple:
 
 
 NO_SHOW_UNDO = dt.timedelta(minutes=5)  # a no-show is undone within 5 minutes, and before the desk's next call
-
-
-def appointment_shown(start_at: dt.datetime, zone, reservation_key: str) -> str:
-    """An appointment as the board shows it to the hall, and the console to the clerk who calls it:
-    "Appointment 15:30 (…0MQ)", its local time and the last three characters of its key, in the
-    active language. (The API's now_serving keeps its own "15:30 ·0MQ": see booking_label.)"""
-    return gettext("Appointment %(time)s (…%(key)s)") % {"time": f"{start_at.astimezone(zone):%H:%M}",
-                                                         "key": reservation_key[-3:]}
 
 
 @dataclass(frozen=True)

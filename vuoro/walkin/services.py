@@ -12,14 +12,14 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from vuoro.apierrors import DomainError
 from vuoro.audit.models import AuditEntry
 from vuoro.audit.services import audit_record
 from vuoro.booking.models import Booking
 from vuoro.network.models import Desk
-from vuoro.network.state import NetworkState, PointState, network_state
+from vuoro.network.state import NetworkState, PointState
 from vuoro.walkin.messages import turn_text_queue
 from vuoro.walkin.models import LIVE_STATUSES, Outcome, PausedDesk, Ticket, TicketDay, ticket_label
 
@@ -247,6 +247,14 @@ def call_next(*, desk: Desk, now: dt.datetime, state: NetworkState, actor=None) 
     return Called("ticket", ticket.pk, ticket.label)
 
 
+def appointment_shown(start_at: dt.datetime, zone, reservation_key: str) -> str:
+    """An appointment as the board shows it to the hall, and the console to the clerk who calls it:
+    "Appointment 15:30 (…0MQ)", its local time and the last three characters of its key, in the
+    active language. (The API's now_serving keeps its own "15:30 ·0MQ": see booking_label.)"""
+    return gettext("Appointment %(time)s (…%(key)s)") % {"time": f"{start_at.astimezone(zone):%H:%M}",
+                                                         "key": reservation_key[-3:]}
+
+
 def booking_label(booking: Booking) -> str:
     """How an appointment is shown on the board: its time and the end of its key, no name."""
     return f"{booking.start_at.astimezone(booking.service_point_zone):%H:%M} ·{booking.reservation_key[-3:]}"
@@ -307,16 +315,12 @@ def visit_stale(*, kind: str, visit_id: int, desk: Desk) -> Stale:
         row = Ticket.objects.filter(pk=visit_id).values("status", "desk_id", "number", "urgent").first()
         label = ticket_label(row["number"], urgent=row["urgent"]) if row else ""
     else:
-        from vuoro.walkin.selectors import appointment_shown
-
-        row = (Booking.objects.filter(pk=visit_id)
-               .values("status", "served_at_desk_id", "reservation_key", "start_at").first())
-        if row:
-            row["desk_id"] = row["served_at_desk_id"]
+        booking = Booking.objects.select_related("service_point").filter(pk=visit_id).first()
+        row = None if booking is None else {"status": booking.status, "desk_id": booking.served_at_desk_id}
         # As the console lists it (its time and the key's last three characters), never the
         # whole key: with the PIN, that opens the booking.
-        zone = network_state().points[desk.service_point_id].zone
-        label = appointment_shown(row["start_at"], zone, row["reservation_key"]) if row else ""
+        label = ("" if booking is None
+                 else appointment_shown(booking.start_at, booking.service_point_zone, booking.reservation_key))
     if row is None or row["desk_id"] == desk.pk and row["status"] in ("called", "in_service"):
         return Stale("That customer is not at this desk in a state that allows this.", label=label)
     return Stale("That customer is not at this desk in a state that allows this.", label=label,
