@@ -28,6 +28,15 @@ def window_count(*, key: str, window_start_at: dt.datetime, window: dt.timedelta
     return windows_count([Window(key, window_start_at, window)], now=now)[0]
 
 
+def _counted_four_times_over_a_minute_of_two() -> tuple[Window, Window]:
+    """A minute's window allowing 2 and an hour's allowing 10, counted together four times: the
+    third and fourth go over the minute and stop there, never counting in the hour."""
+    minute = Window("booking:192.0.2.9", NOW.replace(second=0), MINUTE, 2)
+    hour = Window("booking/h:192.0.2.9", NOW.replace(minute=0, second=0), dt.timedelta(hours=1), 10)
+    assert [windows_count([minute, hour], now=NOW) for _ in range(4)] == [[1, 1], [2, 2], [3], [4]]
+    return minute, hour
+
+
 def _limits_cache(location: str) -> dict:
     return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location,
             "KEY_PREFIX": f"vuoro-test-{uuid.uuid4().hex}",
@@ -99,9 +108,7 @@ class TestInRedis:
         assert sorted(seen) == list(range(1, 201))
 
     def test_windows_count_in_one_script_and_stop_after_the_first_over_its_limit(self, redis_limits):
-        minute = Window("booking:192.0.2.9", NOW.replace(second=0), MINUTE, 2)
-        hour = Window("booking/h:192.0.2.9", NOW.replace(minute=0, second=0), dt.timedelta(hours=1), 10)
-        assert [windows_count([minute, hour], now=NOW) for _ in range(4)] == [[1, 1], [2, 2], [3], [4]]
+        minute, hour = _counted_four_times_over_a_minute_of_two()
         client = redis_limits._cache.get_client(write=True)
         assert sorted(int(client.get(name)) for name in client.keys(f"{redis_limits.key_prefix}:*")) == [2, 4]
         assert not RateCounter.objects.exists()
@@ -158,9 +165,7 @@ class TestRedisDown:
 class TestInTheDatabase:
     def test_windows_count_stop_after_the_first_over_its_limit(self, settings):
         settings.CACHES = {k: v for k, v in settings.CACHES.items() if k != "limits"}
-        minute = Window("booking:192.0.2.9", NOW.replace(second=0), MINUTE, 2)
-        hour = Window("booking/h:192.0.2.9", NOW.replace(minute=0, second=0), dt.timedelta(hours=1), 10)
-        assert [windows_count([minute, hour], now=NOW) for _ in range(4)] == [[1, 1], [2, 2], [3], [4]]
+        minute, hour = _counted_four_times_over_a_minute_of_two()
         assert dict(RateCounter.objects.values_list("key", "count")) == {minute.key: 4, hour.key: 2}
 
     def test_one_statement_per_window(self, settings, django_assert_num_queries):
