@@ -47,6 +47,7 @@ from bench.availability import sequential as availability_sequential  # noqa: E4
 from bench.lean import CLIENTS, REDIS_URL  # noqa: E402
 
 KINDS = ("empty", "services", "select", "month", "earliest", "insert", "booking")
+POSTED = ("insert", "booking")  # kinds whose plan makes (path, body): POSTs
 _HELPER_C = """#include <valgrind/callgrind.h>
 void cg_zero(void) { CALLGRIND_ZERO_STATS; }
 void cg_dump(const char *name) { CALLGRIND_DUMP_STATS_AT(name); }
@@ -142,9 +143,10 @@ def measure(code: Path, env: dict[str, str], kinds: list[str], n: int, seed: int
                 raise RuntimeError(f"gunicorn under callgrind did not start; see {out / 'gunicorn.log'}")
             time.sleep(2)
         worker = int(Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()[0])
+
         def send(kind: str, count: int, budget: float) -> dict:
             made = [plan[kind]() for _ in range(count)]
-            if kind in ("booking", "insert"):
+            if kind in POSTED:
                 return availability_sequential(port, [path for path, _ in made], warmup=0, headers=headers,
                                                budget_seconds=budget, bodies=[body for _, body in made])
             return availability_sequential(port, made, warmup=0, headers=headers, budget_seconds=budget)
