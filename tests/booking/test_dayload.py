@@ -121,7 +121,7 @@ class TestDayLoadSummary:
         load_network(slot_minutes=15, horizon_days=60, holidays=None,
                      services=[("residence-card", 60), ("other", 60)],
                      points=[*(dict(id=point, desks=1, services=["residence-card"], hours=hours) for point in points),
-                             # the same hours and desks (the same calendar key), another service, full
+                             # the same hours and desks (its own calendar key: a key names its point), full
                              dict(id="p-elsewhere", desks=1, services=["other"], hours=hours)])
         state = network_state()
         now = dt.datetime(2027, 1, 4, 8, tzinfo=state.points["p-soon"].zone)  # a Monday
