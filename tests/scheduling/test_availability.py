@@ -5,7 +5,15 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vuoro.scheduling.availability import Busy, day_slots, free_desk_for, runs, start_cells, start_desks
+from vuoro.scheduling.availability import (
+    Busy,
+    day_slots,
+    first_start_bound,
+    free_desk_for,
+    runs,
+    start_cells,
+    start_desks,
+)
 from vuoro.scheduling.calendar import PointCalendar
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -144,3 +152,9 @@ def test_start_desks_gives_every_start_and_its_free_desks_as_counted_by_hand(des
     cells, counts = start_desks(o, free, **window)
     assert list(zip(cells, counts, strict=True)) == expected
     assert list(start_cells(o, free, **window)) == expected
+    # The bound a limited search orders points by: never after the first start, and None only for
+    # a day without one (desks free in turn, none all through, may still give a bound).
+    bound = first_start_bound(o, free, **window)
+    assert bound is not None or not expected
+    if expected:
+        assert bound <= expected[0][0]

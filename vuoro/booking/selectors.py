@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import groupby, islice
+from itertools import groupby
 from typing import NamedTuple
 
 from django.db import connection
@@ -16,7 +16,15 @@ from django.db.models import Q
 from vuoro import prepared
 from vuoro.booking.models import Booking, DayLoad
 from vuoro.network.state import NetworkState, PointState
-from vuoro.scheduling.availability import Busy, Slot, free_cells_by_desk, longest_run, start_cells, start_desks
+from vuoro.scheduling.availability import (
+    Busy,
+    Slot,
+    first_start_bound,
+    free_cells_by_desk,
+    longest_run,
+    start_cells,
+    start_desks,
+)
 from vuoro.scheduling.calendar import Opening
 
 MAX_SLOTS = 20000  # the longest list one availability answer holds
@@ -233,14 +241,12 @@ def availability_list(
     for day, group in search.days(batch_size=BATCH_POINT_DAYS if limit is not None else None, settled=settled):
         if settled and day > settled[0]:
             break
-        per_point = [_point_slots(point, opening, cells, state, service_code, persons, now, search.not_after)
-                     for point, opening, cells in group]
         if limit is None:
-            found.extend(item for slots in per_point for item in slots)
+            found.extend(item for point, opening, cells in group
+                         for item in _point_slots(point, opening, cells, state, service_code, persons, now,
+                                                  search.not_after))
         else:
-            # Each point's slots come earliest first: merged across points, the day's first
-            # `cap` are all a limited answer can use, and no more are made.
-            found.extend(islice(heapq.merge(*per_point), cap))
+            found.extend(_first_slots(group, cap, state, service_code, persons, now, search.not_after))
         if not settled and len(found) >= cap:
             settled.append(max(s.day.opening.day for s in found) + search.settle)
     found.sort()
@@ -417,6 +423,45 @@ def _visible(state: NetworkState, point: PointState, day: dt.date, cells: list[i
         return cells
     kept, _ = state.kept_desks(point, service_code, day, now, pools)
     return cells[:max(0, len(cells) - kept)] if kept else cells
+
+
+def _first_slots(group: list[_Free], cap: int, state: NetworkState, service_code: str, persons: int,
+                 now: dt.datetime, not_after: dt.datetime) -> list[PointSlot]:
+    """The first `cap` slots of one day's points in (start, point) order: what merging every
+    point's slots (each earliest first) would give. A point's slots are made only once its
+    earliest possible start (`first_start_bound`, never later than its first slot) could still be
+    among them: on a day of a hundred points the first few slots come from a few points, and the
+    others are never made."""
+    step = state.slot_minutes * 60
+    waiting = []  # (bound: start seconds, point id), and what makes the point's slots
+    for point, opening, cells in group:
+        first = first_start_bound(opening, cells, slot_minutes=state.slot_minutes,
+                                  duration_minutes=state.visit_minutes(point, service_code, persons),
+                                  not_before=now, not_after=not_after)
+        if first is not None:
+            waiting.append((int(opening.interval.start.timestamp()) + first * step, point.id, opening, cells, point))
+    waiting.sort(key=lambda item: item[:2])
+    heap: list[tuple[PointSlot, int, Iterator[PointSlot]]] = []
+    taken: list[PointSlot] = []
+    ahead = 0  # waiting[ahead:] are not merged yet, in order of their bounds
+    while len(taken) < cap:
+        # A point waits while its bound comes after the earliest slot in hand: none of its
+        # slots can come before that one.
+        while ahead < len(waiting) and (not heap or waiting[ahead][:2] <= heap[0][0][:2]):
+            _, _, opening, cells, point = waiting[ahead]
+            slots = _point_slots(point, opening, cells, state, service_code, persons, now, not_after)
+            if (slot := next(slots, None)) is not None:
+                heapq.heappush(heap, (slot, ahead, slots))
+            ahead += 1
+        if not heap:
+            break
+        slot, order, slots = heap[0]
+        taken.append(slot)
+        if (following := next(slots, None)) is not None:
+            heapq.heapreplace(heap, (following, order, slots))
+        else:
+            heapq.heappop(heap)
+    return taken
 
 
 def _point_slots(point: PointState, opening: Opening, cells: list[int], state: NetworkState, service_code: str,

@@ -184,21 +184,41 @@ def start_desks(
 _HEX = {format(n, "x"): n for n in range(16)}
 
 
+def first_start_bound(opening: Opening, free: Iterable[int], *, slot_minutes: int, duration_minutes: int,
+                      not_before: dt.datetime, not_after: dt.datetime) -> int | None:
+    """A cell no later than the first offered start of `start_cells` (None: the day certainly has
+    none), for the cost of one desk's: the first offered cell from which the desks taken together
+    stay free as long as the visit. A start needs one desk free all through, so there may be none
+    from there (desks free in turn), never one before."""
+    union_starts = _union_starts(list(free), _cells(slot_minutes, duration_minutes),
+                                 _offered_mask(opening, slot_minutes, not_before, not_after))
+    return (union_starts & -union_starts).bit_length() - 1 if union_starts else None
+
+
+def _cells(slot_minutes: int, duration_minutes: int) -> int:
+    if duration_minutes <= 0 or duration_minutes % slot_minutes:
+        raise ValueError("duration_minutes must be a positive multiple of slot_minutes")
+    return duration_minutes // slot_minutes
+
+
+def _union_starts(free: list[int], length: int, mask: int) -> int:
+    """The offered cells from which the desks' free cells taken together hold a run of `length`."""
+    union = 0
+    for bits in free:
+        union |= bits
+    return runs(union, length) & mask
+
+
 def _start_bits(opening: Opening, free: Iterable[int], slot_minutes: int, duration_minutes: int,
                 not_before: dt.datetime, not_after: dt.datetime) -> tuple[list[int], int]:
     """The start bits of each desk with any (`runs` of the visit's length), and the offered starts
     of them all: those in (not_before, not_after] where at least one desk is free throughout."""
-    if duration_minutes <= 0 or duration_minutes % slot_minutes:
-        raise ValueError("duration_minutes must be a positive multiple of slot_minutes")
-    length = duration_minutes // slot_minutes
+    length = _cells(slot_minutes, duration_minutes)
     free = list(free)
     mask = _offered_mask(opening, slot_minutes, not_before, not_after)
     # A start needs a desk free all through it, so the desks' free cells taken together must be:
     # one test rules out most days without a start (today's past, a nearly full day).
-    union = 0
-    for bits in free:
-        union |= bits
-    if not runs(union, length) & mask:
+    if not _union_starts(free, length, mask):
         return [], 0
     starts = [bits for bits in (runs(f, length) for f in free) if bits]
     any_start = 0
