@@ -332,8 +332,9 @@ class _Search:
             return None
         seen_at = seen_at or now
         not_after = state.horizon_end(seen_at)
-        first_day = min(now.astimezone(p.zone).date() for p in points)
-        last_day = max(not_after.astimezone(p.zone).date() for p in points)
+        zones = {p.zone for p in points}  # most networks have one: a date per zone, not per point
+        first_day = min(now.astimezone(zone).date() for zone in zones)
+        last_day = max(not_after.astimezone(zone).date() for zone in zones)
         if from_date is not None:
             first_day = max(first_day, from_date)
         if to_date is not None:
@@ -341,7 +342,7 @@ class _Search:
         if first_day > last_day:
             return None
         return cls(state, service_code, points, first_day, last_day, now, not_after, persons, pools, seen_at,
-                   dt.timedelta(days=0 if len({p.zone for p in points}) == 1 else 1),
+                   dt.timedelta(days=0 if len(zones) == 1 else 1),
                    (service_code, persons, pools) if point_ids is None else None)
 
     def days(self, *, batch_size: int | None, settled: list[dt.date]) -> Iterator[tuple[dt.date, list[_Free]]]:
