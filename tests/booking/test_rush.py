@@ -348,6 +348,34 @@ class TestBookingDuringTheRush:
         made = self.book(wednesday, rule.draw_at + dt.timedelta(minutes=9), rush_pass=admitted.pass_token)
         assert made.booking.start_at == at(wednesday, 9)
 
+    def test_the_pass_given_before_the_admission_serves_from_the_admission_on(self, rush, wednesday):
+        """Once the place is known, the answer carries the pass for later (docs/rush.md): it serves
+        its person from the admission until the pass's expiry, as the pass given then would, and
+        never before; the pass for now comes only with the admission."""
+        release_id, rule = rush
+        for n in range(5):  # late: places 1 to 5 in turn, so the rush lasts past place 3's pass
+            join(release_id, n, rule.draw_at + dt.timedelta(seconds=n))
+        key = join(release_id, 2, rule.draw_at + dt.timedelta(seconds=2)).queue_key
+        before_draw = rush_status(state=network_state(), release_id=release_id, queue_key=key,
+                                  now=rule.draw_at - dt.timedelta(seconds=1))
+        assert before_draw.place is None and before_draw.pass_from_admission is None
+        waiting = rush_status(state=network_state(), release_id=release_id, queue_key=key, now=rule.draw_at)
+        assert waiting.status == "waiting" and waiting.place == 3 and waiting.pass_token is None
+        assert waiting.admitted_at > rule.draw_at and waiting.pass_from_admission
+        assert waiting.pass_expires_at == waiting.admitted_at + dt.timedelta(minutes=10)
+        early = waiting.pass_from_admission
+        with pytest.raises(RushPassRequired):
+            self.book(wednesday, waiting.admitted_at - dt.timedelta(seconds=1), rush_pass=early,
+                      email="person-2@example.org")
+        with pytest.raises(RushPassRequired):
+            self.book(wednesday, waiting.admitted_at, rush_pass=early, email="person-1@example.org")
+        with pytest.raises(RushPassRequired):
+            self.book(wednesday, waiting.pass_expires_at, rush_pass=early, email="person-2@example.org")
+        made = self.book(wednesday, waiting.admitted_at, rush_pass=early, email="person-2@example.org")
+        assert made.booking.start_at == at(wednesday, 9)
+        admitted = rush_status(state=network_state(), release_id=release_id, queue_key=key, now=waiting.admitted_at)
+        assert admitted.status == "admitted" and admitted.pass_token and admitted.pass_from_admission is None
+
     def test_once_every_pass_has_expired_anyone_books_and_joining_takes_no_place(self, rush, wednesday):
         release_id, rule = rush
         join(release_id, 0, rule.window_start)
@@ -373,6 +401,7 @@ class TestApi:
         body = answer.json()
         assert answer.status_code == 200, body
         assert body["status"] == "waiting" and body["place"] is None and body["pass"] is None
+        assert body["pass_from_admission"] is None  # the place is not known yet
         assert body["retry_after_seconds"] >= 1 and answer["Retry-After"] == str(body["retry_after_seconds"])
         again = client.post(f"/api/v1/releases/{release_id}/queue", {"email": "person@example.org"},
                             content_type="application/json").json()
@@ -386,6 +415,15 @@ class TestApi:
         made = client.post("/api/v1/bookings", booking_body(at(wednesday, 9)), content_type="application/json",
                            headers={"X-Rush-Pass": admitted.pass_token})
         assert made.status_code == 201, made.json()
+
+    def test_the_schema_names_the_release_queues_answer_not_the_walk_in_queues(self, client):
+        """Both queues' answers were once one schema, "QueueOut", in the OpenAPI document: the walk-in's."""
+        schema = client.get("/api/v1/openapi.json").json()
+        for path, method in (("/api/v1/releases/{release_id}/queue", "post"),
+                             ("/api/v1/releases/{release_id}/queue/{queue_key}", "get")):
+            ref = schema["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+            fields = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
+            assert {"queue_key", "place", "pass", "pass_expires_at", "pass_from_admission"} <= set(fields)
 
     def test_a_poll_is_answered_before_sessions_in_one_statement_with_the_security_headers(self, client, wednesday):
         release_id, _ = rush_now_on(wednesday)

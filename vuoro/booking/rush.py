@@ -104,7 +104,9 @@ def person_key(value: str) -> str:
 class RushStatus:
     """Where a person stands. `status`: "waiting" (before the draw, or not yet admitted),
     "admitted" (with a pass until `pass_expires_at`), "over" (the pass has expired), or "open"
-    (joining after the rush: no queue any more, no place taken)."""
+    (joining after the rush: no queue any more, no place taken). Once the place is known and not
+    yet admitted, `pass_from_admission` is the pass that will serve from `admitted_at` until
+    `pass_expires_at`: who keeps it books at that moment without asking again."""
 
     release_id: int
     queue_key: str | None
@@ -115,6 +117,7 @@ class RushStatus:
     admitted_at: dt.datetime | None = None
     pass_token: str | None = None
     pass_expires_at: dt.datetime | None = None
+    pass_from_admission: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,12 +167,23 @@ def _status(*, release: FixedRelease, rush: Rush, row: _Row, now: dt.datetime) -
     common = dict(release_id=release.id, queue_key=queue_key, draw_at=rush.draw_at, place=place,
                   admitted_at=admitted_at)
     if now < admitted_at:
-        return RushStatus(**common, status="waiting", retry_at=admitted_at)
+        # The pass for later: valid from the admission (as a pass given then would be), so that
+        # whoever keeps it need not ask again.
+        return RushStatus(**common, status="waiting", retry_at=admitted_at, pass_expires_at=expires_at,
+                          pass_from_admission=_pass(release.id, row, expires_at, valid_from=admitted_at))
     if now >= expires_at:
         return RushStatus(**common, status="over", retry_at=None)
-    token = signing.dumps({"r": release.id, "e": row.email_key, "p": row.phone_key, "x": int(expires_at.timestamp())},
-                          salt=PASS_SALT)
-    return RushStatus(**common, status="admitted", retry_at=None, pass_token=token, pass_expires_at=expires_at)
+    return RushStatus(**common, status="admitted", retry_at=None, pass_token=_pass(release.id, row, expires_at),
+                      pass_expires_at=expires_at)
+
+
+def _pass(release_id: int, row: _Row, expires_at: dt.datetime, valid_from: dt.datetime | None = None) -> str:
+    """A pass: signed, naming the release and the person's keys, valid until `expires_at` (and not
+    before `valid_from`, when given)."""
+    data = {"r": release_id, "e": row.email_key, "p": row.phone_key, "x": int(expires_at.timestamp())}
+    if valid_from is not None:
+        data["v"] = int(valid_from.timestamp())
+    return signing.dumps(data, salt=PASS_SALT)
 
 
 def rush_number(*, release_id: int, now: dt.datetime) -> tuple[int, int]:
@@ -387,5 +401,7 @@ def _pass_valid(token: str | None, *, release_id: int, email: str, phone: str, n
         return False
     if now.timestamp() >= data["x"]:
         return False
+    if not isinstance(data.get("v", 0), int) or now.timestamp() < data.get("v", 0):
+        return False  # a pass given before the admission: not yet
     email_key = person_key(email.strip().lower())
     return data.get("e") == email_key or (bool(phone) and data.get("p") == person_key(phone))

@@ -45,7 +45,7 @@ class QueueIn(InputSchema):
         return phone_normalise(value)
 
 
-class QueueOut(Schema):
+class ReleaseQueueOut(Schema):
     release: int
     queue_key: str | None
     status: Literal["waiting", "admitted", "over", "open"]
@@ -55,6 +55,7 @@ class QueueOut(Schema):
     retry_after_seconds: int | None
     rush_pass: str | None = Field(None, alias="pass")
     pass_expires_at: dt.datetime | None
+    pass_from_admission: str | None = None
 
 
 def queue_body(status: RushStatus, now: dt.datetime, zone) -> dict:
@@ -64,7 +65,8 @@ def queue_body(status: RushStatus, now: dt.datetime, zone) -> dict:
     retry = None if status.retry_at is None else max(1, math.ceil((status.retry_at - now).total_seconds()))
     return {"release": status.release_id, "queue_key": status.queue_key, "status": status.status,
             "place": status.place, "draw_at": local(status.draw_at), "admitted_at": local(status.admitted_at),
-            "retry_after_seconds": retry, "pass": status.pass_token, "pass_expires_at": local(status.pass_expires_at)}
+            "retry_after_seconds": retry, "pass": status.pass_token, "pass_expires_at": local(status.pass_expires_at),
+            "pass_from_admission": status.pass_from_admission}
 
 
 def _answer(status: RushStatus, now: dt.datetime, zone, code: int = 200) -> JsonResponse:
@@ -75,7 +77,7 @@ def _answer(status: RushStatus, now: dt.datetime, zone, code: int = 200) -> Json
     return response
 
 
-@router.post("/releases/{release_id}/queue", response={200: QueueOut, **error_answers(404, 409)}, by_alias=True,
+@router.post("/releases/{release_id}/queue", response={200: ReleaseQueueOut, **error_answers(404, 409)}, by_alias=True,
              summary="Join a release's queue (or get one's place back)")
 def queue_join(request, release_id: int, payload: QueueIn):
     """One place a person (by e-mail, and by phone when given): joining again answers the same
@@ -93,7 +95,7 @@ def queue_join(request, release_id: int, payload: QueueIn):
     return _answer(status, now, state.timezone)
 
 
-@router.get("/releases/{release_id}/queue/{queue_key}", response={200: QueueOut, **error_answers(404)},
+@router.get("/releases/{release_id}/queue/{queue_key}", response={200: ReleaseQueueOut, **error_answers(404)},
             by_alias=True, summary="One's place in a release's queue, and the pass once admitted")
 def queue_get(request, release_id: int, queue_key: str):
     """Answered by RushPollMiddleware before the rest of the stack; this route is its schema (and
