@@ -14,10 +14,12 @@ On loopback only, bounded in time (by default about 8 minutes):
   address is the client the limits count, as behind the agency's proxy);
 - an asyncio load generator in this process over a pool of keep-alive connections: `--people`
   people (among them `--bots` bots) who join the queue at a moment spread evenly over the
-  window, come back when the answer's Retry-After says, and once admitted read one point's
-  availability for the release's dates and book a time with their pass (on 409 another time,
-  then another point); and `--outsiders` clients reading availability of another service for
-  the days after the release all through the drop. A bot has one identity and sends 50 times
+  window, come back when the answer's Retry-After says (once an answer names their place, it
+  carries the pass for later, `pass_from_admission`: they come back at their admission with it
+  and book, without polling again), and once admitted read one point's availability for the
+  release's dates and book a time with their pass (on 409 another time, then another point);
+  and `--outsiders` clients reading availability of another service for the days after the
+  release all through the drop. A bot has one identity and sends 50 times
   a person's requests: it joins again and again, polls every few seconds, and tries to book
   without a pass and with a pass copied from another bot; admitted, it books like a person.
 
@@ -289,6 +291,8 @@ class Drop:
             await self.sleep_until(time.monotonic() + wait)
             if self.done.is_set():
                 return None
+            if body.get("pass_from_admission"):  # the place is known: its pass serves from the admission on
+                return body["pass_from_admission"]
             key = body.get("queue_key")
             status, headers, body = await self.call("poll", "GET", f"{queue}/{key}", ip)
             if status != 200:  # no answer or a 5xx: the same key again after a pause
