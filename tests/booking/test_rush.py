@@ -376,6 +376,24 @@ class TestBookingDuringTheRush:
         admitted = rush_status(state=network_state(), release_id=release_id, queue_key=key, now=waiting.admitted_at)
         assert admitted.status == "admitted" and admitted.pass_token and admitted.pass_from_admission is None
 
+    def test_a_pass_for_later_follows_an_admission_slowed_since(self, wednesday):
+        """The agency slows the admission mid-rush (2 a minute, then 1): a pass for later serves
+        from the place's admission under the rules of the moment, not the earlier one it named."""
+        opens_at = f"{wednesday - dt.timedelta(days=7)}T09:00"
+        release_id, rule = network(wednesday, wednesday, opens_at)
+        for n in range(6):
+            join(release_id, n, rule.draw_at + dt.timedelta(seconds=n))  # late: places 1 to 6 in turn
+        key = join(release_id, 4, rule.draw_at + dt.timedelta(seconds=4)).queue_key
+        early = rush_status(state=network_state(), release_id=release_id, queue_key=key, now=rule.draw_at)
+        assert early.place == 5 and early.admitted_at == rule.draw_at + dt.timedelta(minutes=2)
+        slower_id, slower = network(wednesday, wednesday, opens_at, rate=1)
+        assert slower_id == release_id and slower.admitted_at(5) == rule.draw_at + dt.timedelta(minutes=4)
+        with pytest.raises(RushPassRequired):
+            self.book(wednesday, early.admitted_at, rush_pass=early.pass_from_admission, email="person-4@example.org")
+        made = self.book(wednesday, slower.admitted_at(5), rush_pass=early.pass_from_admission,
+                         email="person-4@example.org")
+        assert made.booking.pk
+
     def test_once_every_pass_has_expired_anyone_books_and_joining_takes_no_place(self, rush, wednesday):
         release_id, rule = rush
         join(release_id, 0, rule.window_start)

@@ -170,19 +170,22 @@ def _status(*, release: FixedRelease, rush: Rush, row: _Row, now: dt.datetime) -
         # The pass for later: valid from the admission (as a pass given then would be), so that
         # whoever keeps it need not ask again.
         return RushStatus(**common, status="waiting", retry_at=admitted_at, pass_expires_at=expires_at,
-                          pass_from_admission=_pass(release.id, row, expires_at, valid_from=admitted_at))
+                          pass_from_admission=_pass(release.id, row, expires_at, place=place, valid_from=admitted_at))
     if now >= expires_at:
         return RushStatus(**common, status="over", retry_at=None)
     return RushStatus(**common, status="admitted", retry_at=None, pass_token=_pass(release.id, row, expires_at),
                       pass_expires_at=expires_at)
 
 
-def _pass(release_id: int, row: _Row, expires_at: dt.datetime, valid_from: dt.datetime | None = None) -> str:
-    """A pass: signed, naming the release and the person's keys, valid until `expires_at` (and not
-    before `valid_from`, when given)."""
+def _pass(release_id: int, row: _Row, expires_at: dt.datetime, *, place: int | None = None,
+          valid_from: dt.datetime | None = None) -> str:
+    """A pass: signed, naming the release and the person's keys, valid until `expires_at`; a pass
+    for later also names the place and the admission it was given for, and serves from that
+    admission on, or from the place's admission under the rush's rules of the moment if they
+    have changed since to admit more slowly."""
     data = {"r": release_id, "e": row.email_key, "p": row.phone_key, "x": int(expires_at.timestamp())}
-    if valid_from is not None:
-        data["v"] = int(valid_from.timestamp())
+    if place is not None and valid_from is not None:
+        data.update(n=place, v=int(valid_from.timestamp()))
     return signing.dumps(data, salt=PASS_SALT)
 
 
@@ -380,7 +383,7 @@ def rush_pass_check(*, state: NetworkState, point_id: str, service_code: str, st
         # Before the window: not yet released, so the booking is refused anyway.
         if not rush_is_on(release_id=release.id, rush=release.rush, now=now):
             continue
-        if not _pass_valid(rush_pass, release_id=release.id, email=email, phone=phone, now=now):
+        if not _pass_valid(rush_pass, release_id=release.id, rush=release.rush, email=email, phone=phone, now=now):
             current = network_state()  # `state` may be a copy not checked against the database's version
             if current is not state:
                 return rush_pass_check(state=current, point_id=point_id, service_code=service_code,
@@ -390,7 +393,7 @@ def rush_pass_check(*, state: NetworkState, point_id: str, service_code: str, st
                 f"(POST /api/v1/releases/{release.id}/queue) and book with the pass it gives when it is your turn.")
 
 
-def _pass_valid(token: str | None, *, release_id: int, email: str, phone: str, now: dt.datetime) -> bool:
+def _pass_valid(token: str | None, *, release_id: int, rush: Rush, email: str, phone: str, now: dt.datetime) -> bool:
     if not token:
         return False
     try:
@@ -401,7 +404,10 @@ def _pass_valid(token: str | None, *, release_id: int, email: str, phone: str, n
         return False
     if now.timestamp() >= data["x"]:
         return False
-    if not isinstance(data.get("v", 0), int) or now.timestamp() < data.get("v", 0):
-        return False  # a pass given before the admission: not yet
+    if "n" in data:  # a pass for later: not before its admission
+        if not isinstance(data["n"], int) or not isinstance(data.get("v"), int) or now.timestamp() < data["v"]:
+            return False
+        if now < rush.admitted_at(data["n"]):
+            return False
     email_key = person_key(email.strip().lower())
     return data.get("e") == email_key or (bool(phone) and data.get("p") == person_key(phone))
