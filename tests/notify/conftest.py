@@ -32,6 +32,11 @@ class Recorder:
         self.messages.append(message)
         return "250 Message accepted for delivery"
 
+    def use(self, settings, timeout: float) -> None:
+        """Sends the test's e-mail here, waiting `timeout` seconds at most for an answer."""
+        settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {
+            "host": "127.0.0.1", "port": self.port, "use_tls": False, "timeout": timeout}}}
+
     def recipients(self) -> list[str]:
         return [m["X-Envelope-To"] for m in self.messages]
 
@@ -48,8 +53,7 @@ def smtp_server(settings):
     recorder = Recorder()
     controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
     controller.start()
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {
-        "host": "127.0.0.1", "port": controller.port, "use_tls": False, "timeout": 1.0}}}
     recorder.port = controller.port
+    recorder.use(settings, timeout=10.0)  # a server that answers is never taken for a stalled one on a slow machine
     yield recorder
     controller.stop()

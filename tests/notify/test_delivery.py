@@ -3,7 +3,6 @@ gateway; bad addresses fail at once, stalls time out, and nothing holds up the m
 import datetime as dt
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -74,8 +73,9 @@ class TestEmailThroughARealSmtpServer:
         assert notice.failed_at is not None and "550" in notice.last_error
         assert smtp_server.recipients() == ["somebody@example.org"]
 
-    def test_a_stalled_server_times_out_and_is_tried_again_later_while_the_rest_go(self, smoke_network, wednesday,
-                                                                                   smtp_server):
+    def test_a_stalled_server_times_out_and_is_tried_again_later_while_the_rest_go(self, settings, smoke_network,
+                                                                                   wednesday, smtp_server):
+        smtp_server.use(settings, timeout=1.0)  # the stall (5 s) outlasts it
         smtp_server.stall.add("slow@example.org")
         slow = make_booking(wednesday, 0, email="slow@example.org")
         make_booking(wednesday, 1, email="fast@example.org")
@@ -121,12 +121,13 @@ class Gateway(BaseHTTPRequestHandler):
     answers: list[int] = []
     received: list[tuple[dict, str]] = []
     stall = threading.Event()
+    release = threading.Event()
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         Gateway.received.append((body, self.headers["Authorization"]))
         if Gateway.stall.is_set():
-            time.sleep(3)  # keeps the request open past the client's timeout (1 s)
+            Gateway.release.wait(30)  # keeps the request open past the client's timeout, however slow the machine
         status = Gateway.answers.pop(0) if Gateway.answers else 202
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -144,11 +145,13 @@ def gateway(settings):
     thread.start()
     Gateway.answers, Gateway.received = [], []
     Gateway.stall.clear()
+    Gateway.release.clear()
     settings.SMS_BACKEND = "vuoro.notify.sms.HttpGatewayBackend"
     settings.SMS_URL = f"http://127.0.0.1:{server.server_address[1]}/send"
     settings.SMS_TOKEN = "secret-token"
-    settings.SMS_TIMEOUT = 1.0
+    settings.SMS_TIMEOUT = 10.0  # a gateway that answers is never taken for a stalled one on a slow machine
     yield Gateway
+    Gateway.release.set()
     server.shutdown()
     server.server_close()
 
@@ -173,7 +176,8 @@ class TestTheSmsGateway:
         text = outcome(booking, "sms")
         assert text.failed_at is not None and text.attempts == 1 and "bad number" in text.last_error
 
-    def test_a_gateway_error_or_stall_is_tried_again(self, smoke_network, wednesday, gateway, smtp_server):
+    def test_a_gateway_error_or_stall_is_tried_again(self, settings, smoke_network, wednesday, gateway, smtp_server):
+        settings.SMS_TIMEOUT = 1.0
         gateway.answers.append(503)
         first = make_booking(wednesday, 0, email="t1@example.org", phone="+358401234567")
         send_all()
