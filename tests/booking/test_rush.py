@@ -121,25 +121,35 @@ class TestAdmission:
 
     def test_a_waiting_person_is_told_when_to_come_back(self, rush):
         release_id, rule = rush
+        stretch = rule.draw_at - (rule.draw_at - rule.window_start) / 4  # the window's last quarter
         for n in range(5):
             join(release_id, n, rule.window_start, rng=random.Random(n))
-        # Before the draw: back when the place estimated from the key (its share of the key space
-        # times the 4 others who have joined; nothing counts the lower keys) would be admitted at
+        # Joined early: back once more in the window's last quarter, at the key's share of it, since
+        # an estimate made from the first few would be pushed back by everyone who joins later.
+        early = [join(release_id, n, rule.window_start) for n in range(5)]
+        keys = {s.queue_key: RushPlace.objects.get(pk=queue_key_place(s.queue_key)[1]).order_key for s in early}
+        for status in early:
+            share = (rule.draw_at - stretch) // dt.timedelta(microseconds=1) * keys[status.queue_key] // DRAWN_KEYS
+            assert status.retry_at == stretch + dt.timedelta(microseconds=share)
+            assert stretch <= status.retry_at < rule.draw_at and status.place is None
+        for n in range(5, 9):
+            join(release_id, n, stretch - dt.timedelta(seconds=1), rng=random.Random(n))
+        # In the stretch: back when the place estimated from the key (its share of the key space
+        # times the 8 others who have joined; nothing counts the lower keys) would be admitted at
         # the rate, not rounded to whole minutes, so the returns follow the draw and spread out.
-        waiting = [join(release_id, n, rule.window_start) for n in range(5)]
-        keys = {s.queue_key: RushPlace.objects.get(pk=queue_key_place(s.queue_key)[1]).order_key
-                for s in waiting}
+        waiting = [rush_status(state=network_state(), release_id=release_id, queue_key=s.queue_key, now=s.retry_at)
+                   for s in early]
         for status in waiting:
-            estimate = keys[status.queue_key] / DRAWN_KEYS * 4
+            estimate = keys[status.queue_key] / DRAWN_KEYS * 8
             assert status.retry_at == rule.draw_at + dt.timedelta(minutes=estimate / rule.admit_per_minute)
             polled = rush_status(state=network_state(), release_id=release_id, queue_key=status.queue_key,
                                  now=rule.draw_at - dt.timedelta(seconds=1))
             assert polled.retry_at == status.retry_at and polled.place is None
         by_key = sorted(waiting, key=lambda s: keys[s.queue_key])
         assert [s.retry_at for s in by_key] == sorted(s.retry_at for s in waiting)
-        assert rule.draw_at <= by_key[0].retry_at < by_key[-1].retry_at < rule.admitted_at(5)
-        fifth = next(s for n in range(5) if (s := join(release_id, n, rule.draw_at)).place == 5)
-        assert fifth.retry_at == fifth.admitted_at == rule.draw_at + dt.timedelta(minutes=2)
+        assert rule.draw_at <= by_key[0].retry_at < by_key[-1].retry_at < rule.admitted_at(9)
+        ninth = next(s for n in range(9) if (s := join(release_id, n, rule.draw_at)).place == 9)
+        assert ninth.retry_at == ninth.admitted_at == rule.draw_at + dt.timedelta(minutes=4)
 
 
     def test_the_draw_may_be_at_the_moment_itself(self, wednesday):

@@ -53,3 +53,17 @@ class TestRush:
         assert RUSH.estimated_admission(DRAWN_KEYS - 1, 1) == RUSH.draw_at  # alone so far
         earlier, later = (RUSH.estimated_admission(k, 1000) for k in (DRAWN_KEYS // 3, DRAWN_KEYS // 2))
         assert RUSH.draw_at < earlier < later  # the returns follow the keys
+
+    def test_an_estimate_made_before_the_windows_last_quarter_is_made_again_within_it(self):
+        # A 20-minute window (15 before the moment, 5 after): its last quarter is the 5 minutes before the draw.
+        stretch = RUSH.draw_at - dt.timedelta(minutes=5)
+        half, top = DRAWN_KEYS // 2, DRAWN_KEYS - 1
+        assert RUSH.retry_before_draw(half, 13, RUSH.window_start) == stretch + dt.timedelta(seconds=150)
+        assert RUSH.retry_before_draw(0, 13, RUSH.window_start) == stretch  # spread over it by the key
+        assert stretch < RUSH.retry_before_draw(top, 13, stretch - dt.timedelta(microseconds=1)) < RUSH.draw_at
+        for key in (0, half, top):  # within it: the estimate itself, never sooner than before
+            assert RUSH.retry_before_draw(key, 13, stretch) == RUSH.estimated_admission(key, 13)
+            assert RUSH.retry_before_draw(key, 13, RUSH.draw_at - dt.timedelta(seconds=1)) == \
+                RUSH.estimated_admission(key, 13)
+        late = RUSH.order_key(RUSH.draw_at, 1)
+        assert RUSH.retry_before_draw(late, 13, RUSH.window_start) == RUSH.estimated_admission(late, 13)

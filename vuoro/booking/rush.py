@@ -158,9 +158,10 @@ def _status(*, release: FixedRelease, rush: Rush, row: _Row, now: dt.datetime) -
     queue_key = queue_key_of(release.id, row.id)
     if now < rush.draw_at or row.place is None:
         # The place is not known before the draw: come back when the place the key is likely to
-        # have would be admitted at the steady rate (the returns follow the drawn order).
+        # have would be admitted at the steady rate (the returns follow the drawn order), or for a
+        # better estimate in the window's last quarter when this one is made before it.
         return RushStatus(release.id, queue_key, "waiting", rush.draw_at,
-                          retry_at=rush.estimated_admission(row.order_key, row.joined or 1))
+                          retry_at=rush.retry_before_draw(row.order_key, row.joined or 1, now))
     place = row.place
     admitted_at = rush.admitted_at(place)
     expires_at = rush.pass_expires_at(place)

@@ -10,7 +10,9 @@ requests come evenly rather than a minute's at once) and holds a pass for `pass_
 Nothing needs a job: every answer follows from the time and the place (which the database numbers
 once, at the draw: vuoro.booking.rush). Before the draw a place is only estimated: the keys are
 uniform, so a key's fraction of the key space times the others who have joined is the expected
-count of lower keys among them.
+count of lower keys among them. That estimate is only as good as the count it is made with: who
+joins early is told to come back once more in the window's last quarter (`retry_before_draw`),
+when most people have joined, rather than at an estimate that the later joiners would push back.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import math
 from dataclasses import dataclass
 
 DRAWN_KEYS = 1 << 62  # random keys are below this; late arrivals above, by arrival time
+REFRESH_SHARE = 4  # an estimate made before the window's last 1/REFRESH_SHARE is made again within it
 _MICRO = dt.timedelta(microseconds=1)
 
 
@@ -55,6 +58,20 @@ class Rush:
         over the whole admission rather than falling in its first minute."""
         ahead = min(max(order_key, 0), DRAWN_KEYS) / DRAWN_KEYS * max(joined - 1, 0)
         return self.draw_at + dt.timedelta(minutes=ahead / self.admit_per_minute)
+
+    def retry_before_draw(self, order_key: int, joined: int, now: dt.datetime) -> dt.datetime:
+        """Before the draw: when a waiting person should come back. In the window's last quarter (the
+        refresh stretch), at `estimated_admission`: most people have joined, so it is close to the
+        place's admission. Earlier, once more within that stretch, at a second of the key's own:
+        the key's share of it, so that the returns spread evenly over it and the highest keys,
+        whose estimates the later joiners move most, come back last. Nobody is sent back later
+        than before; who would have come back at the draw to learn a place admitted minutes on
+        comes back then instead, outside the drop's busiest minutes."""
+        refresh_from = self.draw_at - (self.draw_at - self.window_start) / REFRESH_SHARE
+        if now >= refresh_from or order_key >= DRAWN_KEYS:
+            return self.estimated_admission(order_key, joined)
+        span = (self.draw_at - refresh_from) // _MICRO  # integers: always before the draw
+        return refresh_from + _MICRO * (span * max(order_key, 0) // DRAWN_KEYS)
 
     def admitted_at(self, place: int) -> dt.datetime:
         """When place `place` (1 = first) is admitted: the start of the step that holds it,
