@@ -405,10 +405,10 @@ def _pass_valid(token: str | None, *, release_id: int, rush: Rush, email: str, p
         return False
     if now.timestamp() >= data["x"]:
         return False
-    if "n" in data:  # a pass for later: not before its admission
-        if not isinstance(data["n"], int) or not isinstance(data.get("v"), int) or now.timestamp() < data["v"]:
-            return False
-        if now < rush.admitted_at(data["n"]):
+    if "n" in data:  # a pass for later: not before the admission it named, nor the place's admission now
+        place, valid_from = data["n"], data.get("v")
+        if not (isinstance(place, int) and isinstance(valid_from, int)) or now.timestamp() < valid_from \
+                or now < rush.admitted_at(place):
             return False
     email_key = person_key(email.strip().lower())
     return data.get("e") == email_key or (bool(phone) and data.get("p") == person_key(phone))
