@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/slotdrop.py [--people 80000 --times 20000 --bots 100] [--admit-per-minute N]
 
-On loopback only, bounded in time (by default about 8 minutes):
+On loopback only, bounded in time (the window, one minute per 5,000 people, then at most `--limit`
+seconds; about 19 minutes at full size):
 
 - a throwaway database on the machine's PostgreSQL (127.0.0.1:5432, user postgres; `--db`,
   dropped at the end) with a network whose release holds exactly `--times` bookable times of the
