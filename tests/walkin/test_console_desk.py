@@ -283,6 +283,7 @@ def waiting_heading(html: str) -> int:
     return int(re.search(r'<span class="waiting-count">(\d+)</span>', html).group(1))
 
 
+@pytest.mark.usefixtures("ten_oclock")  # the pages read the clock: appointments later today must fit before midnight
 class TestPages:
     def test_the_waiting_count_equals_the_rows_on_the_page_and_in_the_polled_list(self, client, clerk):
         now = timezone.now()
