@@ -1,5 +1,8 @@
+import datetime as dt
 import os
+import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -27,6 +30,18 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium",
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync"]}
+
+
+@pytest.fixture(autouse=True)
+def _not_in_the_last_minutes_of_a_helsinki_day():
+    """The test networks open "around the clock" as 00:00-23:59, Helsinki time (opening hours end
+    before midnight): closed in a day's last minute, where a test of the walk-in queue on the real
+    clock would be told so. A test that would start in the last two minutes waits for the new day
+    (once a run at most)."""
+    now = dt.datetime.now(ZoneInfo("Europe/Helsinki"))
+    if (now.hour, now.minute) >= (23, 58):
+        next_day = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(0, 0, 1), tzinfo=now.tzinfo)
+        time.sleep((next_day - now).total_seconds())
 
 
 @pytest.fixture(autouse=True)
