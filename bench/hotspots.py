@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             requests.append(("post", "/api/v1/bookings", json.dumps({
                 "service": "residence-card", "service_point": slot["service_point"], "start": slot["start"],
                 "persons": 1, "language": "en",
-                "customer": {"name": f"Bench Runner {i}", "email": f"Run{i}@{RUN_DOMAIN}", "phone": "0401234567"}})))
+                "customer": {"name": f"Bench Runner {i}", "email": f"Run{i}@{RUN_DOMAIN}",
+                             "phone": f"+358 40 {1000000 + i:07d}"}})))  # own phone: the per-person caps
 
     def send(method, path, body):
         if method == "get":
