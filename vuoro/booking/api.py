@@ -23,7 +23,15 @@ from vuoro.booking.models import MAX_PERSONS, Booking, IdempotentAnswer
 from vuoro.booking.priority import InvalidPriorityCode, priority_code_check
 from vuoro.booking.recovery import booking_links_send, looks_like_email
 from vuoro.booking.rush import rush_pass_check
-from vuoro.booking.selectors import MAX_SLOTS, DayStarts, PointSlot, SlotDay, availability_days, availability_list
+from vuoro.booking.selectors import (
+    MAX_SLOTS,
+    DayStarts,
+    PointSlot,
+    SlotDay,
+    availability_days,
+    availability_list,
+    current_network,
+)
 from vuoro.booking.services import (
     BookingError,
     Customer,
@@ -146,11 +154,19 @@ def availability(request, service: str = Query(..., max_length=64), service_poin
     its capacity pool keeps; one that is unknown, used, expired or for another service is 422
     `invalid_priority_code`."""
     now = timezone.now()
-    state = network_state()
-    if service not in state.service_ids:
-        raise ApiError(404, "not_found", f"No service {service!r}.")
-    if service_point is not None and service_point not in state.points:
-        raise ApiError(404, "not_found", f"No service point {service_point!r}.")
+
+    def known(state: NetworkState) -> None:
+        if service not in state.service_ids:
+            raise ApiError(404, "not_found", f"No service {service!r}.")
+        if service_point is not None and service_point not in state.points:
+            raise ApiError(404, "not_found", f"No service point {service_point!r}.")
+
+    # The search reads the network's version with the day summaries (current_network), so this
+    # process's copy is used unchecked, and looked at again only when it does not know the names.
+    state = network_state_unchecked()
+    if service not in state.service_ids or (service_point is not None and service_point not in state.points):
+        state = network_state()  # perhaps added a moment ago: look again before refusing
+    known(state)
     if from_date and to_date and from_date > to_date:
         raise ApiError(422, "invalid", "`from` is after `to`.", fields={"from": ["must not be after `to`"]})
     pools = frozenset()
@@ -160,17 +176,20 @@ def availability(request, service: str = Query(..., max_length=64), service_poin
         except InvalidPriorityCode as error:
             raise _bad_code(error) from None
     point_ids = None if service_point is None else [service_point]
+
     # Rendered here rather than validated item by item against AvailabilityOut (which still
     # documents it): a month can hold thousands of slots. The bytes are those ninja would send.
-    if limit is None:
-        text = _days_json(availability_days(state=state, service_code=service, point_ids=point_ids,
-                                            from_date=from_date, to_date=to_date, now=now, persons=persons,
-                                            pools=pools))
-    else:
-        text = _slots_json(availability_list(state=state, service_code=service, point_ids=point_ids,
+    def search(state: NetworkState, versions: list[int | None] | None) -> str:
+        known(state)  # a network that moved meanwhile may have removed them
+        if limit is None:
+            return _days_json(availability_days(state=state, service_code=service, point_ids=point_ids,
+                                                from_date=from_date, to_date=to_date, now=now, persons=persons,
+                                                pools=pools, versions=versions))
+        return _slots_json(availability_list(state=state, service_code=service, point_ids=point_ids,
                                              from_date=from_date, to_date=to_date, limit=limit, now=now,
-                                             persons=persons, pools=pools))
-    return HttpResponse(text, content_type="application/json; charset=utf-8")
+                                             persons=persons, pools=pools, versions=versions))
+
+    return HttpResponse(current_network(state, search), content_type="application/json; charset=utf-8")
 
 
 def _bad_code(error: InvalidPriorityCode) -> ApiError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
@@ -15,7 +15,13 @@ from django.db.models import Q
 
 from vuoro import prepared
 from vuoro.booking.models import Booking, DayLoad
-from vuoro.network.state import NetworkState, PointState
+from vuoro.network.state import (
+    VERSION_SUBQUERY,
+    NetworkState,
+    PointState,
+    network_state,
+    network_state_at,
+)
 from vuoro.scheduling.availability import (
     Busy,
     Slot,
@@ -167,10 +173,12 @@ def _full_days(state: NetworkState, points: list[PointState], service_code: str,
 
 
 def _free_cells(state: NetworkState, wanted: list[tuple[PointState, Opening]],
-                service_code: str, persons: int, *, kept: bool = False) -> dict[tuple[str, dt.date], Sequence[int]]:
+                service_code: str, persons: int, *, kept: bool = False,
+                versions: list[int | None] | None = None) -> dict[tuple[str, dt.date], Sequence[int]]:
     """Free cells per staffed desk of each wanted day, from its DayLoad summary where that is
     current, from the network alone where the day has no summary (no booking yet), else from the
-    day's bookings; days certainly full are left out."""
+    day's bookings; days certainly full are left out. With `versions`, the same statement reads
+    the network's version too, and appends it there (`current_network`)."""
     days = [opening.day for _, opening in wanted]
     point_ids = sorted({p.id for p, _ in wanted})
     # The one read of every availability answer; on PostgreSQL one statement text whatever the
@@ -180,9 +188,17 @@ def _free_cells(state: NetworkState, wanted: list[tuple[PointState, Opening]],
         where, ids = "service_point_id = ANY(string_to_array(%s, ','))", [",".join(point_ids)]
     else:
         where, ids = f"service_point_id IN ({', '.join(['%s'] * len(point_ids))})", point_ids
-    found = prepared.rows(f"SELECT service_point_id, date, booked_minutes, calendar_key, free_cells "
-                          f"FROM {DayLoad._meta.db_table} WHERE {where} AND date BETWEEN %s AND %s",
-                          [*ids, adapt(min(days)), adapt(max(days))])
+    columns = "service_point_id, date, booked_minutes, calendar_key, free_cells"
+    params = [*ids, adapt(min(days)), adapt(max(days))]
+    if versions is None:
+        found = prepared.rows(
+            f"SELECT {columns} FROM {DayLoad._meta.db_table} WHERE {where} AND date BETWEEN %s AND %s", params)
+    else:
+        # One row at least, whatever the summaries: the version, beside each summary (or NULLs).
+        found = prepared.rows(f"SELECT version, {columns} FROM (SELECT {VERSION_SUBQUERY} AS version) AS network "
+                              f"LEFT JOIN {DayLoad._meta.db_table} ON {where} AND date BETWEEN %s AND %s", params)
+        versions.append(found[0][0])
+        found = [row[1:] for row in found if row[1] is not None]
     loads = {(point_id, _date(day)): rest for point_id, day, *rest in found}
     result: dict[tuple[str, dt.date], Sequence[int]] = {}
     unknown: list[tuple[PointState, Opening]] = []
@@ -214,6 +230,7 @@ def availability_list(
     *, state: NetworkState, service_code: str, point_ids: list[str] | None, from_date: dt.date | None,
     to_date: dt.date | None, limit: int | None, now: dt.datetime, persons: int = 1,
     pools: frozenset[str] = frozenset(), seen_at: dt.datetime | None = None,
+    versions: list[int | None] | None = None,
 ) -> list[PointSlot]:
     """Offered starts for a service at the given points (None: every point offering it), sorted
     by start then point, from `from_date` to `to_date` (local dates, inclusive), at most `limit`;
@@ -226,13 +243,16 @@ def availability_list(
     `seen_at` (the waitlist's look-ahead only, vuoro.booking.waitlist): releases and the horizon
     as they will stand at that later moment; everything else as at `now`.
 
+    `versions` (`current_network`): each read of the summaries appends the network's version it
+    saw, for a caller whose `state` is this process's copy, not checked.
+
     Days are searched earliest first across all points, a few at a time when a limit is given,
     and the search stops once `limit` slots are certain. Days whose stored summary
     (DayLoad) leaves no desk free long enough are skipped without reading anything more; the
     others are answered from that summary, from the network alone when it is missing (no booking
     was ever written on the day), or from their bookings when it is stale.
     """
-    search = _Search.of(state, service_code, point_ids, from_date, to_date, now, persons, pools, seen_at)
+    search = _Search.of(state, service_code, point_ids, from_date, to_date, now, persons, pools, seen_at, versions)
     if search is None:
         return []
     cap = min(limit, MAX_SLOTS) if limit is not None else MAX_SLOTS
@@ -271,13 +291,13 @@ class DayStarts(NamedTuple):
 def availability_days(
     *, state: NetworkState, service_code: str, point_ids: list[str] | None, from_date: dt.date | None,
     to_date: dt.date | None, now: dt.datetime, persons: int = 1, pools: frozenset[str] = frozenset(),
-    cap: int | None = MAX_SLOTS,
+    cap: int | None = MAX_SLOTS, versions: list[int | None] | None = None,
 ) -> list[DayStarts]:
     """`availability_list(limit=None)` a day at a time: the same starts, as each point-day's
     `DayStarts`, in date order (points in the network's order within a day). With a `cap`, the days
     enough to hold the first `cap` starts in (start, point) order (the caller cuts there after
     sorting); None: every day of the range."""
-    search = _Search.of(state, service_code, point_ids, from_date, to_date, now, persons, pools, None)
+    search = _Search.of(state, service_code, point_ids, from_date, to_date, now, persons, pools, None, versions)
     if search is None:
         return []
     found: list[DayStarts] = []
@@ -297,6 +317,30 @@ def availability_days(
         if not settled and cap is not None and total >= cap:
             settled.append(day + search.settle)
     return found
+
+
+NETWORK_TRIES = 3  # searches under a network that moved meanwhile, before one is run checked first
+
+
+def current_network[T](state: NetworkState, search: Callable[[NetworkState, list[int | None] | None], T]) -> T:
+    """`search(state, versions)` answered under the network as it is now, for a caller whose
+    `state` is this process's copy unchecked (`network_state_unchecked`): the search's own reads
+    of the summaries read the network's version too (`versions`), so the answer pays for no
+    statement of its own to check the copy. When a read saw another version, the search runs
+    again under that network; when it read no summary (nothing open, released or free in its
+    range), one small statement checks the copy. An answer is thus never made under a network
+    older than at its first read, as with `network_state()` before it."""
+    for _ in range(NETWORK_TRIES):
+        versions: list[int | None] = []
+        found = search(state, versions)
+        moved = [version for version in versions if (version or 0) != state.version]
+        if versions and not moved:
+            return found
+        current = network_state_at(moved[-1]) if moved else network_state()
+        if current.version == state.version:
+            return found
+        state = current
+    return search(network_state(), None)
 
 
 _Free = tuple[PointState, Opening, list[int]]  # a point's day and the free cells of its desks
@@ -320,11 +364,12 @@ class _Search:
     # settles the answer. Across zones (differing by less than a day) one more day does.
     settle: dt.timedelta
     seen_key: tuple[str, int, frozenset[str]] | None  # for _FIRST_FREE_SEEN: a search across every point
+    versions: list[int | None] | None  # the network's version each read of summaries saw, when asked for
 
     @classmethod
     def of(cls, state: NetworkState, service_code: str, point_ids: list[str] | None, from_date: dt.date | None,
            to_date: dt.date | None, now: dt.datetime, persons: int, pools: frozenset[str],
-           seen_at: dt.datetime | None) -> _Search | None:
+           seen_at: dt.datetime | None, versions: list[int | None] | None = None) -> _Search | None:
         points = state.points_offering(service_code)
         if point_ids is not None:
             points = [p for p in points if p.id in point_ids]
@@ -343,7 +388,7 @@ class _Search:
             return None
         return cls(state, service_code, points, first_day, last_day, now, not_after, persons, pools, seen_at,
                    dt.timedelta(days=0 if len(zones) == 1 else 1),
-                   (service_code, persons, pools) if point_ids is None else None)
+                   (service_code, persons, pools) if point_ids is None else None, versions)
 
     def days(self, *, batch_size: int | None, settled: list[dt.date]) -> Iterator[tuple[dt.date, list[_Free]]]:
         """Each day with free time, earliest first: (local date, [(point, opening, the free cells
@@ -409,7 +454,7 @@ class _Search:
               ) -> Iterator[tuple[dt.date, list[_Free]]]:
         if not batch:
             return
-        free = _free_cells(self.state, batch, self.service_code, self.persons, kept=kept)
+        free = _free_cells(self.state, batch, self.service_code, self.persons, kept=kept, versions=self.versions)
         for day, group in groupby(batch, key=lambda item: item[1].day):
             yield day, [(point, opening, cells) for point, opening in group
                         if (cells := _visible(self.state, point, day, free.get((point.id, day)), self.service_code,
