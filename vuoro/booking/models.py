@@ -70,7 +70,7 @@ class Booking(models.Model):
     finished_at = models.DateTimeField(_("service finished at"), null=True, blank=True)
     no_show_at = models.DateTimeField(_("marked absent at"), null=True, blank=True)
     served_at_desk = models.ForeignKey(Desk, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                       verbose_name=_("served at desk"))
+                                       verbose_name=_("served at desk"), db_index=False)  # indexed where set: Meta
     outcome = models.CharField(_("outcome"), max_length=24, blank=True)
     # A held booking's end of hold and why it is held (HOLD_REASONS); empty for the rest.
     held_until = models.DateTimeField(_("held until"), null=True, blank=True)
@@ -85,6 +85,9 @@ class Booking(models.Model):
             models.Index(fields=["email_key", "service"], name="booking_email_service"),
             models.Index(fields=["customer_phone"], name="booking_phone"),  # the limits per person
             models.Index(fields=["desk", "start_at"], name="booking_desk_start"),
+            # Set only once a visit is served: a new booking updates no index for it.
+            models.Index(fields=["served_at_desk"], condition=Q(served_at_desk__isnull=False),
+                         name="booking_served_desk"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["reservation_key"], name="booking_reservation_key_unique"),

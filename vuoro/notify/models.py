@@ -47,8 +47,9 @@ class Notice(models.Model):
     subject_kind = models.CharField(_("kind of subject"), max_length=16, blank=True, default="", db_default="")
     subject_id = models.PositiveBigIntegerField(_("subject's id"), null=True, blank=True)
     subject_label = models.CharField(_("about"), max_length=64, blank=True, default="", db_default="")
+    # Indexed only where set (Meta): a booking's notices leave it empty, and need not update an index for it.
     service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, null=True, blank=True,
-                                      related_name="+", verbose_name=_("service point"))
+                                      related_name="+", verbose_name=_("service point"), db_index=False)
     event = models.CharField(_("event"), max_length=16, choices=Event.choices)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices, default=Channel.EMAIL)
     # The booking's start this message is about: a message about a start the booking no longer has is skipped.
@@ -67,7 +68,9 @@ class Notice(models.Model):
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         indexes = [models.Index(fields=["next_attempt_at", "id"], condition=Q(next_attempt_at__isnull=False),
-                                name="notice_due")]
+                                name="notice_due"),
+                   models.Index(fields=["service_point"], condition=Q(service_point__isnull=False),
+                                name="notice_point")]
         constraints = [
             # A reminder goes once per booking, channel and start, however often the queuer runs.
             models.UniqueConstraint(fields=["booking", "event", "channel", "about_start"],
