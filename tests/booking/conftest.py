@@ -22,8 +22,11 @@ def at(day: dt.date, hour: int, minute: int = 0, zone=HELSINKI) -> dt.datetime:
 
 @pytest.fixture
 def wednesday() -> dt.date:
+    """A Wednesday a week or more ahead, not a holiday, whose Thursday and Friday are in its month
+    (tests that follow it on a month's page find them there)."""
     day = next_weekday(2)
-    while day in __import__("holidays").country_holidays("FI", years=day.year):
+    while (day in __import__("holidays").country_holidays("FI", years=day.year)
+           or (day + dt.timedelta(days=2)).month != day.month):
         day += dt.timedelta(days=7)
     return day
 
