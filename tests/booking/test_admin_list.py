@@ -25,8 +25,9 @@ def _book(day: dt.date, email: str):
 
 def test_the_booking_list_shows_upcoming_bookings_first_then_past_ones_latest_first(
         client, smoke_network, wednesday):
-    last_week, weeks_ago = wednesday - dt.timedelta(days=14), wednesday - dt.timedelta(days=21)
-    assert weeks_ago < last_week < dt.date.today()  # `wednesday` is at least a week ahead
+    today = dt.date.today()
+    last_week = today - dt.timedelta(days=(today.weekday() - 2) % 7 + 7)  # a Wednesday 7-13 days ago
+    weeks_ago = last_week - dt.timedelta(days=7)
     made = {name: _book(day, f"{name}@example.org") for name, day in
             [("weeks_ago", weeks_ago), ("soon", wednesday), ("last_week", last_week),
              ("later", wednesday + dt.timedelta(days=7))]}

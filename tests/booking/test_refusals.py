@@ -324,7 +324,9 @@ class TestThePagesSayWhy:
     def test_beyond_the_horizon_in_finnish_names_the_day_it_can_be_booked(self, client, pages_network):
         monday = _weekday_after(dt.datetime.now(HELSINKI).date(), 70)
         page = client.get(details_url(at(monday, 10)), headers={"accept-language": "fi"})
-        opens = at(monday, 10) - dt.timedelta(days=60)
+        # The horizon's days are 24 hours, counted in UTC: across a daylight-saving change the
+        # wall-clock hour it names moves by one.
+        opens = at(monday, 10).astimezone(dt.UTC) - dt.timedelta(days=60)
         months = ["tammikuuta", "helmikuuta", "maaliskuuta", "huhtikuuta", "toukokuuta", "kesäkuuta", "heinäkuuta",
                   "elokuuta", "syyskuuta", "lokakuuta", "marraskuuta", "joulukuuta"]
         local = opens.astimezone(HELSINKI)
