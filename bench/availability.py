@@ -545,6 +545,19 @@ def run_wrk(wrk: str, lua: Path, url: str, *, connections: int, threads: int, se
     raise RuntimeError(f"wrk gave no result: {done.stdout[-2000:]} {done.stderr[-2000:]}")
 
 
+def random_month(rng, state, today: dt.date, codes: list[str],
+                 point_ids: list[str]) -> tuple[str, str, dt.date, dt.date]:
+    """The benches' "month at one point": a service, a point and 31 days from a random day of the
+    horizon (drawn from `rng` in this order, so a seed gives every bench the same months)."""
+    start = today + dt.timedelta(days=rng.randrange(0, state.horizon_days - 30))
+    return rng.choice(codes), rng.choice(point_ids), start, start + dt.timedelta(days=30)
+
+
+def month_path(month: tuple[str, str, dt.date, dt.date]) -> str:
+    code, point_id, first, last = month
+    return f"/api/v1/availability?service={code}&service_point={point_id}&from={first}&to={last}"
+
+
 def bookable_slots(state, now, count: int, service_code: str) -> list[dict]:
     """Distinct free starts in the lightly booked later days, never two overlapping at one point, so
     every one is bookable on its own: a refusal under load would then be a bug, not a lost race."""
@@ -628,17 +641,12 @@ def measure(args, env: dict[str, str], wrk: str) -> dict:
         base = f"http://127.0.0.1:{server.port}"
         today = now.astimezone(state.timezone).date()
 
-        def month_path() -> str:
-            start = today + dt.timedelta(days=rng.randrange(0, state.horizon_days - 30))
-            return (f"/api/v1/availability?service={rng.choice(codes)}&service_point={rng.choice(point_ids)}"
-                    f"&from={start}&to={start + dt.timedelta(days=30)}")
-
         def select_path() -> str:
             return f"/bench/select?id={rng.randint(low_id, high_id)}"
 
         n = args.requests
         db = args.db
-        month_paths = [month_path() for _ in range(n)]
+        month_paths = [month_path(random_month(rng, state, today, codes, point_ids)) for _ in range(n)]
         earliest_paths = [f"/api/v1/availability?service={rng.choice(codes)}&limit=10" for _ in range(n)]
         select_paths = [select_path() for _ in range(n)]
         sequential(server.port, select_paths[:40] + month_paths[:40] + earliest_paths[:40], warmup=0)  # warm both

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import datetime as dt
 import io
 import json
 import os
@@ -33,7 +32,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sort", default="cumulative")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    from bench.availability import RUN_DOMAIN, SERVICES, bookable_slots, environment, remove_run_rows
+    from bench.availability import (
+        RUN_DOMAIN,
+        SERVICES,
+        bookable_slots,
+        environment,
+        month_path,
+        random_month,
+        remove_run_rows,
+    )
 
     os.environ.update(environment(args.db))
     os.environ["VUORO_ALLOWED_HOSTS"] = "testserver"
@@ -54,10 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     client = Client()
     requests = []
     if args.what == "availability":
-        for _ in range(args.requests):
-            start = today + dt.timedelta(days=rng.randrange(0, state.horizon_days - 30))
-            requests.append(("get", f"/api/v1/availability?service={rng.choice(codes)}&service_point="
-                                    f"{rng.choice(point_ids)}&from={start}&to={start + dt.timedelta(days=30)}", None))
+        requests = [("get", month_path(random_month(rng, state, today, codes, point_ids)), None)
+                    for _ in range(args.requests)]
     elif args.what == "earliest":
         requests = [("get", f"/api/v1/availability?service={rng.choice(codes)}&limit=10", None)
                     for _ in range(args.requests)]

@@ -39,6 +39,8 @@ from bench.availability import (  # noqa: E402
     dataset_meta,
     environment,
     free_port,
+    month_path,
+    random_month,
     remove_run_rows,
     request,
     write_booking_bodies,
@@ -81,9 +83,7 @@ def plans(seed: int, n: int, workdir: Path) -> dict:
         low, high = cursor.fetchone()
 
     def month():
-        start = today + dt.timedelta(days=rng.randrange(0, state.horizon_days - 30))
-        return (f"/api/v1/availability?service={rng.choice(codes)}&service_point={rng.choice(points)}"
-                f"&from={start}&to={start + dt.timedelta(days=30)}")
+        return month_path(random_month(rng, state, today, codes, points))
 
     booking_bodies = iter(())
 

@@ -45,7 +45,9 @@ from bench.availability import (  # noqa: E402
     dataset_meta,
     ensure_wrk,
     environment,
+    month_path,
     overlap_count,
+    random_month,
     remove_run_rows,
     run_wrk,
     server_pids,
@@ -145,11 +147,7 @@ def measure(args, env: dict[str, str], wrk: str) -> dict:
     server = Server(env, workers=1, worker_class="gthread", threads=args.threads)
     try:
         n = args.requests
-        month = []
-        for _ in range(n):
-            start = today + dt.timedelta(days=rng.randrange(0, state.horizon_days - 30))
-            month.append(f"/api/v1/availability?service={rng.choice(codes)}&service_point={rng.choice(point_ids)}"
-                         f"&from={start}&to={start + dt.timedelta(days=30)}")
+        month = [month_path(random_month(rng, state, today, codes, point_ids)) for _ in range(n)]
         plan = {
             "empty_answer": [f"/api/v1/availability?service={rng.choice(codes)}&service_point="
                              f"{rng.choice(point_ids)}&from={saturday}&to={saturday}" for _ in range(n)],

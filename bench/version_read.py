@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.availability import RESULTS, SERVICES, environment  # noqa: E402
+from bench.availability import RESULTS, SERVICES, environment, random_month  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,10 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     codes = [code for code, _, _ in SERVICES]
     point_ids = sorted(state.points)
     today = now.astimezone(state.timezone).date()
-    months = []
-    for _ in range(args.requests):
-        start = today + dt.timedelta(days=rng.randrange(0, state.horizon_days - 30))
-        months.append((rng.choice(codes), rng.choice(point_ids), start, start + dt.timedelta(days=30)))
+    months = [random_month(rng, state, today, codes, point_ids) for _ in range(args.requests)]
 
     def month(state, versions, ask) -> str:
         code, point_id, first, last = ask
