@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.booking.conftest import at, booking_body
+from tests.factories import load_network
 from vuoro.network.models import OpeningException
 from vuoro.network.state import network_state, network_state_unchecked
 
@@ -58,3 +59,20 @@ def test_an_availability_answer_reads_the_network_version_within_its_one_read(cl
     assert answer.status_code == 200 and answer.json()["slots"]
     statements = [query["sql"] for query in queries.captured_queries]
     assert len(statements) == 1 and "version" in statements[0] and "dayload" in statements[0], statements
+
+
+def test_a_point_added_after_this_process_last_looked_is_found_and_an_unknown_one_refused(client, smoke_network,
+                                                                                         wednesday):
+    def month_at(point: str):
+        return client.get(f"/api/v1/availability?service=residence-card&service_point={point}"
+                          f"&from={wednesday}&to={wednesday}")
+
+    assert month_at("smoke-point").status_code == 200  # this process's copy: one point
+    hours = {d: "09:00-11:00" for d in ("mon", "tue", "wed", "thu", "fri")}
+    load_network(slot_minutes=20, horizon_days=60, holidays=None, services=[("residence-card", 40)],
+                 points=[dict(id=point, desks=2, services=["residence-card"], hours=hours)
+                         for point in ("smoke-point", "new-point")])
+    assert "new-point" not in network_state_unchecked().points
+    answer = month_at("new-point")
+    assert answer.status_code == 200 and len(answer.json()["slots"]) == 5, answer.content
+    assert month_at("no-such-point").status_code == 404

@@ -41,7 +41,7 @@ from vuoro.booking.services import (
     booking_reschedule,
 )
 from vuoro.contact import email_normalise, phone_normalise
-from vuoro.network.state import NetworkState, network_state, network_state_unchecked
+from vuoro.network.state import NetworkState, network_state, network_state_knowing
 from vuoro.parsing import ApiDate, ApiDatetime
 
 router = Router(tags=["booking"])
@@ -161,11 +161,9 @@ def availability(request, service: str = Query(..., max_length=64), service_poin
         if service_point is not None and service_point not in state.points:
             raise ApiError(404, "not_found", f"No service point {service_point!r}.")
 
-    # The search reads the network's version with the day summaries (current_network), so this
-    # process's copy is used unchecked, and looked at again only when it does not know the names.
-    state = network_state_unchecked()
-    if service not in state.service_ids or (service_point is not None and service_point not in state.points):
-        state = network_state()  # perhaps added a moment ago: look again before refusing
+    # The search reads the network's version with the day summaries (current_network): this
+    # process's copy is used unchecked.
+    state = network_state_knowing(service, service_point)
     known(state)
     if from_date and to_date and from_date > to_date:
         raise ApiError(422, "invalid", "`from` is after `to`.", fields={"from": ["must not be after `to`"]})
@@ -284,9 +282,7 @@ def _idempotency_pad(idempotency_key: str):
 
 def _create(payload: BookingIn, now: dt.datetime, rush_pass: str | None = None, client: str = "") -> tuple[int, dict]:
     # booking_create checks the network's version in its first statement: no query for it here.
-    state = network_state_unchecked()
-    if payload.service not in state.service_ids or payload.service_point not in state.points:
-        state = network_state()  # perhaps added a moment ago: look again before refusing
+    state = network_state_knowing(payload.service, payload.service_point)
     if payload.service not in state.service_ids:
         raise ApiError(422, "invalid", "Unknown service.", fields={"service": [f"no service {payload.service!r}"]})
     if payload.service_point not in state.points:

@@ -135,6 +135,16 @@ def network_state_unchecked() -> NetworkState:
     return _cached if _cached is not None else network_state()
 
 
+def network_state_knowing(service_code: str, point_id: str | None = None) -> NetworkState:
+    """`network_state_unchecked`, unless that copy does not know the service or the point (None:
+    any): then the current network, since they may have been added a moment ago. A caller that
+    refuses an unknown name refuses it only under the current network."""
+    state = network_state_unchecked()
+    if service_code in state.service_ids and (point_id is None or point_id in state.points):
+        return state
+    return network_state()
+
+
 def network_state_at(version: int | None) -> NetworkState:
     """The network at this version: the cached copy, or a new one built when the version moved."""
     global _cached
