@@ -262,9 +262,10 @@ _LOCK_BOTH_SQL = (f"WITH customer AS (SELECT pg_advisory_xact_lock(%s), pg_advis
                   f"RETURNING calendar_key, free_cells, {VERSION_SUBQUERY}")
 # A row (bookings of the service, bookings in all) when the person (same e-mail key or same phone)
 # holds as many live (or held for confirmation) future bookings of the service as its cap, or of
-# all services as the network's.
+# all services as the network's. The phone is NULL when there is none; "<> ''" lets a generic plan
+# use the index of phones (booking_phone_set), which holds only bookings with one.
 _PERSON_AT_CAP_SQL = (f"SELECT SUM(CASE WHEN service_id = %s THEN 1 ELSE 0 END), COUNT(*) FROM {_BOOKING} "
-                      f"WHERE (email_key = %s OR customer_phone = %s) AND {_CAPPED_SQL} "
+                      f"WHERE (email_key = %s OR (customer_phone = %s AND customer_phone <> '')) AND {_CAPPED_SQL} "
                       f"AND start_at > %s HAVING SUM(CASE WHEN service_id = %s THEN 1 ELSE 0 END) >= %s "
                       f"OR COUNT(*) >= %s")
 # One notice per channel: e-mail always, a text when the booking has a phone number.
