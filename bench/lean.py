@@ -29,6 +29,7 @@ import random
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,6 +169,10 @@ def measure(args, env: dict[str, str], wrk: str) -> dict:
         base = f"http://127.0.0.1:{server.port}"
         results["insert_floor"] = with_cpu(server, args.db, lambda: run_wrk(
             wrk, lua, f"{base}/bench/insert", method="POST", **load))
+        results["booking_statements"] = with_cpu(server, args.db, lambda: run_wrk(
+            wrk, lua, f"{base}/bench/booking-statements", method="POST", bodies=bodies, **load))
+        time.sleep(2)  # wrk has stopped sending; let the worker finish what it had taken in
+        remove_run_rows()  # the same times for the bookings
         results["bookings"] = with_cpu(server, args.db, lambda: run_wrk(
             wrk, lua, f"{base}/api/v1/bookings", method="POST", bodies=bodies, **load))
         results["bookings"]["distinct_slots_offered"] = len(slots)
@@ -187,6 +192,8 @@ def summarise(results: dict) -> dict:
         "availability_to_cheapest_read": round(results["availability_point_month"]["p95_ms"] / cheapest, 2),
         "earliest_p95_ms": results["earliest_10_all_points"]["p95_ms"],
         "bookings_to_insert_floor": round(results["bookings"]["ok_per_s"] / results["insert_floor"]["ok_per_s"], 2),
+        "booking_statements_to_insert_floor": round(
+            results["booking_statements"]["ok_per_s"] / results["insert_floor"]["ok_per_s"], 2),
     }
 
 
@@ -206,6 +213,7 @@ def print_table(results: dict, summary: dict, meta: dict, args) -> None:
                        ("availability, 1 point, a month", "availability_point_month"),
                        ("earliest 10 across 100 points", "earliest_10_all_points"),
                        (f"INSERT floor, {args.connections} clients", "insert_floor"),
+                       (f"a booking's statements alone, {args.connections} clients", "booking_statements"),
                        (f"bookings, {args.connections} clients", "bookings")):
         item = results[key]
         cpu = (f"{item['server_cpu_ms_per_request']:.2f} ({item['python_cpu_ms_per_request']:.2f}+"
@@ -220,6 +228,8 @@ def print_table(results: dict, summary: dict, meta: dict, args) -> None:
         print(f"  {key:<32} {value:>9}   goal {sign} {goal:<5} {'met' if met else 'MISSED'}")
     print(f"  {'double bookings (SQL check)':<32} {results['double_bookings']:>9}   goal == 0     "
           f"{'met' if results['double_bookings'] == 0 else 'MISSED'}")
+    print(f"  {'a booking\'s statements / floor':<32} {summary['booking_statements_to_insert_floor']:>9}   "
+          f"(no goal: the most a booking could reach with no check but its statements)")
     print()
 
 
