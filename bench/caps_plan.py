@@ -101,10 +101,7 @@ def _booking_sql(services) -> str:
     from vuoro.prepared import insert
 
     sql, _ = insert(Booking(created_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC)))
-    columns, values = sql.split(" VALUES ", 1)
-    return (f"WITH new AS ({columns} SELECT {values.strip()[1:-1]} WHERE NOT EXISTS ({services._PERSON_AT_CAP_SQL}) "
-            f"RETURNING id, start_at, customer_phone), notice AS ({services._NOTICE_SQL}) "
-            f"{services._DAY_UPDATE_SQL} AND EXISTS (SELECT 1 FROM new) RETURNING (SELECT id FROM new)")
+    return services.booking_statement(sql, caps=True, email_only=False)
 
 
 def _block(dsn: str, sql: str, services, n: int, name: str) -> dict:

@@ -513,22 +513,25 @@ def _insert_with_day(booking: Booking, *, minutes: int, calendar_key: str, free_
                                                phone="" if email_only else booking.customer_phone))
         return True
     insert, insert_params = prepared.insert(booking)
-    # Django's INSERT ... VALUES (...) becomes INSERT ... SELECT ... WHERE NOT EXISTS (the person at a cap).
-    columns, values = insert.split(" VALUES ", 1)
-    if person is None:
-        unless, unless_params = "", []
-    else:
-        unless, unless_params = f" WHERE NOT EXISTS ({_PERSON_AT_CAP_SQL})", person
-    found = prepared.rows(
-        f"WITH new AS ({columns} SELECT {values.strip()[1:-1]}{unless} "
-        f"RETURNING id, start_at, customer_phone), notice AS ({_NOTICE_EMAIL_SQL if email_only else _NOTICE_SQL}) "
-        f"{_DAY_UPDATE_SQL} AND EXISTS (SELECT 1 FROM new) RETURNING (SELECT id FROM new)",
-        [*insert_params, *unless_params, str(event), now, now, *day_params])
+    found = prepared.rows(booking_statement(insert, caps=person is not None, email_only=email_only),
+                          [*insert_params, *(person or []), str(event), now, now, *day_params])
     if not found:
         return False
     booking.pk = found[0][0]
     booking._state.adding = False
     return True
+
+
+def booking_statement(insert: str, *, caps: bool, email_only: bool) -> str:
+    """The one statement (PostgreSQL) that writes a booking: Django's `INSERT ... VALUES (...)` of it
+    (`insert`, vuoro.prepared.insert) as `INSERT ... SELECT ...`, unless (`caps`) the person is at a
+    cap (_PERSON_AT_CAP_SQL); its notices (by e-mail only with `email_only`); its day's new summary.
+    Answers the booking's id, or no row when nothing was written."""
+    columns, values = insert.split(" VALUES ", 1)
+    unless = f" WHERE NOT EXISTS ({_PERSON_AT_CAP_SQL})" if caps else ""
+    return (f"WITH new AS ({columns} SELECT {values.strip()[1:-1]}{unless} "
+            f"RETURNING id, start_at, customer_phone), notice AS ({_NOTICE_EMAIL_SQL if email_only else _NOTICE_SQL}) "
+            f"{_DAY_UPDATE_SQL} AND EXISTS (SELECT 1 FROM new) RETURNING (SELECT id FROM new)")
 
 
 def booking_cancel(*, booking: Booking, now: dt.datetime, state: NetworkState | None = None,
