@@ -6,7 +6,8 @@ On the data set of bench/availability.py (built there once; its bookings have no
 network where few customers give one), one connection makes bookings with the statements
 vuoro.booking.services sends, prepared as vuoro.prepared prepares them: the person's and the
 day's locks, then the booking with its notices and the day's summary, in one transaction. Far
-beyond the data set's dates (one after another at one desk), and removed afterwards. Alternately,
+beyond the data set's dates (one after another at one desk), and removed afterwards as every
+bench's run rows are (bench.availability.remove_run_rows). Alternately,
 in blocks:
 
   - before: the caps' check matching `customer_phone = %s` over an index of every phone
@@ -33,11 +34,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.availability import RESULTS, environment  # noqa: E402
+from bench.availability import RESULTS, RUN_DOMAIN, cpu_seconds, environment, remove_run_rows  # noqa: E402
 
 BEFORE_PHONE = "customer_phone = %s)"
 AFTER_PHONE = "(customer_phone = %s AND customer_phone <> ''))"
-DOMAIN = "capsplan.bench.example"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,10 +70,10 @@ def main(argv: list[str] | None = None) -> int:
                 found = {}
                 for name, sql in (("before", before_sql), ("after", after_sql)):
                     found[name] = _block(dsn, sql, services, args.bookings, name)
-                    _remove(conn)  # each block from the same data
+                    remove_run_rows()  # each block from the same data
                 rounds.append(found)
         finally:
-            _remove(conn)
+            remove_run_rows()
             conn.execute("DROP INDEX IF EXISTS bench_booking_phone_plain")
     summary = {name: {"backend_cpu_ms": round(statistics.median(r[name]["backend_cpu_ms"] for r in rounds), 3),
                       "wall_ms": round(statistics.median(r[name]["wall_ms"] for r in rounds), 3)}
@@ -105,8 +105,13 @@ def _booking_sql(services) -> str:
 
 
 def _block(dsn: str, sql: str, services, n: int, name: str) -> dict:
-    """`n` bookings on a fresh connection (its own prepared statements), after 20 unmeasured."""
+    """`n` bookings on a fresh connection (its own prepared statements), after 20 unmeasured: the
+    parameters made as `booking_create` makes them (vuoro.prepared.insert, services._person_params)."""
     import psycopg
+
+    from vuoro.booking.models import Booking
+    from vuoro.network.state import network_state
+    from vuoro.prepared import insert
 
     with psycopg.connect(dsn) as own:
         cursor = own.cursor()
@@ -114,51 +119,35 @@ def _block(dsn: str, sql: str, services, n: int, name: str) -> dict:
         desk, point, service = cursor.execute(
             "SELECT d.id, d.service_point_id, s.id FROM network_desk d, network_service s "
             "ORDER BY d.id, s.id LIMIT 1").fetchone()
-        own.commit()
         base = cursor.execute("SELECT coalesce(max(end_at), now()) + interval '5 years' FROM booking_booking "
-                              "WHERE email_key NOT LIKE %s", [f"%@{DOMAIN}"]).fetchone()[0]
+                              "WHERE email_key NOT LIKE %s", [f"%@{RUN_DOMAIN}"]).fetchone()[0]
         own.commit()
-        lock_sql = services._LOCK_BOTH_SQL
+        calendar_key = network_state().points[point].calendar_key
         now = dt.datetime.now(dt.UTC)
-        start_at = base
         for i in range(20 + n):
             if i == 20:
-                cpu, wall = _cpu(pid), time.perf_counter()
-            start = start_at + dt.timedelta(minutes=15 * i)
-            day = start.date()
-            email, phone = f"p{name}{i}@{DOMAIN}", f"+35840{i:07d}"
+                cpu, wall = cpu_seconds([pid])[pid], time.perf_counter()
+            start = base + dt.timedelta(minutes=15 * i)
+            email, phone = f"p{name}{i}@{RUN_DOMAIN}", f"+35840{i:07d}"
+            booking = Booking(reservation_key=f"C{name[0]}{i:08d}", pin_hash="-", service_point_id=point,
+                              service_id=service, desk_id=desk, start_at=start, end_at=start + dt.timedelta(minutes=15),
+                              local_date=start.date(), persons=1, language="en", customer_name="Bench Person",
+                              customer_email=email, email_key=email, customer_phone=phone, created_at=now)
             with own.transaction():
-                cursor.execute(lock_sql, [2 * i + 1, 2 * i + 2, point, day], prepare=True)
+                cursor.execute(services._LOCK_BOTH_SQL, [2 * i + 1, 2 * i + 2, point, start.date()], prepare=True)
                 cursor.fetchall()
-                values = [f"C{name[0]}{i:08d}", "-", point, service, desk, start, start + dt.timedelta(minutes=15),
-                          day, "confirmed", 1, "en", "Bench Person", email, email, phone, "bench person", "x@x", "",
-                          "online", now, None, "", 0, None, None, None, None, None, None, "", None, ""]
-                cursor.execute(sql, [*values, service, email, phone, now, service, 1, 3, "confirmed", now, now,
-                                     15, "k", "", 0, point, day], prepare=True)
+                cursor.execute(sql, [*insert(booking)[1], *services._person_params(email, phone, service, now, (1, 3)),
+                                     "confirmed", now, now, 15, calendar_key, "", 0, point, start.date()],
+                               prepare=True)
                 if not cursor.fetchall():
                     raise RuntimeError("a bench booking was refused: the data set is not as expected")
-        spent, elapsed = _cpu(pid) - cpu, time.perf_counter() - wall
+        spent, elapsed = cpu_seconds([pid])[pid] - cpu, time.perf_counter() - wall
         generic, custom = cursor.execute(
             "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'WITH new AS%%'"
         ).fetchone()
         own.rollback()
     return {"backend_cpu_ms": round(spent * 1000 / n, 3), "wall_ms": round(elapsed * 1000 / n, 3),
             "generic_plans": generic, "custom_plans": custom}
-
-
-def _cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _remove(conn) -> None:
-    conn.execute("DELETE FROM notify_notice WHERE booking_id IN "
-                 "(SELECT id FROM booking_booking WHERE email_key LIKE %s)", [f"%@{DOMAIN}"])
-    gone = conn.execute("DELETE FROM booking_booking WHERE email_key LIKE %s RETURNING service_point_id, local_date",
-                        [f"%@{DOMAIN}"]).fetchall()
-    conn.execute("DELETE FROM booking_dayload WHERE (service_point_id, date) IN "
-                 "(SELECT * FROM unnest(%s::text[], %s::date[]))",
-                 [[p for p, _ in set(gone)], [d for _, d in set(gone)]])
 
 
 if __name__ == "__main__":
